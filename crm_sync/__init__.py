@@ -1,0 +1,1 @@
+"""The sync engine: durable queues, retry schedules, connectors and the worker process."""

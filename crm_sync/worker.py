@@ -1,0 +1,85 @@
+"""The worker process: an APScheduler 3.x BlockingScheduler running periodic jobs.
+
+Web processes never start it (`gunicorn wsgi:app` only serves HTTP). Every job
+is safe to run twice at once (row claims, unique keys), so two workers, or two
+hosts on one PostgreSQL, never double-send. Features register their jobs in
+`JOBS`; each runs inside an app context with a fresh database session.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import socket
+from typing import Callable
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+log = logging.getLogger("crm_sync.worker")
+
+
+def worker_id() -> str:
+    """A name for lease owners: host and pid, unique among live workers."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def purge_idempotency_keys(app: Flask) -> None:
+    """Forget Idempotency-Key responses older than IDEMPOTENCY_TTL_HOURS."""
+    from miniapp_api.extensions import db
+    from miniapp_api.services.idempotency import purge_expired
+
+    removed = purge_expired(db.session, dt.timedelta(hours=app.config["IDEMPOTENCY_TTL_HOURS"]))
+    db.session.commit()
+    if removed:
+        log.info("purged %d idempotency keys", removed)
+
+
+# (job id, function(app), trigger kwargs). Features append their jobs here.
+JOBS: list[tuple[str, Callable[[Flask], None], dict]] = [
+    ("purge-idempotency-keys", purge_idempotency_keys, {"trigger": "interval", "minutes": 30}),
+]
+
+
+def _in_context(app: Flask, job: Callable[[Flask], None]) -> Callable[[], None]:
+    def run():
+        from miniapp_api.extensions import db
+
+        with app.app_context():
+            try:
+                job(app)
+            except Exception:
+                db.session.rollback()
+                log.exception("job %s failed; it runs again at its next tick", job.__name__)
+    return run
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    scheduler = BlockingScheduler(timezone="UTC")
+    for job_id, job, trigger in JOBS:
+        scheduler.add_job(_in_context(app, job), id=job_id, max_instances=1, coalesce=True,
+                          next_run_time=dt.datetime.now(dt.timezone.utc), **trigger)
+    return scheduler
+
+
+def run_worker(app: Flask) -> None:
+    """Run until SIGTERM/SIGINT, finishing the job in progress."""
+    scheduler = build_scheduler(app)
+
+    def stop(signum, _frame):
+        log.info("signal %s: stopping after the current jobs", signum)
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info("worker %s started with jobs: %s", worker_id(), ", ".join(j[0] for j in JOBS))
+    try:
+        scheduler.start()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    from miniapp_api import create_app
+
+    run_worker(create_app())

@@ -1,0 +1,87 @@
+"""The Flask application: HTTP surface and domain of the Zalo Mini App backend."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, redirect, send_from_directory
+
+from .config import Config, sqlite_directory
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build an app from the environment, with `config` overriding settings (tests do this)."""
+    settings = Config.from_env(**(config or {}))
+    settings.validate()
+
+    static_root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "static")
+    app = Flask(__name__, static_folder=None)
+    app.config.update(settings.to_flask())
+    app.config.update(
+        API_TITLE="Zalo Mini App backend",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/docs-assets/",  # bundled copy: /docs works offline too
+        JSON_SORT_KEYS=False,
+    )
+    if directory := sqlite_directory(settings.DATABASE_URL):
+        os.makedirs(directory, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    from . import cli, models  # noqa: F401  (models register the schema)
+    from .extensions import api, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(static_root), "migrations"))
+    api.init_app(app)
+    api.spec.components.security_scheme("miniappSession", {"type": "http", "scheme": "bearer"})
+
+    _init_clients(app, settings)
+
+    from .api import health, miniapp
+
+    api.register_blueprint(health.blp)
+    api.register_blueprint(miniapp.blp)
+    cli.init_app(app)
+    _init_static(app, static_root)
+    return app
+
+
+def _init_clients(app: Flask, settings: Config) -> None:
+    """One client per remote, with base URLs from config so tests point them at loopback."""
+    from .services.sessions import SessionTokens
+    from .zalo.graph import GraphClient
+    from .zalo.http import ZaloHttp
+
+    timeout = (settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_READ_TIMEOUT)
+    app.extensions["zalo_graph"] = GraphClient(ZaloHttp(settings.ZALO_GRAPH_URL, timeout),
+                                               settings.ZALO_APP_SECRET or "")
+    app.extensions["session_tokens"] = SessionTokens(settings.SECRET_KEY or "", settings.SESSION_TTL_SECONDS)
+
+
+def _init_static(app: Flask, static_root: str) -> None:
+    """The Mini App page at /miniapp/ (plain ES modules, no build step)."""
+    miniapp_dir = os.path.join(static_root, "miniapp")
+
+    @app.get("/miniapp")
+    def miniapp_redirect():
+        return redirect("/miniapp/", code=308)
+
+    @app.get("/miniapp/")
+    @app.get("/miniapp/<path:filename>")
+    def miniapp_files(filename: str = "index.html"):
+        return send_from_directory(miniapp_dir, filename)
+
+    import swagger_ui_bundle
+
+    @app.get("/docs-assets/<path:filename>")
+    def swagger_assets(filename: str):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    @app.get("/")
+    def index():
+        return redirect("/docs", code=302)

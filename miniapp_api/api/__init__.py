@@ -1,0 +1,1 @@
+"""HTTP blueprints: health, Mini App; later webhooks, admin and integrations."""

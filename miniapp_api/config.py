@@ -1,0 +1,134 @@
+"""One environment-driven configuration.
+
+Every setting is read from the environment (a `.env` file is loaded first when
+present) so that the same code runs on a laptop, in CI and in production. Outside
+testing and the sandbox, missing secrets stop the process at start-up instead of
+failing on the first request.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+
+from dotenv import load_dotenv
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or malformed."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    try:
+        return int(raw) if raw is not None else default
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_database_url() -> str:
+    """The embedded SQLite file, kept under `var/` beside the code."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return "sqlite:///" + os.path.join(root, "var", "miniapp.db")
+
+
+REQUIRED_SECRETS = ("SECRET_KEY", "ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY")
+
+
+@dataclass
+class Config:
+    """Settings, with the names integrators script against (see DESIGN.md)."""
+
+    TESTING: bool = False
+    DATABASE_URL: str = field(default_factory=default_database_url)
+    SECRET_KEY: str | None = None
+    ZALO_APP_ID: str | None = None
+    ZALO_APP_SECRET: str | None = None
+    ZALO_OA_ID: str | None = None
+    ZALO_OA_SECRET_KEY: str | None = None
+    ZALO_GRAPH_URL: str = "https://graph.zalo.me"
+    ZALO_OPENAPI_URL: str = "https://openapi.zalo.me"
+    ZALO_OAUTH_URL: str = "https://oauth.zaloapp.com"
+    ZALO_BUSINESS_URL: str = "https://business.openapi.zalo.me"
+    # Set by `make run` when it starts the local emulators: relaxes the secret check
+    # and enables the browser development adapter of the Mini App page.
+    SANDBOX: bool = False
+    SESSION_TTL_SECONDS: int = 3600
+    HTTP_CONNECT_TIMEOUT: float = 3.05
+    HTTP_READ_TIMEOUT: float = 10.0
+    MAX_CONTENT_LENGTH: int = 256 * 1024
+    IDEMPOTENCY_TTL_HOURS: int = 24
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
+    # Overrides that are not settings of their own (e.g. Flask keys a test sets).
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Config":
+        """Build the configuration from the environment, then apply overrides."""
+        load_dotenv(override=False)
+        values = {
+            "TESTING": _env_bool("TESTING", False),
+            "DATABASE_URL": _env("DATABASE_URL", default_database_url()),
+            "SECRET_KEY": _env("SECRET_KEY"),
+            "ZALO_APP_ID": _env("ZALO_APP_ID"),
+            "ZALO_APP_SECRET": _env("ZALO_APP_SECRET"),
+            "ZALO_OA_ID": _env("ZALO_OA_ID"),
+            "ZALO_OA_SECRET_KEY": _env("ZALO_OA_SECRET_KEY"),
+            "ZALO_GRAPH_URL": _env("ZALO_GRAPH_URL", cls.ZALO_GRAPH_URL),
+            "ZALO_OPENAPI_URL": _env("ZALO_OPENAPI_URL", cls.ZALO_OPENAPI_URL),
+            "ZALO_OAUTH_URL": _env("ZALO_OAUTH_URL", cls.ZALO_OAUTH_URL),
+            "ZALO_BUSINESS_URL": _env("ZALO_BUSINESS_URL", cls.ZALO_BUSINESS_URL),
+            "SANDBOX": _env_bool("SANDBOX", False),
+            "SESSION_TTL_SECONDS": _env_int("SESSION_TTL_SECONDS", cls.SESSION_TTL_SECONDS),
+            "IDEMPOTENCY_TTL_HOURS": _env_int("IDEMPOTENCY_TTL_HOURS", cls.IDEMPOTENCY_TTL_HOURS),
+            "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),
+        }
+        values.update(overrides)
+        known = {f.name for f in fields(cls)} - {"extra"}
+        extra = {k: v for k, v in values.items() if k not in known}
+        return cls(**{k: v for k, v in values.items() if k in known}, extra=extra)
+
+    def validate(self) -> None:
+        """Fail fast when a production process lacks a secret."""
+        if self.TESTING or self.SANDBOX:
+            return
+        missing = [name for name in REQUIRED_SECRETS if not getattr(self, name)]
+        if missing:
+            raise ConfigError("missing required settings: " + ", ".join(missing))
+
+    def to_flask(self) -> dict:
+        """The mapping handed to `app.config`."""
+        mapping = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        mapping.update(self.extra)
+        mapping["SQLALCHEMY_DATABASE_URI"] = self.DATABASE_URL
+        mapping["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(self.DATABASE_URL)
+        mapping["HTTP_TIMEOUT"] = (self.HTTP_CONNECT_TIMEOUT, self.HTTP_READ_TIMEOUT)
+        return mapping
+
+
+def engine_options(url: str) -> dict:
+    """Engine settings per backend: SQLite waits on locks, PostgreSQL pings its pool."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True}
+
+
+def sqlite_directory(url: str) -> str | None:
+    """The folder a SQLite file URL lives in (created at start-up), else None."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return os.path.dirname(os.path.abspath(parsed.database)) or None

@@ -1,0 +1,17 @@
+"""gunicorn settings used by `make run`, the benchmarks and the deployment guide.
+
+Load with `gunicorn -c python:miniapp_api.gunicorn_config wsgi:app`; every value
+can be overridden from the environment (WEB_CONCURRENCY, BIND, ...).
+"""
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# Zalo's webhook must be answered within ~2 s; anything slower is a bug, so keep the backlog short.
+backlog = 256

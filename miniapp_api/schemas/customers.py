@@ -1,0 +1,39 @@
+"""The customer profile as the API shows it (mirrors `services.snapshots.customer_snapshot`)."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields
+
+
+class PhoneSchema(ma.Schema):
+    e164 = fields.String(metadata={"example": "+84912345678"})
+    verified = fields.Boolean()
+
+
+class ZaloIdsSchema(ma.Schema):
+    app_user_id = fields.String(allow_none=True, metadata={"description": "Per-app id (Mini App userInfo.id)"})
+    oa_user_id = fields.String(allow_none=True, metadata={"description": "OA-scoped id (webhook sender.id)"})
+
+
+class ConsentStateSchema(ma.Schema):
+    granted = fields.Boolean()
+    version = fields.String(allow_none=True)
+    recorded_at = fields.String()
+
+
+class CustomerSchema(ma.Schema):
+    ref = fields.String(metadata={"description": "Stable public id of the profile"})
+    full_name = fields.String(allow_none=True)
+    zalo_display_name = fields.String(allow_none=True)
+    avatar_url = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True, metadata={"description": "Preferred phone, E.164"})
+    phones = fields.List(fields.Nested(PhoneSchema))
+    email = fields.String(allow_none=True)
+    province = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    attributes = fields.Dict()
+    zalo = fields.Nested(ZaloIdsSchema)
+    consents = fields.Dict(keys=fields.String(), values=fields.Nested(ConsentStateSchema))
+    source = fields.String()
+    created_at = fields.String()
+    updated_at = fields.String()

@@ -1,0 +1,93 @@
+"""Form definitions (as shops write them) and submissions (as customers send them)."""
+from __future__ import annotations
+
+import re
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+FIELD_TYPES = ("text", "textarea", "phone", "email", "choice", "multichoice", "province", "consent", "checkbox")
+PROFILE_TARGETS = ("full_name", "phone", "email", "province", "address")
+
+
+class LocalizedText(ma.Schema):
+    """Text in Vietnamese first, English second."""
+
+    vi = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    en = fields.String(validate=validate.Length(max=2000))
+
+
+class OptionSchema(ma.Schema):
+    value = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    label = fields.Nested(LocalizedText, required=True)
+
+
+class ValidationRules(ma.Schema):
+    min_length = fields.Integer(validate=validate.Range(min=0))
+    max_length = fields.Integer(validate=validate.Range(min=1, max=10000))
+    pattern = fields.String()
+
+    @ma.validates("pattern")
+    def _compiles(self, value, **_):
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ma.ValidationError(f"not a valid regular expression: {exc}") from exc
+
+
+class FieldDefinition(ma.Schema):
+    """One input of a form; `maps_to` copies the answer onto the customer profile."""
+
+    name = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$"))
+    type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
+    label = fields.Nested(LocalizedText, required=True)
+    help = fields.Nested(LocalizedText)
+    required = fields.Boolean(load_default=False)
+    options = fields.List(fields.Nested(OptionSchema))
+    validation = fields.Nested(ValidationRules)
+    maps_to = fields.String(validate=validate.OneOf(PROFILE_TARGETS))
+    purpose = fields.String(validate=validate.Length(min=1, max=32))
+    consent_version = fields.String(validate=validate.Length(min=1, max=32))
+
+    @ma.validates_schema
+    def _coherent(self, data, **_):
+        if data["type"] in ("choice", "multichoice") and not data.get("options"):
+            raise ma.ValidationError("choice fields need options", "options")
+        if data["type"] == "consent" and not (data.get("purpose") and data.get("consent_version")):
+            raise ma.ValidationError("consent fields need a purpose and a consent_version", "purpose")
+
+
+class FormDefinitionSchema(ma.Schema):
+    """A whole form, as `flask forms export|import` moves it and the Mini App reads it."""
+
+    slug = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$"))
+    title = fields.Nested(LocalizedText, required=True)
+    description = fields.Nested(LocalizedText)
+    version = fields.Integer(dump_only=True)
+    fields = ma.fields.List(ma.fields.Nested(FieldDefinition), required=True,
+                            validate=validate.Length(min=1, max=100))
+
+    @ma.validates("fields")
+    def _unique_names(self, value, **_):
+        names = [f["name"] for f in value]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ma.ValidationError("duplicate field names: " + ", ".join(duplicates))
+        targets = [f["maps_to"] for f in value if f.get("maps_to")]
+        if len(targets) != len(set(targets)):
+            raise ma.ValidationError("two fields map to the same profile field")
+
+
+class SubmissionRequest(ma.Schema):
+    """What the Mini App posts: the answers keyed by field name."""
+
+    values = fields.Dict(keys=fields.String(), required=True,
+                         metadata={"description": "Answers keyed by field name, as the form defines them"})
+
+
+class SubmissionSchema(ma.Schema):
+    ref = fields.String()
+    form = fields.String(attribute="form.slug")
+    form_version = fields.Integer()
+    values = fields.Dict()
+    created_at = fields.DateTime()

@@ -1,0 +1,58 @@
+"""Request and response bodies of the Mini App API."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from .customers import CustomerSchema
+from .forms import SubmissionSchema
+
+TOKEN = validate.Length(min=1, max=4096)
+
+
+class SessionRequest(ma.Schema):
+    access_token = fields.String(required=True, validate=TOKEN,
+                                 metadata={"description": "zmp-sdk getAccessToken() result"})
+    id_by_oa = fields.String(validate=validate.Length(min=1, max=64),
+                             metadata={"description": "getUserInfo().userInfo.idByOA, when the app is linked to the OA"})
+
+
+class SessionResponse(ma.Schema):
+    session_token = fields.String(metadata={"description": "Send as `Authorization: Bearer <token>`"})
+    expires_in = fields.Integer(metadata={"description": "Seconds"})
+    customer = fields.Nested(CustomerSchema)
+
+
+class PhoneRequest(ma.Schema):
+    access_token = fields.String(required=True, validate=TOKEN)
+    code = fields.String(required=True, validate=TOKEN, metadata={"description": "getPhoneNumber().token"})
+
+
+class PhoneResponse(ma.Schema):
+    phone = fields.String(metadata={"example": "+84912345678"})
+    customer = fields.Nested(CustomerSchema)
+
+
+class SubmissionResponse(ma.Schema):
+    submission = fields.Nested(SubmissionSchema)
+    customer = fields.Nested(CustomerSchema)
+
+
+class MeResponse(ma.Schema):
+    customer = fields.Nested(CustomerSchema)
+    submissions = fields.List(fields.Nested(SubmissionSchema))
+
+
+class ConsentRequest(ma.Schema):
+    purpose = fields.String(required=True, validate=validate.OneOf(["marketing"]))
+    granted = fields.Boolean(required=True)
+
+
+class FormSchema(ma.Schema):
+    """A form definition as the Mini App renders it."""
+
+    slug = fields.String()
+    version = fields.Integer()
+    title = fields.Dict()
+    description = fields.Dict()
+    fields = fields.List(fields.Dict(), metadata={"description": "Field definitions, in display order"})

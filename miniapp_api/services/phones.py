@@ -1,0 +1,51 @@
+"""Vietnamese phone numbers: one E.164 value in storage, local `0…` form for shops.
+
+Parsing and validation are phonenumbers' (libphonenumber's metadata); the one
+thing it does not know is Vietnam's 2018 renumbering of 11-digit mobile
+prefixes (0162… → 032…), which customers still type, so that table lives here.
+"""
+from __future__ import annotations
+
+import phonenumbers
+
+# Old mobile prefix (after the leading 0) → new prefix, per the 2018 renumbering.
+LEGACY_MOBILE_PREFIXES = {
+    "162": "32", "163": "33", "164": "34", "165": "35", "166": "36", "167": "37", "168": "38", "169": "39",
+    "120": "70", "121": "79", "122": "77", "126": "76", "128": "78",
+    "123": "83", "124": "84", "125": "85", "127": "81", "129": "82",
+    "186": "56", "188": "58", "199": "59",
+}
+
+
+class InvalidPhone(ValueError):
+    """Not a valid Vietnamese phone number."""
+
+
+def normalize_phone(raw: str, region: str = "VN") -> str:
+    """Any common shape (`0912 345 678`, `84912345678`, `+84 912-345-678`, `0166…`) → `+84912345678`."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidPhone("empty phone number")
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone("not a valid phone number") from exc
+    if not phonenumbers.is_valid_number(number) and number.country_code == 84:
+        national = str(number.national_number)
+        if len(national) == 10 and national[:3] in LEGACY_MOBILE_PREFIXES:
+            number = phonenumbers.parse("+84" + LEGACY_MOBILE_PREFIXES[national[:3]] + national[3:])
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def to_local_vn(e164: str) -> str:
+    """`+84912345678` → `0912345678`, the form Vietnamese POS systems store."""
+    number = phonenumbers.parse(e164)
+    if number.country_code != 84:
+        return e164
+    return "0" + str(number.national_number)
+
+
+def to_zalo(e164: str) -> str:
+    """`+84912345678` → `84912345678`, the form Zalo APIs send and accept."""
+    return e164.lstrip("+")

@@ -1,0 +1,224 @@
+"""Customer profiles: find-or-create by identities, merge duplicates, refuse conflicting merges.
+
+Every Zalo or phone identifier a channel learns (Mini App session, form,
+OA webhook, CRM order) is a claim. `resolve_profile` turns a set of claims
+into exactly one live profile: it links to the profile the strongest claim
+already points to, folds other matching profiles into it (keeping the oldest
+ref, which CRMs already know) with an audit row, and refuses to merge two
+profiles that hold different verified identities of the same kind, recording
+a conflict for staff instead. Callers own the transaction.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm_sync.outbox import enqueue_event
+
+from .. import clock
+from ..models import (ConsentRecord, Customer, CustomerIdentity, FormSubmission, ProfileConflict,
+                      ProfileMerge)
+from ..models.customer import EXCLUSIVE_KINDS, PHONE, ZALO_APP, ZALO_OA
+from .snapshots import customer_snapshot
+
+PROFILE_FIELDS = ("full_name", "zalo_display_name", "avatar_url", "email", "province", "address")
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """An identifier a channel says belongs to the person in front of it."""
+
+    kind: str
+    value: str
+    verified: bool
+    source: str
+
+    @property
+    def strength(self) -> int:
+        order = {ZALO_APP: 0, ZALO_OA: 1, PHONE: 2}
+        return order[self.kind] + (0 if self.verified else 10)
+
+
+@dataclasses.dataclass
+class Resolution:
+    """What `resolve_profile` did, for callers that report it."""
+
+    customer: Customer
+    created: bool = False
+    changed: bool = False
+    merged_refs: list[str] = dataclasses.field(default_factory=list)
+    conflicts: list[str] = dataclasses.field(default_factory=list)
+
+
+def live(customer: Customer) -> Customer:
+    """Follow merge tombstones to the profile that is in use now."""
+    while customer.merged_into_id is not None:
+        customer = customer.merged_into
+    return customer
+
+
+def find_customer(session: Session, kind: str, value: str) -> Customer | None:
+    """The live profile an identity points to, if any."""
+    identity = session.scalar(sa.select(CustomerIdentity).where(
+        CustomerIdentity.kind == kind, CustomerIdentity.value == value))
+    return live(identity.customer) if identity else None
+
+
+def conflicting_kinds(a: Customer, b: Customer) -> list[str]:
+    """Kinds for which both profiles hold verified identities with no value in common."""
+    kinds = []
+    for kind in (ZALO_APP, ZALO_OA, PHONE):
+        va = {i.value for i in a.identities if i.kind == kind and i.verified}
+        vb = {i.value for i in b.identities if i.kind == kind and i.verified}
+        if va and vb and not (va & vb):
+            kinds.append(kind)
+    return kinds
+
+
+def resolve_profile(session: Session, claims: list[Claim], *, facts: dict | None = None,
+                    source: str = "miniapp", publish: bool = True) -> Resolution:
+    """Find or create the one profile these claims describe, merging where safe.
+
+    With `publish`, a changed profile queues `customer.upserted`; callers that
+    change more in the same transaction publish once themselves at the end.
+    """
+    claims = sorted(set(claims), key=lambda c: (c.strength, c.kind, c.value))
+    existing = _existing_identities(session, claims)
+    matched = [(claim, live(existing[(claim.kind, claim.value)].customer))
+               for claim in claims if (claim.kind, claim.value) in existing]
+
+    if matched:
+        resolution = Resolution(customer=matched[0][1])
+    else:
+        now = clock.now()
+        customer = Customer(source=source, attributes={}, created_at=now, updated_at=now)
+        session.add(customer)
+        session.flush()
+        resolution = Resolution(customer=customer, created=True, changed=True)
+
+    for claim, other in matched[1:]:
+        _merge_or_report(session, resolution, other, f"{claim.kind} {claim.value} via {claim.source}")
+
+    for claim in claims:
+        _attach(session, resolution, claim, existing.get((claim.kind, claim.value)))
+
+    if facts:
+        resolution.changed |= apply_facts(resolution.customer, facts)
+    if resolution.changed:
+        resolution.customer.updated_at = clock.now()
+        session.flush()
+        if publish:
+            publish_upsert(session, resolution.customer)
+    return resolution
+
+
+def _existing_identities(session: Session, claims: list[Claim]) -> dict:
+    if not claims:
+        return {}
+    pairs = [sa.and_(CustomerIdentity.kind == c.kind, CustomerIdentity.value == c.value) for c in claims]
+    rows = session.scalars(sa.select(CustomerIdentity).where(sa.or_(*pairs))).all()
+    return {(row.kind, row.value): row for row in rows}
+
+
+def _merge_or_report(session: Session, resolution: Resolution, other: Customer, reason: str) -> None:
+    primary = resolution.customer
+    if other.id == primary.id:
+        return
+    conflicts = conflicting_kinds(primary, other)
+    if conflicts:
+        _record_conflict(session, primary, other, conflicts)
+        resolution.conflicts.extend(conflicts)
+        return
+    survivor, merged = (primary, other) if primary.id < other.id else (other, primary)
+    merge_profiles(session, survivor, merged, reason)
+    resolution.customer = survivor
+    resolution.changed = True
+    resolution.merged_refs.append(merged.ref)
+
+
+def _record_conflict(session: Session, a: Customer, b: Customer, kinds: list[str]) -> None:
+    low, high = sorted((a, b), key=lambda c: c.id)
+    already = session.scalar(sa.select(ProfileConflict.id).where(
+        ProfileConflict.customer_id == low.id, ProfileConflict.other_customer_id == high.id,
+        ProfileConflict.resolved_at.is_(None)))
+    if already is None:
+        session.add(ProfileConflict(customer_id=low.id, other_customer_id=high.id, kind=",".join(kinds),
+                                    detail="verified identities differ: " + ", ".join(kinds),
+                                    created_at=clock.now()))
+
+
+def _attach(session: Session, resolution: Resolution, claim: Claim, identity: CustomerIdentity | None) -> None:
+    customer = resolution.customer
+    if identity is not None:
+        if live(identity.customer).id != customer.id:
+            return  # held by a profile we refused to merge with: the conflict is recorded
+        if claim.verified and not identity.verified:
+            identity.verified = True
+            identity.source = claim.source
+            resolution.changed = True
+        return
+    if claim.kind in EXCLUSIVE_KINDS:
+        held = customer.identity(claim.kind)
+        if held is not None and held.value != claim.value:
+            resolution.conflicts.append(claim.kind)
+            return
+    customer.identities.append(CustomerIdentity(kind=claim.kind, value=claim.value, verified=claim.verified,
+                                                source=claim.source, created_at=clock.now()))
+    resolution.changed = True
+
+
+def apply_facts(customer: Customer, facts: dict) -> bool:
+    """Set profile fields the caller knows; empty values never erase what is known."""
+    changed = False
+    for name in PROFILE_FIELDS:
+        value = facts.get(name)
+        if value not in (None, "") and getattr(customer, name) != value:
+            setattr(customer, name, value)
+            changed = True
+    extra = {k: v for k, v in (facts.get("attributes") or {}).items() if v not in (None, "")}
+    if extra and any(customer.attributes.get(k) != v for k, v in extra.items()):
+        customer.attributes = {**customer.attributes, **extra}
+        changed = True
+    return changed
+
+
+def merge_profiles(session: Session, survivor: Customer, merged: Customer, reason: str) -> ProfileMerge:
+    """Fold `merged` into `survivor`: identities, submissions and consents move; a tombstone stays."""
+    conflicts = conflicting_kinds(survivor, merged)
+    if conflicts:
+        raise MergeConflict(conflicts)
+    moved = [{"kind": i.kind, "value": i.value, "verified": i.verified} for i in merged.identities]
+    for identity in list(merged.identities):
+        identity.customer = survivor
+    for model in (FormSubmission, ConsentRecord):
+        session.execute(sa.update(model).where(model.customer_id == merged.id)
+                        .values(customer_id=survivor.id).execution_options(synchronize_session=False))
+    for name in PROFILE_FIELDS:
+        if getattr(survivor, name) in (None, "") and getattr(merged, name):
+            setattr(survivor, name, getattr(merged, name))
+    survivor.attributes = {**merged.attributes, **survivor.attributes}
+    merged.merged_into_id = survivor.id
+    merged.updated_at = survivor.updated_at = clock.now()
+    record = ProfileMerge(survivor_id=survivor.id, merged_id=merged.id, reason=reason,
+                          moved_identities=moved, created_at=clock.now())
+    session.add(record)
+    session.flush()
+    session.expire(merged, ["merged_into"])
+    enqueue_event(session, "customer.merged", "customer", survivor.ref,
+                  {"survivor_ref": survivor.ref, "merged_ref": merged.ref, "reason": reason})
+    return record
+
+
+class MergeConflict(Exception):
+    """The two profiles hold different verified identities of the same kind and cannot be merged."""
+
+    def __init__(self, kinds: list[str]):
+        super().__init__(f"conflicting verified identities: {', '.join(kinds)}")
+        self.kinds = kinds
+
+
+def publish_upsert(session: Session, customer: Customer) -> None:
+    """Queue the current state of a profile for the CRM sync (same transaction)."""
+    enqueue_event(session, "customer.upserted", "customer", customer.ref, customer_snapshot(session, customer))

@@ -1,0 +1,38 @@
+"""Plain-dict views of a profile: what the outbox carries and what the API shows."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ..models import Customer
+from ..models.customer import PHONE, ZALO_APP, ZALO_OA
+from .consents import current_consents
+
+
+def _iso(value):
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def customer_snapshot(session: Session, customer: Customer) -> dict:
+    """The profile as integrators see it; phones in E.164, times in UTC ISO-8601."""
+    phones = sorted((i for i in customer.identities if i.kind == PHONE), key=lambda i: (not i.verified, i.id))
+    app = customer.identity(ZALO_APP)
+    oa = customer.identity(ZALO_OA)
+    consents = current_consents(session, customer.id)
+    return {
+        "ref": customer.ref,
+        "full_name": customer.full_name,
+        "zalo_display_name": customer.zalo_display_name,
+        "avatar_url": customer.avatar_url,
+        "phone": phones[0].value if phones else None,
+        "phones": [{"e164": i.value, "verified": i.verified} for i in phones],
+        "email": customer.email,
+        "province": customer.province,
+        "address": customer.address,
+        "attributes": dict(customer.attributes or {}),
+        "zalo": {"app_user_id": app.value if app else None, "oa_user_id": oa.value if oa else None},
+        "consents": {purpose: {"granted": r.granted, "version": r.version, "recorded_at": _iso(r.recorded_at)}
+                     for purpose, r in consents.items()},
+        "source": customer.source,
+        "created_at": _iso(customer.created_at),
+        "updated_at": _iso(customer.updated_at),
+    }

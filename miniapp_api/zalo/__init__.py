@@ -1,0 +1,1 @@
+"""Clients for the Zalo platform: Graph (Mini App users), OA API, OAuth, webhook signatures."""

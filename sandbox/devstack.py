@@ -1,0 +1,94 @@
+"""`make run`: the whole product on http://127.0.0.1:8000, on a laptop with no Zalo account.
+
+Starts, as child processes: the local emulators (unless `.env` configures a real
+Zalo app), the database migration and seed, gunicorn with the production
+settings, and the worker. Ctrl-C stops them all.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from dotenv import load_dotenv
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ZALO_PORT = int(os.environ.get("SANDBOX_ZALO_PORT", "9100"))
+SANDBOX_SECRETS = {
+    "ZALO_APP_ID": "3600000000000000001",
+    "ZALO_APP_SECRET": "sandbox-app-secret",
+    "ZALO_OA_ID": "3880000000000000001",
+    "ZALO_OA_SECRET_KEY": "sandbox-oa-secret-key",
+}
+
+
+def sandbox_environment(env: dict) -> dict:
+    """Point every Zalo host at the emulator and fill in sandbox credentials."""
+    zalo_url = f"http://127.0.0.1:{ZALO_PORT}"
+    env = dict(env)
+    env.update({k: env.get(k) or v for k, v in SANDBOX_SECRETS.items()})
+    env.update({"SANDBOX": "1", "ZALO_GRAPH_URL": zalo_url, "ZALO_OPENAPI_URL": zalo_url,
+                "ZALO_OAUTH_URL": zalo_url, "ZALO_BUSINESS_URL": zalo_url, "SANDBOX_ZALO_URL": zalo_url})
+    return env
+
+
+def wait_for(url: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up within {seconds:.0f} s")
+
+
+def main() -> None:
+    load_dotenv(os.path.join(ROOT, ".env"))
+    env = dict(os.environ)
+    env.setdefault("FLASK_APP", "wsgi.py")
+    env["SECRET_KEY"] = env.get("SECRET_KEY") or secrets.token_hex(32)
+    use_sandbox = not env.get("ZALO_APP_ID")
+    python = sys.executable
+    children: list[subprocess.Popen] = []
+
+    def spawn(*args: str) -> subprocess.Popen:
+        child = subprocess.Popen(args, cwd=ROOT, env=env)
+        children.append(child)
+        return child
+
+    try:
+        if use_sandbox:
+            env = sandbox_environment(env)
+            spawn(python, "-m", "sandbox.zalo", "--port", str(ZALO_PORT))
+            wait_for(f"{env['SANDBOX_ZALO_URL']}/_sandbox/users")
+            print(f"sandbox: Zalo emulator on {env['SANDBOX_ZALO_URL']}", flush=True)
+        flask = os.path.join(os.path.dirname(python), "flask")
+        subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
+        subprocess.run([flask, "forms", "seed"], cwd=ROOT, env=env, check=True)
+        spawn(os.path.join(os.path.dirname(python), "gunicorn"), "-c", "python:miniapp_api.gunicorn_config", "wsgi:app")
+        spawn(flask, "worker")
+        wait_for("http://127.0.0.1:8000/healthz")
+        print("\nReady: http://127.0.0.1:8000/miniapp/  ·  API docs: http://127.0.0.1:8000/docs\n", flush=True)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        raise SystemExit("a process exited; stopping the others")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""The Zalo emulator: one Flask app per emulated Zalo, hosting every Zalo host's paths.
+
+Graph (`graph.zalo.me`) paths are served here today; the OA API, OAuth and the
+customer simulator join as blueprints on the same state, so one process and
+one port stand in for all of Zalo during development and tests.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+
+from . import control, graph
+from .state import ZaloState
+
+
+def create_sandbox_app(state: ZaloState) -> Flask:
+    app = Flask("sandbox.zalo")
+    app.config["ZALO_STATE"] = state
+
+    @app.before_request
+    def _record():
+        if not request.path.startswith("/_sandbox"):
+            app.config["ZALO_STATE"].record({"method": request.method, "path": request.path, "args": request.args.to_dict(),
+                          "headers": {k.lower(): v for k, v in request.environ.get("sandbox.raw_headers", request.headers.items())},
+                          "body": request.get_data(as_text=True)})
+
+    app.register_blueprint(graph.blp)
+    app.register_blueprint(control.blp)
+    return app

@@ -1,0 +1,69 @@
+"""Control endpoints of the emulator (not Zalo's): create test users, mint tokens, read what arrived.
+
+Used by tests, by `make run`'s development adapter of the Mini App page, and
+by developers with curl. Everything lives under `/_sandbox/`.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+blp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
+
+
+def _state():
+    return current_app.config["ZALO_STATE"]
+
+
+@blp.after_request
+def _cors(response):
+    """The Mini App's development adapter calls these from the browser."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    return response
+
+
+@blp.route("/users", methods=["POST", "OPTIONS"])
+def create_user():
+    if request.method == "OPTIONS":
+        return "", 204
+    body = request.get_json(silent=True) or {}
+    user = _state().create_user(name=body.get("name") or "Khách Sandbox", phone=body.get("phone"),
+                                app_user_id=body.get("app_user_id"), oa_user_id=body.get("oa_user_id"),
+                                avatar=body.get("avatar"))
+    return jsonify(user.public()), 201
+
+
+@blp.get("/users")
+def list_users():
+    with _state().lock:
+        return jsonify([u.public() for u in _state().users.values()])
+
+
+@blp.route("/users/<app_user_id>/access-token", methods=["POST", "OPTIONS"])
+def access_token(app_user_id):
+    """What zmp-sdk `getAccessToken()` would give this user inside Zalo."""
+    if request.method == "OPTIONS":
+        return "", 204
+    state = _state()
+    if app_user_id not in state.users:
+        return jsonify({"error": "unknown user"}), 404
+    expires_in = float((request.get_json(silent=True) or {}).get("expires_in", 3600))
+    return jsonify({"access_token": state.issue_access_token(app_user_id, expires_in), "expires_in": expires_in})
+
+
+@blp.route("/users/<app_user_id>/phone-code", methods=["POST", "OPTIONS"])
+def phone_code(app_user_id):
+    """What zmp-sdk `getPhoneNumber()` would give: a single-use token for /v2.0/me/info."""
+    if request.method == "OPTIONS":
+        return "", 204
+    state = _state()
+    if app_user_id not in state.users:
+        return jsonify({"error": "unknown user"}), 404
+    return jsonify({"token": state.issue_phone_code(app_user_id)})
+
+
+@blp.get("/requests")
+def requests_seen():
+    with _state().lock:
+        return jsonify(list(_state().requests))

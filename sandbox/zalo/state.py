@@ -1,0 +1,64 @@
+"""What the Zalo emulator knows: test users, their tokens and phone codes, and every request."""
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import threading
+import time
+
+
+@dataclasses.dataclass
+class SandboxUser:
+    """A fake Zalo user with both of their ids and a phone in Zalo's `84…` form."""
+
+    app_user_id: str
+    oa_user_id: str
+    name: str
+    phone: str | None = None
+    avatar: str | None = None
+
+    def public(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _numeric_id() -> str:
+    """Zalo ids are 18–19 digit decimal strings."""
+    return str(secrets.randbelow(9 * 10**17) + 10**17)
+
+
+class ZaloState:
+    """Thread-safe in-memory state, shared by every blueprint of one emulator."""
+
+    def __init__(self, app_id: str, app_secret: str, oa_id: str, oa_secret_key: str):
+        self.app_id, self.app_secret = app_id, app_secret
+        self.oa_id, self.oa_secret_key = oa_id, oa_secret_key
+        self.lock = threading.RLock()
+        self.users: dict[str, SandboxUser] = {}          # by app_user_id
+        self.access_tokens: dict[str, tuple[str, float]] = {}  # token → (app_user_id, expires_at)
+        self.phone_codes: dict[str, tuple[str, float]] = {}    # code → (app_user_id, expires_at), single use
+        self.requests: list[dict] = []
+        self.clock = time.time
+
+    def create_user(self, name: str, phone: str | None = None, app_user_id: str | None = None,
+                    oa_user_id: str | None = None, avatar: str | None = None) -> SandboxUser:
+        with self.lock:
+            user = SandboxUser(app_user_id=app_user_id or _numeric_id(), oa_user_id=oa_user_id or _numeric_id(),
+                               name=name, phone=phone, avatar=avatar)
+            self.users[user.app_user_id] = user
+            return user
+
+    def issue_access_token(self, app_user_id: str, expires_in: float = 3600) -> str:
+        with self.lock:
+            token = "zmp_" + secrets.token_urlsafe(24)
+            self.access_tokens[token] = (app_user_id, self.clock() + expires_in)
+            return token
+
+    def issue_phone_code(self, app_user_id: str, expires_in: float = 120) -> str:
+        with self.lock:
+            code = "phone_" + secrets.token_urlsafe(18)
+            self.phone_codes[code] = (app_user_id, self.clock() + expires_in)
+            return code
+
+    def record(self, entry: dict) -> None:
+        with self.lock:
+            self.requests.append(entry)

@@ -1,0 +1,129 @@
+"""Fixtures: a real database per test (SQLite file; PostgreSQL when TEST_DATABASE_URL is set),
+the Zalo emulator on a loopback port, the app and its test client, an injectable clock."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+import sqlalchemy as sa
+
+from miniapp_api import clock, create_app
+from miniapp_api.extensions import db
+from miniapp_api.services.forms import seed_default_form
+from sandbox.server import BackgroundServer
+from sandbox.zalo import ZaloState, create_sandbox_app
+
+APP_ID = "3600000000000000001"
+APP_SECRET = "test-app-secret"
+OA_ID = "3880000000000000001"
+OA_SECRET_KEY = "test-oa-secret-key"
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.skipif(
+        not PG_URL, reason="PostgreSQL tests skipped: set TEST_DATABASE_URL (CI sets it) to run them")),
+]
+
+
+def _pg_url() -> str:
+    url = sa.engine.make_url(PG_URL)
+    return str(url.set(drivername="postgresql+psycopg")) if url.drivername == "postgresql" else PG_URL
+
+
+def _base_config(database_url: str, zalo_url: str) -> dict:
+    return {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key",
+            "ZALO_APP_ID": APP_ID, "ZALO_APP_SECRET": APP_SECRET, "ZALO_OA_ID": OA_ID,
+            "ZALO_OA_SECRET_KEY": OA_SECRET_KEY, "ZALO_GRAPH_URL": zalo_url, "ZALO_OPENAPI_URL": zalo_url,
+            "ZALO_OAUTH_URL": zalo_url, "ZALO_BUSINESS_URL": zalo_url}
+
+
+def _migrate(config: dict) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def zalo_server():
+    state = ZaloState(APP_ID, APP_SECRET, OA_ID, OA_SECRET_KEY)
+    with BackgroundServer(create_sandbox_app(state)) as server:
+        server.app_config = server._server.app.config
+        yield server
+
+
+@pytest.fixture
+def zalo(zalo_server) -> ZaloState:
+    """A fresh emulator state for each test, served at `zalo.url`."""
+    state = ZaloState(APP_ID, APP_SECRET, OA_ID, OA_SECRET_KEY)
+    state.url = zalo_server.url
+    zalo_server.app_config["ZALO_STATE"] = state
+    return state
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory, zalo_server):
+    """One migrated SQLite file, copied for every test (migrating each time is slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate(_base_config(f"sqlite:///{path}", zalo_server.url))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_migrated(zalo_server):
+    engine = sa.create_engine(_pg_url())
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+    _migrate(_base_config(_pg_url(), zalo_server.url))
+    return _pg_url()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_migrated")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        tables = [name for name in sa.inspect(conn).get_table_names() if name != "alembic_version"]
+        conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def frozen_clock():
+    frozen = clock.FrozenClock()
+    previous = clock.install(frozen)
+    yield frozen
+    clock.install(previous)
+
+
+@pytest.fixture
+def app(database_url, zalo):
+    app = create_app(_base_config(database_url, zalo.url))
+    with app.app_context():
+        seed_default_form(db.session)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

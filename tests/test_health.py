@@ -1,0 +1,24 @@
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_readyz_checks_the_database(client):
+    assert client.get("/readyz").get_json() == {"status": "ready"}
+
+
+def test_unknown_path_is_problem_json(client):
+    response = client.get("/nope")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["status"] == 404
+
+
+def test_openapi_and_docs_are_served(client):
+    spec = client.get("/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert "/api/v1/miniapp/session" in spec["paths"]
+    for path in ("/docs", "/docs-assets/swagger-ui-bundle.js"):
+        with client.get(path) as response:
+            assert response.status_code == 200
