@@ -127,3 +127,12 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say once, plainly, when the PostgreSQL half of the suite did not run."""
+    if not PG_URL:
+        skipped = len(terminalreporter.stats.get("skipped", []))
+        terminalreporter.write_line(
+            f"PostgreSQL: not configured, {skipped} PostgreSQL test runs skipped "
+            "(set TEST_DATABASE_URL=postgresql://... to run them; .ci/run does).", yellow=True)

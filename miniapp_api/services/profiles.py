@@ -89,7 +89,10 @@ def resolve_profile(session: Session, claims: list[Claim], *, facts: dict | None
     matched = [(claim, live(existing[(claim.kind, claim.value)].customer))
                for claim in claims if (claim.kind, claim.value) in existing]
 
-    if matched:
+    # The strongest claim anchors the profile: a new verified Zalo id starts a new
+    # profile even when a weaker claim (a typed phone, a client-sent idByOA)
+    # points elsewhere; that other profile is then merged in only if safe.
+    if matched and matched[0][0] == claims[0]:
         resolution = Resolution(customer=matched[0][1])
     else:
         now = clock.now()
@@ -98,11 +101,16 @@ def resolve_profile(session: Session, claims: list[Claim], *, facts: dict | None
         session.flush()
         resolution = Resolution(customer=customer, created=True, changed=True)
 
-    for claim, other in matched[1:]:
-        _merge_or_report(session, resolution, other, f"{claim.kind} {claim.value} via {claim.source}")
-
+    # New identities first, so the conflict check below sees everything this person holds.
     for claim in claims:
-        _attach(session, resolution, claim, existing.get((claim.kind, claim.value)))
+        if (claim.kind, claim.value) not in existing:
+            _attach(resolution, claim, None)
+    session.flush()
+    for claim, other in matched:
+        _merge_or_report(session, resolution, other, f"{claim.kind} {claim.value} via {claim.source}")
+    for claim in claims:
+        if (claim.kind, claim.value) in existing:
+            _attach(resolution, claim, existing[(claim.kind, claim.value)])
 
     if facts:
         resolution.changed |= apply_facts(resolution.customer, facts)
@@ -149,7 +157,7 @@ def _record_conflict(session: Session, a: Customer, b: Customer, kinds: list[str
                                     created_at=clock.now()))
 
 
-def _attach(session: Session, resolution: Resolution, claim: Claim, identity: CustomerIdentity | None) -> None:
+def _attach(resolution: Resolution, claim: Claim, identity: CustomerIdentity | None) -> None:
     customer = resolution.customer
     if identity is not None:
         if live(identity.customer).id != customer.id:
