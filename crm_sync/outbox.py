@@ -58,10 +58,15 @@ def claim(session: Session, model, *, owner: str, limit: int = 100,
         candidates = candidates.where(where)
     candidates = candidates.order_by(*(order_by or (model.available_at, model.id))).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+        # A locking CTE runs exactly once; an `IN (subquery … LIMIT)` may be
+        # re-evaluated by the planner and lease more than `limit` rows.
+        picked = candidates.with_for_update(skip_locked=True).cte("claim_candidates")
+        chosen = model.id == picked.c.id
+    else:
+        chosen = model.id.in_(candidates.scalar_subquery())  # SQLite holds the write lock already
     statement = (
         sa.update(model)
-        .where(model.id.in_(candidates.scalar_subquery()))
+        .where(chosen)
         .where(_claimable(model, now))
         .values(status=PROCESSING, leased_by=owner, lease_expires_at=now + lease,
                 attempts=model.attempts + 1)

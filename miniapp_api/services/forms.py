@@ -146,7 +146,10 @@ def import_form(session: Session, definition: dict) -> tuple[Form, bool]:
 
     Raises `marshmallow.ValidationError` naming what is wrong with the definition.
     """
-    data = FormDefinitionSchema().load(definition)
+    if not isinstance(definition, dict):
+        raise ma.ValidationError("a form definition is a JSON object")
+    # An exported definition carries its version; the stored form decides the next one.
+    data = FormDefinitionSchema().load({k: v for k, v in definition.items() if k != "version"})
     form = session.scalar(sa.select(Form).where(Form.slug == data["slug"]))
     now = clock.now()
     if form is None:

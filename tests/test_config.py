@@ -1,0 +1,23 @@
+import pytest
+
+from miniapp_api.config import Config, ConfigError
+
+
+def test_missing_secrets_fail_fast_outside_testing(monkeypatch):
+    for name in ("SECRET_KEY", "ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY", "TESTING", "SANDBOX"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        Config.from_env().validate()
+
+
+def test_environment_names_are_read(monkeypatch):
+    monkeypatch.setenv("ZALO_GRAPH_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("SESSION_TTL_SECONDS", "60")
+    config = Config.from_env()
+    assert config.ZALO_GRAPH_URL == "http://127.0.0.1:1" and config.SESSION_TTL_SECONDS == 60
+
+
+def test_bad_integer_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("SESSION_TTL_SECONDS", "soon")
+    with pytest.raises(ConfigError, match="SESSION_TTL_SECONDS"):
+        Config.from_env()
