@@ -7,13 +7,14 @@ from marshmallow import fields, validate
 from .customers import CustomerSchema
 from .forms import SubmissionSchema
 
-TOKEN = validate.Length(min=1, max=4096)
+# Zalo tokens are printable ASCII; anything else could not even be sent as a header.
+TOKEN = [validate.Length(min=1, max=4096), validate.Regexp(r"^[!-~]+$", error="Must be printable ASCII.")]
 
 
 class SessionRequest(ma.Schema):
     access_token = fields.String(required=True, validate=TOKEN,
                                  metadata={"description": "zmp-sdk getAccessToken() result"})
-    id_by_oa = fields.String(validate=validate.Length(min=1, max=64),
+    id_by_oa = fields.String(validate=validate.Regexp(r"^[0-9]{1,32}$", error="Must be a Zalo id (digits)."),
                              metadata={"description": "getUserInfo().userInfo.idByOA, when the app is linked to the OA"})
 
 
