@@ -47,7 +47,12 @@ def wait_for(url: str, seconds: float = 20) -> None:
     raise SystemExit(f"{url} did not come up within {seconds:.0f} s")
 
 
+def _stop_on_sigterm(signum, _frame):
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     load_dotenv(os.path.join(ROOT, ".env"))
     env = dict(os.environ)
     env.setdefault("FLASK_APP", "wsgi.py")
