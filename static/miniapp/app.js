@@ -17,8 +17,9 @@ const state = {
   slug: null,
   definition: null,
   values: {},
-  errors: {},
-  notice: null,
+  errors: {}, // server messages by field name, in errorsLang
+  errorsLang: null,
+  notice: null, // {key, extra: [server messages for names the form does not have]}
   phoneVerified: false,
   result: null,
 };
@@ -102,14 +103,16 @@ async function onSubmit(event) {
 
 function showSubmitError(error) {
   if (!(error instanceof api.ApiError)) {
-    state.notice = t("network"); // the key is kept: trying again cannot create a duplicate
+    state.notice = { key: "network", extra: [] }; // the key is kept: trying again cannot create a duplicate
     return;
   }
   const errors = error.fieldErrors;
   state.errors = errors;
+  state.errorsLang = lang();
   const known = new Set(state.definition.fields.map((f) => f.name));
   const stray = Object.entries(errors).filter(([name]) => !known.has(name)).map(([, m]) => m.join(" "));
-  state.notice = error.status === 422 && Object.keys(errors).length ? [t("fix_errors"), ...stray].join(" ") : t("failed");
+  const fieldProblem = error.status === 422 && Object.keys(errors).length;
+  state.notice = { key: fieldProblem ? "fix_errors" : "failed", extra: stray };
 }
 
 async function onSharePhone(event) {
@@ -128,14 +131,21 @@ async function onSharePhone(event) {
   } catch (error) {
     // Refused permission or an unapproved app: typing the number still works.
     state.errors = { ...state.errors, [spec.name]: [t("phone_denied")] };
+    state.errorsLang = lang();
   }
   render();
 }
 
-/** Editing a shared number makes it the customer's own typing again, no longer Zalo-verified. */
+/** A field being edited drops its error; an edited shared number is no longer Zalo-verified. */
 function onInput(event) {
+  const name = event.target.name;
+  if (state.errors[name]) {
+    delete state.errors[name];
+    document.getElementById(`${fieldId(name)}-error`).hidden = true;
+    document.getElementById(fieldId(name)).removeAttribute("aria-invalid");
+  }
   const spec = phoneSpec();
-  if (!spec || event.target.name !== spec.name || !state.phoneVerified) return;
+  if (!spec || name !== spec.name || !state.phoneVerified) return;
   state.phoneVerified = false;
   currentForm().querySelector(".verified").hidden = true;
   currentForm().querySelector(".share-phone").hidden = false;
@@ -165,9 +175,10 @@ function formView() {
   return el("form", { class: "card", id: "miniapp-form", novalidate: true, onsubmit: onSubmit, oninput: onInput },
     el("h1", {}, pick(def.title)),
     def.description ? el("p", { class: "lead" }, pick(def.description)) : null,
-    el("div", { class: "notice", role: "alert", hidden: !state.notice }, state.notice || ""),
+    el("div", { class: "notice", role: "alert", hidden: !state.notice },
+      state.notice ? [t(state.notice.key), ...state.notice.extra].join(" ") : ""),
     def.fields.map((spec) => renderField(spec, state.values[spec.name], state.errors[spec.name],
-      spec === phone ? phoneTools() : null)),
+      spec === phone ? phoneTools() : null, state.errorsLang)),
     el("button", { type: "submit", class: "primary" }, t("submit")));
 }
 

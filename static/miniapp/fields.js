@@ -55,7 +55,7 @@ function selectControl(spec, value, errors) {
 }
 
 /** Radio buttons (choice) or checkboxes (multichoice), grouped under a legend. */
-function optionGroup(spec, value, errors) {
+function optionGroup(spec, value, errors, errorsLang) {
   const multiple = spec.type === "multichoice";
   const chosen = new Set(multiple ? value || [] : [value]);
   return el("fieldset", {
@@ -68,10 +68,10 @@ function optionGroup(spec, value, errors) {
   el("div", { class: "choices" }, spec.options.map((o) => el("label", { class: "choice" },
     el("input", { type: multiple ? "checkbox" : "radio", name: spec.name, value: o.value, checked: chosen.has(o.value) }),
     el("span", {}, pick(o.label))))),
-  helpAndError(spec, errors));
+  helpAndError(spec, errors, errorsLang));
 }
 
-function checkboxField(spec, value, errors) {
+function checkboxField(spec, value, errors, errorsLang) {
   return el("div", { class: `field check${spec.type === "consent" ? " consent" : ""}` },
     el("label", { class: "choice" },
       el("input", {
@@ -79,26 +79,28 @@ function checkboxField(spec, value, errors) {
         "aria-invalid": errors ? "true" : null, "aria-describedby": describedBy(spec, errors),
       }),
       el("span", {}, labelText(spec))),
-    helpAndError(spec, errors));
+    helpAndError(spec, errors, errorsLang));
 }
 
-function helpAndError(spec, errors) {
+/** Server messages keep the language they were sent in (errorsLang) until the next submit. */
+function helpAndError(spec, errors, errorsLang) {
   return [
     spec.help ? el("p", { class: "help", id: `${fieldId(spec.name)}-help` }, pick(spec.help)) : null,
-    el("p", { class: "error", id: `${fieldId(spec.name)}-error`, hidden: !errors }, errors ? errors.join(" ") : ""),
+    el("p", { class: "error", id: `${fieldId(spec.name)}-error`, hidden: !errors, lang: errors ? errorsLang : null },
+      errors ? errors.join(" ") : ""),
   ];
 }
 
-/** The block for one field; `extra` (e.g. the share-phone button) goes under the control. */
-export function renderField(spec, value, errors, extra = null) {
-  if (spec.type === "choice" || spec.type === "multichoice") return optionGroup(spec, value, errors);
-  if (spec.type === "consent" || spec.type === "checkbox") return checkboxField(spec, value, errors);
+/** The block for one field; `extra` (e.g. the share-phone button) goes under its help and error. */
+export function renderField(spec, value, errors, extra = null, errorsLang = null) {
+  if (spec.type === "choice" || spec.type === "multichoice") return optionGroup(spec, value, errors, errorsLang);
+  if (spec.type === "consent" || spec.type === "checkbox") return checkboxField(spec, value, errors, errorsLang);
   const control = spec.type === "province" ? selectControl(spec, value, errors) : textControl(spec, value, errors);
   return el("div", { class: "field" },
     el("label", { for: fieldId(spec.name) }, labelText(spec)),
     control,
-    extra,
-    helpAndError(spec, errors));
+    helpAndError(spec, errors, errorsLang),
+    extra);
 }
 
 /** The answers as the API wants them: booleans for checkboxes, lists for multichoice, blanks left out. */

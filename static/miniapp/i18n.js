@@ -25,7 +25,7 @@ const TEXT = {
     not_in_zalo: "Vui lòng mở trang này trong ứng dụng Zalo.",
     session_failed: "Không kết nối được với Zalo. Vui lòng đóng và mở lại trang.",
     form_missing: "Không tìm thấy biểu mẫu.",
-    sandbox: "Chế độ thử nghiệm (sandbox)",
+    sandbox: "Thử nghiệm (sandbox)",
   },
   en: {
     loading: "Loading…",
