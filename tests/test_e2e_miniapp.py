@@ -2,6 +2,7 @@
 port and the Zalo emulator, through the browser development adapter (SANDBOX on)."""
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -11,6 +12,7 @@ from miniapp_api.extensions import db
 from miniapp_api.models import Customer, FormSubmission
 from miniapp_api.services.snapshots import customer_snapshot
 from sandbox.server import BackgroundServer
+from tests.helpers import zalo_user
 
 pytestmark = pytest.mark.browser
 
@@ -86,3 +88,40 @@ def test_customer_fixes_errors_shares_phone_and_submits(page, live_url, sandbox_
     assert profile["zalo"] == {"app_user_id": user.app_user_id, "oa_user_id": user.oa_user_id}
     assert profile["consents"]["marketing"]["granted"] is True
     assert len(keys) == 3 and len(set(keys)) == 3 and all(keys)  # one key per distinct attempt
+
+
+def test_outside_zalo_without_sandbox_the_page_asks_for_zalo(page, app):
+    from playwright.sync_api import expect
+
+    with BackgroundServer(app) as server:
+        page.goto(f"{server.url}/miniapp/")
+        expect(page.get_by_role("alert")).to_have_text("Vui lòng mở trang này trong ứng dụng Zalo.")
+
+
+def test_inside_zalo_the_page_uses_zmp_sdk(page, app, zalo):
+    """A stand-in for zmp-sdk published as `window.zmpSdk`, with tokens the emulator minted."""
+    from playwright.sync_api import expect
+
+    user = zalo_user(zalo, name="Lê Văn Cường", phone="84987654321")
+    tokens = {"access": zalo.issue_access_token(user.app_user_id), "phone": zalo.issue_phone_code(user.app_user_id),
+              "id": user.app_user_id, "idByOA": user.oa_user_id}
+    page.add_init_script(f"""const z = {json.dumps(tokens)};
+        window.zmpSdk = {{
+          getAccessToken: async () => z.access,
+          getPhoneNumber: async () => ({{token: z.phone}}),
+          getUserInfo: async () => ({{userInfo: {{id: z.id, name: "Lê Văn Cường", idByOA: z.idByOA}}}}),
+        }};""")
+    with BackgroundServer(app) as server:
+        page.goto(f"{server.url}/miniapp/")
+        expect(page.get_by_label("Họ và tên")).to_have_value("Lê Văn Cường")  # prefilled from the profile
+        expect(page.locator("#sandbox-badge")).to_be_hidden()
+        page.get_by_role("button", name="Dùng số điện thoại Zalo").click()
+        expect(page.get_by_label("Số điện thoại")).to_have_value("0987 654 321")
+        page.get_by_label("Báo giá").check()
+        page.get_by_role("button", name="Gửi thông tin").click()
+        expect(page.get_by_role("heading", name="Cảm ơn bạn!")).to_be_visible()
+    with app.app_context():
+        submission = db.session.scalars(sa.select(FormSubmission)).one()
+        profile = customer_snapshot(db.session, db.session.get(Customer, submission.customer_id))
+    assert profile["zalo"] == {"app_user_id": user.app_user_id, "oa_user_id": user.oa_user_id}  # idByOA was sent
+    assert profile["phones"] == [{"e164": "+84987654321", "verified": True}]
