@@ -22,7 +22,7 @@ function apiBase() {
   return (meta && meta.content.replace(/\/$/, "")) || "";
 }
 
-export async function request(method, path, { body, token, headers = {} } = {}) {
+async function request(method, path, { body, token, headers = {} } = {}) {
   const response = await fetch(apiBase() + path, {
     method,
     headers: {
