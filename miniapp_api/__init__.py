@@ -64,12 +64,23 @@ def _init_clients(app: Flask, settings: Config) -> None:
 
 
 def _init_static(app: Flask, static_root: str) -> None:
-    """The Mini App page at /miniapp/ (plain ES modules, no build step)."""
+    """The Mini App page at /miniapp/ (plain ES modules, no build step) and its config."""
+    from .services.forms import default_form_definition
+
     miniapp_dir = os.path.join(static_root, "miniapp")
 
     @app.get("/miniapp")
     def miniapp_redirect():
         return redirect("/miniapp/", code=308)
+
+    default_form = default_form_definition()["slug"]
+
+    @app.get("/miniapp/config.json")
+    def miniapp_config():
+        """What the page needs before it starts: may it use the browser development adapter, and where."""
+        sandbox = bool(app.config["SANDBOX"])
+        return {"sandbox": sandbox, "zalo_sandbox_url": app.config["SANDBOX_ZALO_URL"] if sandbox else None,
+                "default_form": default_form}
 
     @app.get("/miniapp/")
     @app.get("/miniapp/<path:filename>")

@@ -64,6 +64,9 @@ class Config:
     # Set by `make run` when it starts the local emulators: relaxes the secret check
     # and enables the browser development adapter of the Mini App page.
     SANDBOX: bool = False
+    # Where the browser reaches the Zalo emulator's control endpoints (`make run` sets it);
+    # only published to the Mini App page when SANDBOX is on.
+    SANDBOX_ZALO_URL: str | None = None
     SESSION_TTL_SECONDS: int = 3600
     HTTP_CONNECT_TIMEOUT: float = 3.05
     HTTP_READ_TIMEOUT: float = 10.0
@@ -90,6 +93,7 @@ class Config:
             "ZALO_OAUTH_URL": _env("ZALO_OAUTH_URL", cls.ZALO_OAUTH_URL),
             "ZALO_BUSINESS_URL": _env("ZALO_BUSINESS_URL", cls.ZALO_BUSINESS_URL),
             "SANDBOX": _env_bool("SANDBOX", False),
+            "SANDBOX_ZALO_URL": _env("SANDBOX_ZALO_URL"),
             "SESSION_TTL_SECONDS": _env_int("SESSION_TTL_SECONDS", cls.SESSION_TTL_SECONDS),
             "IDEMPOTENCY_TTL_HOURS": _env_int("IDEMPOTENCY_TTL_HOURS", cls.IDEMPOTENCY_TTL_HOURS),
             "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),

@@ -107,9 +107,9 @@ def frozen_clock():
     clock.install(previous)
 
 
-@pytest.fixture
-def app(database_url, zalo):
-    app = create_app(_base_config(database_url, zalo.url))
+def _seeded_app(config: dict):
+    """An app with the default form seeded; its engine is disposed when the test ends."""
+    app = create_app(config)
     with app.app_context():
         seed_default_form(db.session)
         db.session.commit()
@@ -117,6 +117,17 @@ def app(database_url, zalo):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, zalo):
+    yield from _seeded_app(_base_config(database_url, zalo.url))
+
+
+@pytest.fixture
+def sandbox_app(database_url, zalo):
+    """As `make run` configures it: SANDBOX on, so the Mini App page may use the emulator from the browser."""
+    yield from _seeded_app({**_base_config(database_url, zalo.url), "SANDBOX": True, "SANDBOX_ZALO_URL": zalo.url})
 
 
 @pytest.fixture
