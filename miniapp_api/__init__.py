@@ -5,6 +5,7 @@ import logging
 import os
 
 from flask import Flask, redirect, send_from_directory
+from flask_cors import CORS
 
 from .config import Config, sqlite_directory
 
@@ -44,6 +45,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .api import health, miniapp
 
+    if settings.MINIAPP_ALLOWED_ORIGINS:
+        CORS(app, resources={r"/api/v1/miniapp/*": {}, r"/miniapp/config.json": {}},
+             origins=list(settings.MINIAPP_ALLOWED_ORIGINS), max_age=600,
+             allow_headers=["Authorization", "Content-Type", "Accept-Language", "Idempotency-Key"])
     api.register_blueprint(health.blp)
     api.register_blueprint(miniapp.blp)
     cli.init_app(app)

@@ -67,6 +67,8 @@ class Config:
     # Where the browser reaches the Zalo emulator's control endpoints (`make run` sets it);
     # only published to the Mini App page when SANDBOX is on.
     SANDBOX_ZALO_URL: str | None = None
+    # Origins allowed to call the Mini App API from a browser (the Mini App is hosted by Zalo).
+    MINIAPP_ALLOWED_ORIGINS: tuple[str, ...] = ()
     SESSION_TTL_SECONDS: int = 3600
     HTTP_CONNECT_TIMEOUT: float = 3.05
     HTTP_READ_TIMEOUT: float = 10.0
@@ -94,6 +96,8 @@ class Config:
             "ZALO_BUSINESS_URL": _env("ZALO_BUSINESS_URL", cls.ZALO_BUSINESS_URL),
             "SANDBOX": _env_bool("SANDBOX", False),
             "SANDBOX_ZALO_URL": _env("SANDBOX_ZALO_URL"),
+            "MINIAPP_ALLOWED_ORIGINS": tuple(o.strip() for o in (_env("MINIAPP_ALLOWED_ORIGINS") or "").split(",")
+                                             if o.strip()),
             "SESSION_TTL_SECONDS": _env_int("SESSION_TTL_SECONDS", cls.SESSION_TTL_SECONDS),
             "IDEMPOTENCY_TTL_HOURS": _env_int("IDEMPOTENCY_TTL_HOURS", cls.IDEMPOTENCY_TTL_HOURS),
             "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),

@@ -16,3 +16,22 @@ def test_page_is_served(client):
     assert response.status_code == 200
     assert b'type="module"' in response.data
     response.close()
+
+
+def test_cors_only_for_configured_origins(database_url, zalo):
+    from miniapp_api import create_app
+    from tests.conftest import _base_config
+
+    app = create_app({**_base_config(database_url, zalo.url), "MINIAPP_ALLOWED_ORIGINS": ("https://h5.zdn.vn",)})
+    client = app.test_client()
+    preflight = client.options("/api/v1/miniapp/session", headers={
+        "Origin": "https://h5.zdn.vn", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "Content-Type, Idempotency-Key"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://h5.zdn.vn"
+    assert "idempotency-key" in preflight.headers["Access-Control-Allow-Headers"].lower()
+    other = client.options("/api/v1/miniapp/session", headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    with app.app_context():
+        from miniapp_api.extensions import db
+        db.engine.dispose()
