@@ -111,18 +111,31 @@ def test_unverified_oa_id_from_client_does_not_steal_a_verified_one(client, zalo
     assert len(_live_customers(app)) == 2
 
 
-def _fail_inserts(app, table, when_sql):
-    """A real failing write: a trigger that aborts inserts matching `when_sql`."""
+@pytest.fixture
+def fail_inserts(app):
+    """A real failing write: a trigger that aborts inserts matching a condition (dropped afterwards,
+    since PostgreSQL tests share one database)."""
+    tables = []
+
+    def install(table, when_sql):
+        tables.append(table)
+        with app.app_context():
+            if db.engine.dialect.name == "sqlite":
+                db.session.execute(sa.text(f"CREATE TRIGGER boom BEFORE INSERT ON {table} WHEN {when_sql} "
+                                           "BEGIN SELECT RAISE(ABORT, 'boom'); END"))
+            else:
+                db.session.execute(sa.text(
+                    "CREATE OR REPLACE FUNCTION boom() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$ "
+                    "LANGUAGE plpgsql"))
+                db.session.execute(sa.text(f"CREATE TRIGGER boom BEFORE INSERT ON {table} FOR EACH ROW "
+                                           f"WHEN ({when_sql}) EXECUTE FUNCTION boom()"))
+            db.session.commit()
+
+    yield install
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            db.session.execute(sa.text(
-                f"CREATE TRIGGER boom BEFORE INSERT ON {table} WHEN {when_sql} BEGIN SELECT RAISE(ABORT, 'boom'); END"))
-        else:
-            db.session.execute(sa.text(
-                "CREATE OR REPLACE FUNCTION boom() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$ "
-                "LANGUAGE plpgsql"))
-            db.session.execute(sa.text(
-                f"CREATE TRIGGER boom BEFORE INSERT ON {table} FOR EACH ROW WHEN ({when_sql}) EXECUTE FUNCTION boom()"))
+        for table in tables:
+            on_table = "" if db.engine.dialect.name == "sqlite" else f" ON {table}"
+            db.session.execute(sa.text(f"DROP TRIGGER IF EXISTS boom{on_table}"))
         db.session.commit()
 
 
@@ -132,10 +145,10 @@ def _counts(app):
                 for model in (Customer, CustomerIdentity, FormSubmission, OutboxEvent)}
 
 
-def test_failed_submission_writes_nothing(client, zalo, app):
+def test_failed_submission_writes_nothing(client, zalo, app, fail_inserts):
     session = open_session(client, zalo, zalo_user(zalo))
     before = _counts(app)
-    _fail_inserts(app, "form_submission", "NEW.form_version = 1")
+    fail_inserts("form_submission", "NEW.form_version = 1")
     response = client.post(SUBMIT, json={"values": contact_values()}, headers=bearer(session))
     assert response.status_code == 500 and response.mimetype == "application/problem+json"
     assert _counts(app) == before  # no phone identity, no outbox row, no submission
@@ -143,8 +156,8 @@ def test_failed_submission_writes_nothing(client, zalo, app):
     assert me["customer"]["full_name"] is None
 
 
-def test_failed_profile_creation_leaves_neither_profile_nor_outbox_row(client, zalo, app):
-    _fail_inserts(app, "customer_identity", "NEW.kind = 'zalo_oa'")
+def test_failed_profile_creation_leaves_neither_profile_nor_outbox_row(client, zalo, app, fail_inserts):
+    fail_inserts("customer_identity", "NEW.kind = 'zalo_oa'")
     user = zalo_user(zalo)
     token = zalo.issue_access_token(user.app_user_id)
     response = client.post("/api/v1/miniapp/session", json={"access_token": token, "id_by_oa": user.oa_user_id})
