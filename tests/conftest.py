@@ -127,3 +127,15 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def oa(app, zalo, frozen_clock):
+    """The OA connected: emulator and backend share the frozen clock, a token pair is stored."""
+    from miniapp_api.zalo.oauth import TokenPair
+
+    zalo.clock = lambda: frozen_clock.now().timestamp()
+    access, refresh = zalo.issue_oa_tokens()
+    with app.app_context():
+        app.extensions["oa_tokens"].save_pair(TokenPair(access, refresh, 90000), source="test")
+    return zalo
