@@ -86,8 +86,10 @@ class SubmissionRequest(ma.Schema):
 
 
 class SubmissionSchema(ma.Schema):
+    """A stored submission: normalised values (phones in E.164), UTC timestamp."""
+
     ref = fields.String()
-    form = fields.String(attribute="form.slug")
+    form = fields.String(metadata={"description": "Form slug"})
     form_version = fields.Integer()
     values = fields.Dict()
-    created_at = fields.DateTime()
+    created_at = fields.String(metadata={"description": "ISO-8601 UTC"})

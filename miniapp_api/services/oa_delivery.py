@@ -29,7 +29,7 @@ from .conversations import advance_delivery, message_by_zalo_id
 from .oa_tokens import OaNotConnected, TokenRefreshFailed
 from .outbound import CLOSED, PAID, window_refusal, window_state
 from .phones import InvalidPhone, normalize_phone
-from .profiles import Claim, resolve_profile
+from .profiles import Claim, publish_upsert, resolve_profile
 
 log = logging.getLogger(__name__)
 # Customer messages lose their point quickly: retry for about a day, not for days.
@@ -144,9 +144,16 @@ def apply_user_detail(session: Session, oa_user_id: str, data: dict) -> None:
         except InvalidPhone:
             pass
     address = ", ".join(str(shared[k]) for k in ("address", "district", "city") if shared.get(k)) or None
-    facts = {"zalo_display_name": data.get("display_name"), "avatar_url": data.get("avatar"),
-             "full_name": shared.get("name"), "address": address}
-    customer = resolve_profile(session, claims, facts=facts, source="zalo_oa").customer
+    facts = {"zalo_display_name": data.get("display_name"), "avatar_url": data.get("avatar")}
+    resolution = resolve_profile(session, claims, facts=facts, source="zalo_oa", publish=False)
+    customer = resolution.customer
+    # Zalo's shared info is older than what the customer told us directly: it only fills gaps.
+    for field, value in (("full_name", shared.get("name")), ("address", address)):
+        if value and not getattr(customer, field):
+            setattr(customer, field, value)
+            resolution.changed = True
+    if resolution.changed:
+        publish_upsert(session, customer)
     contact = session.scalar(sa.select(OaContact).where(OaContact.oa_user_id == oa_user_id))
     if contact is not None:
         contact.customer_id = customer.id

@@ -113,7 +113,8 @@ def on_unfollow(app: Flask, session: Session, payload: dict, when: dt.datetime) 
 
 
 def _attachments(message: dict) -> list:
-    return [{"type": a.get("type"), **(a.get("payload") or {})} for a in message.get("attachments") or []
+    """Attachments as Zalo sent them (`type` + `payload` with URLs, names, coordinates): metadata only."""
+    return [{"type": a.get("type"), "payload": a.get("payload") or {}} for a in message.get("attachments") or []
             if isinstance(a, dict)]
 
 
