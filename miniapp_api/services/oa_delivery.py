@@ -24,7 +24,7 @@ from ..models.conversation import FAILED
 from ..models.customer import PHONE, ZALO_APP, ZALO_OA
 from ..models.oa_outbound import SEND_MESSAGE
 from ..zalo.http import ZaloError, ZaloUnavailable
-from ..zalo.oa import PERMANENT_REASONS, RETRY_LATER
+from ..zalo.oa import PERMANENT_REASONS, REFRESH_CODES, RETRY_LATER
 from .conversations import advance_delivery, message_by_zalo_id
 from .oa_tokens import OaNotConnected, TokenRefreshFailed
 from .outbound import CLOSED, PAID, window_refusal, window_state
@@ -48,6 +48,9 @@ def classify(exc: Exception) -> Outcome:
     if isinstance(exc, ZaloError):
         if exc.code in PERMANENT_REASONS:
             return Outcome(PERMANENT_REASONS[exc.code], permanent=True)
+        if exc.code in REFRESH_CODES:  # still rejected right after a refresh: not this message's fault
+            return Outcome(f"Zalo rejected a freshly refreshed OA token (error {exc.code}); reconnect the OA "
+                           "if this persists.", retry_after=300)
         if exc.code in RETRY_LATER:
             return Outcome(f"Zalo error {exc.code}: {exc.message}", retry_after=RETRY_LATER[exc.code])
         return Outcome(f"Zalo error {exc.code}: {exc.message}", permanent=True)
