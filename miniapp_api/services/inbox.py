@@ -63,8 +63,9 @@ def store_event(session: Session, raw_body: bytes, payload: dict) -> bool:
                   user_id=(str(event_user_id(payload) or "") or None), raw_body=raw_body.decode("utf-8"),
                   received_at=now, available_at=now, status="pending", attempts=0)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(WebhookEvent).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    inserted = session.execute(statement).rowcount == 1
+    statement = (dialect.insert(WebhookEvent).values(**values)
+                 .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(WebhookEvent.id))
+    inserted = session.execute(statement).scalar() is not None
     session.commit()
     return inserted
 
