@@ -39,9 +39,13 @@ def purge_idempotency_keys(app: Flask) -> None:
 def process_oa_inbox(app: Flask) -> None:
     """Apply stored OA webhook events (the inbox is polled twice a second: replies within ~1 s)."""
     from miniapp_api.services.inbox import process_due
+    from miniapp_api.services.oa_delivery import send_due
 
-    while process_due(app, worker_id()) == 50:
-        pass  # a full batch: more may be waiting
+    claimed = process_due(app, worker_id())
+    while claimed and claimed % 50 == 0 and (more := process_due(app, worker_id())):
+        claimed += more  # a full batch: more may be waiting
+    if claimed:
+        send_due(app, worker_id())  # replies the events just queued go out in the same tick
 
 
 def send_oa_outbound(app: Flask) -> None:

@@ -12,6 +12,6 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
 # Zalo's webhook must be answered within ~2 s; anything slower is a bug, so keep the backlog short.
 backlog = 256
