@@ -18,8 +18,6 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import requests  # noqa: E402
-
 from bench.harness import BIN, ROOT, describe, gunicorn, load  # noqa: E402
 from sandbox.server import BackgroundServer  # noqa: E402
 from sandbox.zalo import ZaloState, create_sandbox_app  # noqa: E402

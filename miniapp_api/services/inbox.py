@@ -8,12 +8,10 @@ last attempt with the error kept; unknown events are marked ignored.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
 
-import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -72,12 +70,8 @@ def store_event(session: Session, raw_body: bytes, payload: dict) -> bool:
 
 def process_due(app: Flask, owner: str, limit: int = 50) -> int:
     """Claim due inbox rows and process each in its own transaction; returns how many were claimed."""
-    session = db.session
-    ids = outbox.claim(session, WebhookEvent, owner=owner, limit=limit, lease=dt.timedelta(minutes=2),
-                       order_by=(WebhookEvent.id,))
-    for row_id in ids:
-        process_one(app, session, row_id, owner)
-    return len(ids)
+    return outbox.run_claimed(db.session, WebhookEvent, lambda row_id: process_one(app, db.session, row_id, owner),
+                              owner=owner, limit=limit)
 
 
 def process_one(app: Flask, session: Session, row_id: int, owner: str) -> None:

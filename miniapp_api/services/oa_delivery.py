@@ -8,7 +8,6 @@ client; rate limits and quotas retry later; recipient errors (-213, -230,
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 import sqlalchemy as sa
@@ -63,12 +62,8 @@ def classify(exc: Exception) -> Outcome:
 
 def send_due(app: Flask, owner: str, limit: int = 50) -> int:
     """Claim due OA calls and make them; returns how many were claimed."""
-    session = db.session
-    ids = outbox.claim(session, OaOutbound, owner=owner, limit=limit, lease=dt.timedelta(minutes=2),
-                       order_by=(OaOutbound.id,))
-    for row_id in ids:
-        deliver_one(app, session, row_id, owner)
-    return len(ids)
+    return outbox.run_claimed(db.session, OaOutbound, lambda row_id: deliver_one(app, db.session, row_id, owner),
+                              owner=owner, limit=limit)
 
 
 def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
