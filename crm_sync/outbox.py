@@ -78,6 +78,15 @@ def claim(session: Session, model, *, owner: str, limit: int = 100,
     return ids
 
 
+def run_claimed(session: Session, model, handle, *, owner: str, limit: int = 50,
+                lease: dt.timedelta = dt.timedelta(minutes=2)) -> int:
+    """Claim due rows in id order and pass each id to `handle`, which settles it; returns how many."""
+    ids = claim(session, model, owner=owner, limit=limit, lease=lease, order_by=(model.id,))
+    for row_id in ids:
+        handle(row_id)
+    return len(ids)
+
+
 def _settle(session: Session, model, row_id: int, owner: str, **values) -> bool:
     """Update a leased row only if `owner` still holds the lease (it may have expired)."""
     result = session.execute(

@@ -36,9 +36,41 @@ def purge_idempotency_keys(app: Flask) -> None:
         log.info("purged %d idempotency keys", removed)
 
 
+def process_oa_inbox(app: Flask) -> None:
+    """Apply stored OA webhook events (the inbox is polled twice a second: replies within ~1 s)."""
+    from miniapp_api.services.inbox import process_due
+    from miniapp_api.services.oa_delivery import send_due
+
+    claimed = process_due(app, worker_id())
+    while claimed and claimed % 50 == 0 and (more := process_due(app, worker_id())):
+        claimed += more  # a full batch: more may be waiting
+    if claimed:
+        send_due(app, worker_id())  # replies the events just queued go out in the same tick
+
+
+def send_oa_outbound(app: Flask) -> None:
+    """Make queued OA API calls: messages to customers, profile look-ups."""
+    from miniapp_api.services.oa_delivery import send_due
+
+    send_due(app, worker_id())
+
+
+def refresh_oa_token(app: Flask) -> None:
+    """Refresh the OA access token ahead of expiry (a no-op while it is fresh or not connected)."""
+    from miniapp_api.services.oa_tokens import OaNotConnected
+
+    try:
+        app.extensions["oa_tokens"].access_token()
+    except OaNotConnected:
+        pass
+
+
 # (job id, function(app), trigger kwargs). Features append their jobs here.
 JOBS: list[tuple[str, Callable[[Flask], None], dict]] = [
     ("purge-idempotency-keys", purge_idempotency_keys, {"trigger": "interval", "minutes": 30}),
+    ("oa-inbox", process_oa_inbox, {"trigger": "interval", "seconds": 0.5}),
+    ("oa-outbound", send_oa_outbound, {"trigger": "interval", "seconds": 0.5}),
+    ("oa-token-refresh", refresh_oa_token, {"trigger": "interval", "minutes": 10}),
 ]
 
 

@@ -43,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_clients(app, settings)
 
-    from .api import health, miniapp
+    from .api import health, miniapp, oauth, webhooks
 
     if settings.MINIAPP_ALLOWED_ORIGINS:
         CORS(app, resources={r"/api/v1/miniapp/*": {}, r"/miniapp/config.json": {}},
@@ -51,6 +51,8 @@ def create_app(config: dict | None = None) -> Flask:
              allow_headers=["Authorization", "Content-Type", "Accept-Language", "Idempotency-Key"])
     api.register_blueprint(health.blp)
     api.register_blueprint(miniapp.blp)
+    api.register_blueprint(webhooks.blp)
+    api.register_blueprint(oauth.blp)
     cli.init_app(app)
     _init_static(app, static_root)
     return app
@@ -58,13 +60,23 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_clients(app: Flask, settings: Config) -> None:
     """One client per remote, with base URLs from config so tests point them at loopback."""
+    from .services.oa_tokens import TokenStore
     from .services.sessions import SessionTokens
     from .zalo.graph import GraphClient
     from .zalo.http import ZaloHttp
+    from .zalo.oa import OaClient
+    from .zalo.oauth import OAuthClient
 
     timeout = (settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_READ_TIMEOUT)
     app.extensions["zalo_graph"] = GraphClient(ZaloHttp(settings.ZALO_GRAPH_URL, timeout),
                                                settings.ZALO_APP_SECRET or "")
+    oauth = OAuthClient(ZaloHttp(settings.ZALO_OAUTH_URL, timeout), settings.ZALO_APP_ID or "",
+                        settings.ZALO_APP_SECRET or "")
+    tokens = TokenStore(oauth, settings.SECRET_KEY or "", settings.ZALO_OA_ID or "default",
+                        settings.OA_TOKEN_REFRESH_MARGIN_SECONDS, wait_seconds=2 * sum(timeout) + 5)
+    app.extensions["zalo_oauth"] = oauth
+    app.extensions["oa_tokens"] = tokens
+    app.extensions["zalo_oa"] = OaClient(ZaloHttp(settings.ZALO_OPENAPI_URL, timeout), tokens)
     app.extensions["session_tokens"] = SessionTokens(settings.SECRET_KEY or "", settings.SESSION_TTL_SECONDS)
 
 

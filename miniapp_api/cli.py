@@ -69,5 +69,9 @@ def worker_command():
 
 
 def init_app(app: Flask) -> None:
+    from .cli_oa import rules_cli, zalo_cli
+
     app.cli.add_command(forms_cli)
+    app.cli.add_command(zalo_cli)
+    app.cli.add_command(rules_cli)
     app.cli.add_command(worker_command)

@@ -75,6 +75,15 @@ class Config:
     MAX_CONTENT_LENGTH: int = 256 * 1024
     IDEMPOTENCY_TTL_HOURS: int = 24
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
+    # OA: welcome message on follow (see docs/oa.md), auto-reply cooldown, token refresh margin.
+    OA_WELCOME_ENABLED: bool = True
+    OA_WELCOME_LANG: str = "vi"  # vi, en, or vi+en (both, Vietnamese first)
+    OA_WELCOME_TEXT_VI: str = ("Cảm ơn bạn đã quan tâm đến cửa hàng! Để lại thông tin để chúng tôi "
+                               "tư vấn nhanh nhất nhé.")
+    OA_WELCOME_TEXT_EN: str = "Thanks for following us! Leave your details and we will get back to you shortly."
+    OA_WELCOME_FORM_BUTTON: bool = True
+    OA_AUTO_REPLY_COOLDOWN_SECONDS: int = 600
+    OA_TOKEN_REFRESH_MARGIN_SECONDS: int = 3600
     # Overrides that are not settings of their own (e.g. Flask keys a test sets).
     extra: dict = field(default_factory=dict)
 
@@ -101,6 +110,15 @@ class Config:
             "SESSION_TTL_SECONDS": _env_int("SESSION_TTL_SECONDS", cls.SESSION_TTL_SECONDS),
             "IDEMPOTENCY_TTL_HOURS": _env_int("IDEMPOTENCY_TTL_HOURS", cls.IDEMPOTENCY_TTL_HOURS),
             "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),
+            "OA_WELCOME_ENABLED": _env_bool("OA_WELCOME_ENABLED", cls.OA_WELCOME_ENABLED),
+            "OA_WELCOME_LANG": _env("OA_WELCOME_LANG", cls.OA_WELCOME_LANG),
+            "OA_WELCOME_TEXT_VI": _env("OA_WELCOME_TEXT_VI", cls.OA_WELCOME_TEXT_VI),
+            "OA_WELCOME_TEXT_EN": _env("OA_WELCOME_TEXT_EN", cls.OA_WELCOME_TEXT_EN),
+            "OA_WELCOME_FORM_BUTTON": _env_bool("OA_WELCOME_FORM_BUTTON", cls.OA_WELCOME_FORM_BUTTON),
+            "OA_AUTO_REPLY_COOLDOWN_SECONDS": _env_int("OA_AUTO_REPLY_COOLDOWN_SECONDS",
+                                                       cls.OA_AUTO_REPLY_COOLDOWN_SECONDS),
+            "OA_TOKEN_REFRESH_MARGIN_SECONDS": _env_int("OA_TOKEN_REFRESH_MARGIN_SECONDS",
+                                                        cls.OA_TOKEN_REFRESH_MARGIN_SECONDS),
         }
         values.update(overrides)
         known = {f.name for f in fields(cls)} - {"extra"}

@@ -6,6 +6,7 @@ settings, and the worker. Ctrl-C stops them all.
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -51,6 +52,16 @@ def _stop_on_sigterm(signum, _frame):
     raise KeyboardInterrupt
 
 
+def seed_oa_token(flask: str, env: dict) -> None:
+    """Connect the sandbox OA: mint a token pair in the emulator and store it (encrypted) in the backend."""
+    request = urllib.request.Request(f"{env['SANDBOX_ZALO_URL']}/_sandbox/oa/token", data=b"{}", method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        pair = json.load(response)
+    subprocess.run([flask, "zalo", "set-token", "--access-token", pair["access_token"],
+                    "--refresh-token", pair["refresh_token"]], cwd=ROOT, env=env, check=True)
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     load_dotenv(os.path.join(ROOT, ".env"))
@@ -75,10 +86,15 @@ def main() -> None:
         flask = os.path.join(os.path.dirname(python), "flask")
         subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
         subprocess.run([flask, "forms", "seed"], cwd=ROOT, env=env, check=True)
+        if use_sandbox:
+            seed_oa_token(flask, env)
         spawn(os.path.join(os.path.dirname(python), "gunicorn"), "-c", "python:miniapp_api.gunicorn_config", "wsgi:app")
         spawn(flask, "worker")
         wait_for("http://127.0.0.1:8000/healthz")
         print("\nReady: http://127.0.0.1:8000/miniapp/  ·  API docs: http://127.0.0.1:8000/docs\n", flush=True)
+        if use_sandbox:
+            print("A customer writes to the OA:  .venv/bin/python -m sandbox.zalo simulate text --text 'Giá bao nhiêu?'\n",
+                  flush=True)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         raise SystemExit("a process exited; stopping the others")

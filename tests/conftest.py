@@ -147,3 +147,15 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"PostgreSQL: not configured, {skipped} PostgreSQL test runs skipped "
             "(set TEST_DATABASE_URL=postgresql://... to run them; .ci/run does).", yellow=True)
+
+
+@pytest.fixture
+def oa(app, zalo, frozen_clock):
+    """The OA connected: emulator and backend share the frozen clock, a token pair is stored."""
+    from miniapp_api.zalo.oauth import TokenPair
+
+    zalo.clock = lambda: frozen_clock.now().timestamp()
+    access, refresh = zalo.issue_oa_tokens()
+    with app.app_context():
+        app.extensions["oa_tokens"].save_pair(TokenPair(access, refresh, 90000), source="test")
+    return zalo

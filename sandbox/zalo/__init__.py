@@ -1,4 +1,4 @@
-"""Emulator of the Zalo platform (Graph for Mini Apps; OA API, OAuth and webhooks to come)."""
+"""Emulator of the Zalo platform: Graph for Mini Apps, the OA API, OAuth and a customer simulator."""
 from .app import create_sandbox_app
 from .state import SandboxUser, ZaloState
 

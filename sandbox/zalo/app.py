@@ -1,14 +1,15 @@
 """The Zalo emulator: one Flask app per emulated Zalo, hosting every Zalo host's paths.
 
-Graph (`graph.zalo.me`) paths are served here today; the OA API, OAuth and the
-customer simulator join as blueprints on the same state, so one process and
-one port stand in for all of Zalo during development and tests.
+Graph (`graph.zalo.me`), the OA API (`openapi.zalo.me`), OAuth
+(`oauth.zaloapp.com`) and the customer simulator are blueprints on the same
+state, so one process and one port stand in for all of Zalo during
+development and tests.
 """
 from __future__ import annotations
 
 from flask import Flask, request
 
-from . import control, graph
+from . import control, graph, oa, oauth, simulator
 from .state import ZaloState
 
 
@@ -24,5 +25,8 @@ def create_sandbox_app(state: ZaloState) -> Flask:
                           "body": request.get_data(as_text=True)})
 
     app.register_blueprint(graph.blp)
+    app.register_blueprint(oa.blp)
+    app.register_blueprint(oauth.blp)
     app.register_blueprint(control.blp)
+    app.register_blueprint(simulator.blp)
     return app

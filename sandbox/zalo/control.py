@@ -67,3 +67,27 @@ def phone_code(app_user_id):
 def requests_seen():
     with _state().lock:
         return jsonify(list(_state().requests))
+
+
+@blp.post("/oa/token")
+def oa_token():
+    """Mint an OA access/refresh pair, as the API Explorer would (to seed `flask zalo set-token`)."""
+    expires_in = int((request.get_json(silent=True) or {}).get("expires_in", 90000))
+    access, refresh = _state().issue_oa_tokens(expires_in)
+    return jsonify({"access_token": access, "refresh_token": refresh, "expires_in": str(expires_in)})
+
+
+@blp.post("/oa/faults")
+def oa_fault():
+    """Make the next `times` calls to `path` fail with Zalo error `code`."""
+    body = request.get_json(silent=True) or {}
+    with _state().lock:
+        _state().faults.append({"path": body["path"], "code": int(body["code"]), "times": int(body.get("times", 1))})
+    return jsonify({"queued": True}), 201
+
+
+@blp.get("/oa/messages")
+def oa_messages():
+    """CS messages the OA sent, oldest first."""
+    with _state().lock:
+        return jsonify(list(_state().sent_messages))

@@ -38,6 +38,40 @@ class ZaloState:
         self.phone_codes: dict[str, tuple[str, float]] = {}    # code → (app_user_id, expires_at), single use
         self.requests: list[dict] = []
         self.clock = time.time
+        # OA side (see oa.py, oauth.py, simulator.py)
+        self.oa_tokens: dict[str, float] = {}        # OA access token → expires_at
+        self.refresh_tokens: dict[str, float] = {}   # single use: popped when spent
+        self.auth_codes: dict[str, tuple[str, str, float]] = {}  # code → (challenge, redirect_uri, expires_at)
+        self.refresh_calls = 0
+        self.token_delay = 0.0                       # seconds the token endpoint takes (widens races in tests)
+        self.sent_messages: list[dict] = []
+        self.faults: list[dict] = []                 # {"path", "code", "times"}: forced Zalo errors
+        self.tags: dict[str, set[str]] = {}          # tag → OA user ids
+        self.followers: set[str] = set()             # OA user ids
+        self.last_interaction: dict[str, int] = {}   # OA user id → ms
+        self.webhook_url: str | None = None          # where the customer simulator delivers events
+        self.echo_events = False                     # after message/cs: deliver oa_send_* echo and receipt
+
+    def user_by_oa_id(self, oa_user_id: str) -> SandboxUser | None:
+        with self.lock:
+            return next((u for u in self.users.values() if u.oa_user_id == oa_user_id), None)
+
+    def issue_oa_tokens(self, expires_in: int = 90000) -> tuple[str, str]:
+        """A new OA access/refresh pair; the refresh token lives three months and is single-use."""
+        with self.lock:
+            access, refresh = "oa_at_" + secrets.token_urlsafe(24), "oa_rt_" + secrets.token_urlsafe(24)
+            self.oa_tokens[access] = self.clock() + expires_in
+            self.refresh_tokens[refresh] = self.clock() + 90 * 24 * 3600
+            return access, refresh
+
+    def take_fault(self, path: str) -> int | None:
+        """The next forced error code for `path`, if a test queued one."""
+        with self.lock:
+            for fault in self.faults:
+                if fault["path"] == path and fault["times"] > 0:
+                    fault["times"] -= 1
+                    return int(fault["code"])
+            return None
 
     def create_user(self, name: str, phone: str | None = None, app_user_id: str | None = None,
                     oa_user_id: str | None = None, avatar: str | None = None) -> SandboxUser:

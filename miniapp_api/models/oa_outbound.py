@@ -1,0 +1,35 @@
+"""Calls to the OA API waiting to be made: messages to customers and profile look-ups."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .queue import QueueMixin
+from .types import JSONType, UTCDateTime, utcnow
+
+SEND_MESSAGE = "send_message"
+USER_DETAIL = "user_detail"
+
+
+class OaOutbound(QueueMixin, db.Model):
+    """One OA API call, written in the transaction that decided it, made by the worker.
+
+    For `send_message`, `payload` is the `message` object of `/v3.0/oa/message/cs`
+    and `message_id` the conversation message it delivers; `dedupe_key` keeps
+    one look-up per user for `user_detail`.
+    """
+
+    __tablename__ = "oa_outbound"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    oa_user_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("message.id"), index=True)
+    payload: Mapped[dict] = mapped_column(JSONType, default=dict)
+    reason: Mapped[str] = mapped_column(sa.String(64))
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(160), unique=True)
+    zalo_message_id: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,96 @@
+"""The webhook inbox: store each distinct Zalo event once, process it in the worker.
+
+Storing is one `INSERT … ON CONFLICT DO NOTHING` on a unique dedupe key, so
+Zalo's resends (for hours) answer 200 and add nothing. Processing claims rows
+through the shared queue (`crm_sync.outbox`), handles each in one
+transaction, retries failures with backoff and parks them as dead after the
+last attempt with the error kept; unknown events are marked ignored.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+from flask import Flask
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from crm_sync import outbox
+
+from .. import clock
+from ..extensions import db
+from ..models import WebhookEvent
+from .oa_events import UnknownEvent, handle_event
+
+log = logging.getLogger(__name__)
+# Processing failures are ours (a bug, a database hiccup): retry soon, then less often.
+INBOX_SCHEDULE = (2, 10, 60, 300, 1800, 7200)
+
+
+def event_user_id(payload: dict) -> str | None:
+    """The OA-scoped id of the customer the event is about, whichever role they play."""
+    name = str(payload.get("event_name") or "")
+    if name in ("follow", "unfollow"):
+        return (payload.get("follower") or {}).get("id")
+    role = "recipient" if name.startswith("oa_") or name in ("user_received_message", "user_seen_message") else "sender"
+    return (payload.get(role) or {}).get("id")
+
+
+def dedupe_key(payload: dict) -> str:
+    """`event_name:msg_id` when the event carries a message id, else a hash of name, ids and timestamp.
+
+    The event name is part of the key because the echo of an OA message and
+    its receipt carry the same `msg_id` but are different events.
+    """
+    name = str(payload.get("event_name") or "")
+    message = payload.get("message") if isinstance(payload.get("message"), dict) else {}
+    if message.get("msg_id"):
+        return f"{name}:{message['msg_id']}"[:160]
+    parts = [name, str((payload.get("sender") or {}).get("id") or ""),
+             str((payload.get("recipient") or {}).get("id") or ""),
+             str((payload.get("follower") or {}).get("id") or ""), str(payload.get("user_id_by_app") or ""),
+             ",".join(map(str, message.get("msg_ids") or [])), str(payload.get("timestamp") or "")]
+    return f"{name}:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def store_event(session: Session, raw_body: bytes, payload: dict) -> bool:
+    """Insert the event unless its key is already stored; True when it is new. Commits."""
+    now = clock.now()
+    values = dict(dedupe_key=dedupe_key(payload), event_name=str(payload.get("event_name") or "")[:64],
+                  user_id=(str(event_user_id(payload) or "") or None), raw_body=raw_body.decode("utf-8"),
+                  received_at=now, available_at=now, status="pending", attempts=0)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(WebhookEvent).values(**values)
+                 .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(WebhookEvent.id))
+    inserted = session.execute(statement).scalar() is not None
+    session.commit()
+    return inserted
+
+
+def process_due(app: Flask, owner: str, limit: int = 50) -> int:
+    """Claim due inbox rows and process each in its own transaction; returns how many were claimed."""
+    return outbox.run_claimed(db.session, WebhookEvent, lambda row_id: process_one(app, db.session, row_id, owner),
+                              owner=owner, limit=limit)
+
+
+def process_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
+    row = session.get(WebhookEvent, row_id)
+    payload = json.loads(row.raw_body)
+    received_at, attempts = row.received_at, row.attempts
+    try:
+        handle_event(app, session, payload, received_at)
+        outbox.complete(session, WebhookEvent, row_id, owner)
+        session.commit()
+    except UnknownEvent as exc:
+        session.rollback()
+        outbox.ignore(session, WebhookEvent, row_id, owner, str(exc))
+        session.commit()
+    except Exception as exc:  # any failure: keep the event, retry later, dead after the last attempt
+        session.rollback()
+        log.exception("inbox event %s failed (attempt %d)", row_id, attempts)
+        status = outbox.fail(session, WebhookEvent, row_id, owner, f"{type(exc).__name__}: {exc}",
+                             attempts=attempts, schedule=INBOX_SCHEDULE)
+        session.commit()
+        if status == "dead":
+            log.error("inbox event %s is dead after %d attempts", row_id, attempts)

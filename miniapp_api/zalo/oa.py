@@ -1,0 +1,90 @@
+"""The OA API client (`openapi.zalo.me`): customer-service messages and user details.
+
+Auth is the `access_token` header; failures arrive as HTTP 200 with
+`error != 0` and are raised as `ZaloError` by `ZaloHttp`. `OaClient` takes a
+token provider so an invalid or expired token (`-216`/`-220`) is refreshed
+once and the call retried, as Zalo's SDKs do.
+"""
+from __future__ import annotations
+
+import json
+from typing import Protocol
+
+from .http import ZaloError, ZaloHttp
+
+TOKEN_INVALID, TOKEN_EXPIRED = -216, -220
+RATE_LIMITED = -32
+NOT_FOLLOWER, NO_INTERACTION_7D, INTERACTION_EXPIRED = -213, -230, -232
+REFRESH_CODES = (TOKEN_INVALID, TOKEN_EXPIRED)
+# Codes that will fail again for this message however often it is retried.
+PERMANENT_REASONS = {
+    NOT_FOLLOWER: "The user does not follow the OA (Zalo -213).",
+    NO_INTERACTION_7D: "The user has not interacted with the OA in 7 days; only template messages can reach them (Zalo -230).",
+    INTERACTION_EXPIRED: "The user's interaction window has expired (Zalo -232).",
+    -201: "Zalo rejected a parameter of the message (Zalo -201).",
+    -227: "The user is banned or inactive (Zalo -227).",
+    -244: "The user blocked this type of message (Zalo -244).",
+}
+# Codes worth retrying later: rate limits and quotas refill.
+RETRY_LATER = {RATE_LIMITED: 60.0, -211: 3600.0, -218: 3600.0}
+
+
+class TokenProvider(Protocol):
+    def access_token(self) -> tuple[str, int]:
+        """A usable token and its version."""
+
+    def refresh_after_rejection(self, version: int) -> tuple[str, int]:
+        """A new token after Zalo rejected the one of `version`."""
+
+
+def text_message(text: str) -> dict:
+    return {"text": text}
+
+
+def text_with_link_button(text: str, title: str, url: str) -> dict:
+    """Text with one button that opens a URL (`oa.open.url`), e.g. the Mini App form."""
+    return {"text": text, "attachment": {"type": "template", "payload": {
+        "buttons": [{"title": title, "type": "oa.open.url", "payload": {"url": url}}]}}}
+
+
+def image_message(url: str, text: str | None = None) -> dict:
+    message = {"attachment": {"type": "template", "payload": {
+        "template_type": "media", "elements": [{"media_type": "image", "url": url}]}}}
+    if text:
+        message["text"] = text
+    return message
+
+
+def request_user_info_message(title: str, subtitle: str, image_url: str) -> dict:
+    """Zalo's own info-request card; the answer arrives as a `user_submit_info` webhook."""
+    return {"attachment": {"type": "template", "payload": {
+        "template_type": "request_user_info",
+        "elements": [{"title": title, "subtitle": subtitle, "image_url": image_url}]}}}
+
+
+class OaClient:
+    """Calls the OA API with the OA's token, refreshing it once when Zalo rejects it."""
+
+    def __init__(self, http: ZaloHttp, tokens: TokenProvider):
+        self.http = http
+        self.tokens = tokens
+
+    def _call(self, method: str, path: str, **kwargs) -> dict:
+        token, version = self.tokens.access_token()
+        try:
+            return self.http.request(method, path, headers={"access_token": token}, **kwargs)
+        except ZaloError as exc:
+            if exc.code not in REFRESH_CODES:
+                raise
+        token, _ = self.tokens.refresh_after_rejection(version)
+        return self.http.request(method, path, headers={"access_token": token}, **kwargs)
+
+    def send_cs(self, user_id: str, message: dict) -> dict:
+        """Send a customer-service message; returns `data` (`message_id`, `user_id`, `quota`)."""
+        body = self._call("POST", "/v3.0/oa/message/cs", json={"recipient": {"user_id": user_id}, "message": message})
+        return body.get("data") or {}
+
+    def user_detail(self, user_id: str) -> dict:
+        """`/v3.0/oa/user/detail`: name, avatar, follower status, shared info."""
+        body = self._call("GET", "/v3.0/oa/user/detail", params={"data": json.dumps({"user_id": user_id})})
+        return body.get("data") or {}

@@ -1,0 +1,152 @@
+"""The OA API (`openapi.zalo.me`) as an OA backend sees it: CS messages, user detail, quota, tags.
+
+Shapes from the reference (§2): the token travels in the `access_token`
+header, GET parameters are one `data` JSON query parameter, and every
+refusal is HTTP 200 with `error != 0` (-216 invalid token, -220 expired,
+-230 no interaction in 7 days, -201 bad parameter). Tests force other codes
+(-32, -213, -232, ...) through `/_sandbox/oa/faults`.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+
+from flask import Blueprint, current_app, jsonify, request
+
+blp = Blueprint("oa", __name__)
+SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000
+
+
+def _state():
+    return current_app.config["ZALO_STATE"]
+
+
+def _error(code: int, message: str):
+    return jsonify({"error": code, "message": message})
+
+
+def _ok(data):
+    return jsonify({"error": 0, "message": "Success", "data": data})
+
+
+def _guard():
+    """An error response for a bad token or a forced fault, else None."""
+    state = _state()
+    token = request.headers.get("access_token")
+    with state.lock:
+        expires_at = state.oa_tokens.get(token or "")
+    if expires_at is None:
+        return _error(-216, "Access token is invalid")
+    if state.clock() >= expires_at:
+        return _error(-220, "Access token has expired")
+    code = state.take_fault(request.path)
+    if code is not None:
+        return _error(code, f"Sandbox forced error {code}")
+    return None
+
+
+def _data_param() -> dict:
+    try:
+        value = json.loads(request.args.get("data") or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+@blp.post("/v3.0/oa/message/cs")
+def send_cs():
+    if (error := _guard()) is not None:
+        return error
+    state = _state()
+    body = request.get_json(silent=True) or {}
+    user_id = str((body.get("recipient") or {}).get("user_id") or "")
+    message = body.get("message") or {}
+    user = state.user_by_oa_id(user_id)
+    if user is None:
+        return _error(-201, "user_id is invalid")
+    if not message.get("text") and not message.get("attachment"):
+        return _error(-201, "message is empty")
+    if len(message.get("text") or "") > 2000:
+        return _error(-201, "text is longer than 2000 characters")
+    last = state.last_interaction.get(user_id)
+    if last is None or state.clock() * 1000 - last > SEVEN_DAYS_MS:
+        return _error(-230, "User has not interacted with the OA in the past 7 days")
+    message_id = secrets.token_hex(10)
+    with state.lock:
+        state.sent_messages.append({"message_id": message_id, "user_id": user_id, "message": message,
+                                    "at": state.clock()})
+    if state.echo_events and state.webhook_url:
+        from .simulator import echo_and_receipt
+
+        threading.Thread(target=echo_and_receipt, args=(state, user, message, message_id), daemon=True).start()
+    return _ok({"message_id": message_id, "user_id": user_id, "quota": {"quota_type": "reply"}})
+
+
+@blp.get("/v3.0/oa/user/detail")
+def user_detail():
+    if (error := _guard()) is not None:
+        return error
+    state = _state()
+    user = state.user_by_oa_id(str(_data_param().get("user_id") or ""))
+    if user is None:
+        return _error(-201, "user_id is invalid")
+    avatar = user.avatar or f"https://s120-ava-talk.zadn.vn/sandbox/{user.oa_user_id}.jpg"
+    tags = sorted(t for t, ids in state.tags.items() if user.oa_user_id in ids)
+    return _ok({"user_id": user.oa_user_id, "user_id_by_app": user.app_user_id, "user_external_id": "",
+                "display_name": user.name, "user_alias": "", "is_sensitive": False,
+                "user_is_follower": user.oa_user_id in state.followers, "user_last_interaction_date": "",
+                "avatar": avatar, "avatars": {"120": avatar, "240": avatar}, "dynamic_param": "",
+                "tags_and_notes_info": {"notes": [], "tag_names": tags},
+                "shared_info": {"name": user.name, "phone": user.phone or "", "address": "", "city": "",
+                                "district": ""}})
+
+
+@blp.post("/v3.0/oa/quota/message")
+def quota():
+    if (error := _guard()) is not None:
+        return error
+    state = _state()
+    user_id = str((request.get_json(silent=True) or {}).get("user_id") or "")
+    last = state.last_interaction.get(user_id)
+    return _ok({"last_interaction": str(last) if last else "", "cs_reply": {"remain": 8, "total": 8},
+                "promotion": {"daily_remain": 1, "daily_total": 1, "monthly_remain": 4, "monthly_total": 4}})
+
+
+@blp.post("/v2.0/oa/tag/tagfollower")
+def tag_follower():
+    if (error := _guard()) is not None:
+        return error
+    body = request.get_json(silent=True) or {}
+    if not body.get("user_id") or not body.get("tag_name"):
+        return _error(-201, "user_id and tag_name are required")
+    with _state().lock:
+        _state().tags.setdefault(body["tag_name"], set()).add(str(body["user_id"]))
+    return jsonify({"error": 0, "message": "Success"})
+
+
+@blp.post("/v2.0/oa/tag/rmfollowerfromtag")
+def untag_follower():
+    if (error := _guard()) is not None:
+        return error
+    body = request.get_json(silent=True) or {}
+    with _state().lock:
+        _state().tags.get(body.get("tag_name") or "", set()).discard(str(body.get("user_id")))
+    return jsonify({"error": 0, "message": "Success"})
+
+
+@blp.post("/v2.0/oa/tag/rmtag")
+def remove_tag():
+    if (error := _guard()) is not None:
+        return error
+    with _state().lock:
+        _state().tags.pop((request.get_json(silent=True) or {}).get("tag_name") or "", None)
+    return jsonify({"error": 0, "message": "Success"})
+
+
+@blp.get("/v2.0/oa/tag/gettagsofoa")
+def list_tags():
+    if (error := _guard()) is not None:
+        return error
+    with _state().lock:
+        return _ok(sorted(_state().tags))

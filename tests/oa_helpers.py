@@ -1,0 +1,65 @@
+"""Steps the OA tests repeat: sign and post an event, run the worker's OA jobs, read the conversation."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from miniapp_api.extensions import db
+from miniapp_api.models import Conversation, Message, OaContact, WebhookEvent
+from miniapp_api.services.inbox import process_due
+from miniapp_api.services.oa_delivery import send_due
+from sandbox.zalo.simulator import build_event, encode, sign
+
+
+def post_event(client, zalo, payload: dict, *, secret: str | None = None, raw: bytes | None = None):
+    """POST an event as Zalo does (compact UTF-8 JSON, `X-ZEvent-Signature`); returns (status, json)."""
+    body = raw if raw is not None else encode(payload)
+    response = client.post("/webhooks/zalo", data=body, content_type="application/json",
+                           headers={"X-ZEvent-Signature": sign(zalo, encode(payload) if raw is None else body, payload,
+                                                               secret)})
+    try:
+        return response.status_code, response.get_json()
+    finally:
+        response.close()
+
+
+def customer_says(client, zalo, user, action="text", **kwargs):
+    """Build, deliver (as the simulator would) and return the event."""
+    from sandbox.zalo.simulator import note_interaction
+
+    payload = build_event(zalo, action, user, **kwargs)
+    note_interaction(zalo, payload)
+    status, _ = post_event(client, zalo, payload)
+    assert status == 200
+    return payload
+
+
+def run_worker(app, rounds: int = 3) -> None:
+    """What the worker's OA jobs do in a few ticks: apply the inbox, make the queued calls."""
+    with app.app_context():
+        for _ in range(rounds):
+            process_due(app, "test-worker")
+            send_due(app, "test-worker")
+        db.session.remove()
+
+
+def messages(app) -> list[Message]:
+    with app.app_context():
+        rows = db.session.scalars(sa.select(Message).order_by(Message.id)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def one(app, model, *where):
+    with app.app_context():
+        row = db.session.scalar(sa.select(model).where(*where))
+        db.session.expunge_all()
+        return row
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+__all__ = ["Conversation", "OaContact", "WebhookEvent", "count", "customer_says", "messages", "one",
+           "post_event", "run_worker"]
