@@ -42,10 +42,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_clients(app, settings)
 
-    from .api import health, miniapp
+    from .api import crm_webhooks, health, miniapp
 
     api.register_blueprint(health.blp)
     api.register_blueprint(miniapp.blp)
+    api.register_blueprint(crm_webhooks.blp)
     cli.init_app(app)
     _init_static(app, static_root)
     return app

@@ -70,6 +70,10 @@ class Config:
     MAX_CONTENT_LENGTH: int = 256 * 1024
     IDEMPOTENCY_TTL_HOURS: int = 24
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
+    # CRM sync: retry delays in seconds, comma-separated (empty: 5s, 5m, 30m, 2h, 5h, 10h, 10h);
+    # how long a worker holds claimed deliveries before another may take them over.
+    CRM_RETRY_SCHEDULE: str = ""
+    CRM_LEASE_SECONDS: int = 300
     # Overrides that are not settings of their own (e.g. Flask keys a test sets).
     extra: dict = field(default_factory=dict)
 
@@ -93,6 +97,8 @@ class Config:
             "SESSION_TTL_SECONDS": _env_int("SESSION_TTL_SECONDS", cls.SESSION_TTL_SECONDS),
             "IDEMPOTENCY_TTL_HOURS": _env_int("IDEMPOTENCY_TTL_HOURS", cls.IDEMPOTENCY_TTL_HOURS),
             "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),
+            "CRM_RETRY_SCHEDULE": _env("CRM_RETRY_SCHEDULE", cls.CRM_RETRY_SCHEDULE),
+            "CRM_LEASE_SECONDS": _env_int("CRM_LEASE_SECONDS", cls.CRM_LEASE_SECONDS),
         }
         values.update(overrides)
         known = {f.name for f in fields(cls)} - {"extra"}
