@@ -16,7 +16,7 @@ class InvalidConnector(ValueError):
     """The connector settings do not make sense for its kind."""
 
 
-UPDATABLE = ("base_url", "field_mapping", "events", "schedule", "batch_size", "rate_limit_per_second",
+UPDATABLE = ("base_url", "field_mapping", "events", "schedule", "batch_size", "batch_calls", "rate_limit_per_second",
              "connect_timeout", "read_timeout", "pull_orders")
 
 

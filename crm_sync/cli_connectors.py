@@ -54,20 +54,21 @@ def _state(connector: Connector) -> str:
 @click.option("--credential", "credentials", multiple=True, help="NAME=VALUE or NAME=env:VAR; repeatable.")
 @click.option("--event", "events", multiple=True, help="Event type to deliver; repeatable (default: the kind's).")
 @click.option("--schedule", help="'every 30s', 'every 5m' or a cron line in Asia/Ho_Chi_Minh time.")
-@click.option("--batch-size", type=int)
+@click.option("--batch-size", type=int, help="Deliveries claimed, coalesced and sent per pass.")
+@click.option("--batch-calls/--single-calls", default=None, help="Use the remote's batch endpoint (if any).")
 @click.option("--rate-limit", "rate_limit_per_second", type=float, help="Requests per second (0: unlimited).")
 @click.option("--mapping", "field_mapping", help="JSON object: remote field → dotted path in our customer.")
 @click.option("--pull-orders/--no-pull-orders", default=None)
 @click.option("--timeout", nargs=2, type=float, help="Connect and read timeouts in seconds.")
-def add(name, kind, base_url, credentials, events, schedule, batch_size, rate_limit_per_second, field_mapping,
-        pull_orders, timeout):
+def add(name, kind, base_url, credentials, events, schedule, batch_size, batch_calls, rate_limit_per_second,
+        field_mapping, pull_orders, timeout):
     """Create a connector, or update the given settings of an existing one (safe to repeat)."""
     try:
         mapping = json.loads(field_mapping) if field_mapping else None
         connector, created = save_connector(
             db.session, current_app.config["SECRET_KEY"], name, kind,
             credentials=dict(_credential(c) for c in credentials), base_url=base_url,
-            events=list(events) or None, schedule=schedule, batch_size=batch_size,
+            events=list(events) or None, schedule=schedule, batch_size=batch_size, batch_calls=batch_calls,
             rate_limit_per_second=rate_limit_per_second, field_mapping=mapping, pull_orders=pull_orders,
             connect_timeout=timeout[0] if timeout else None, read_timeout=timeout[1] if timeout else None)
         db.session.commit()
@@ -92,7 +93,8 @@ def show(name):
     names = sorted(decrypt_credentials(current_app.config["SECRET_KEY"], c.credentials_encrypted))
     for label, value in (("name", c.name), ("kind", c.kind), ("url", c.base_url), ("state", _state(c)),
                          ("paused reason", c.paused_reason or "-"), ("events", ", ".join(c.events)),
-                         ("schedule", c.schedule), ("batch size", c.batch_size),
+                         ("schedule", c.schedule),
+                         ("batch", f"{c.batch_size} per pass, {'batch' if c.batch_calls else 'single'} calls"),
                          ("rate limit", f"{c.rate_limit_per_second:g}/s"),
                          ("timeouts", f"connect {c.connect_timeout:g}s, read {c.read_timeout:g}s"),
                          ("pull orders", "yes" if c.pull_orders else "no"),

@@ -120,6 +120,7 @@ class Dispatcher:
         self.session, self.client, self.owner = session, client, owner
         self.connector_id = connector.id
         self.batch_size = max(1, connector.batch_size)
+        self.batch_calls = connector.batch_calls
         self.lease, self.schedule = lease, schedule
         self.tally = Tally()
 
@@ -141,7 +142,10 @@ class Dispatcher:
         self.session.commit()
         self.tally.coalesced += len(superseded)
         by_id = {c.item.delivery_id: c for c in claimed}
+        send_until = clock.now() + self.lease * 0.8  # never call out on a lease about to lapse
         for wave in range(max(len(s) for s in sequences)):
+            if clock.now() >= send_until:
+                break
             items = [s[wave].item for s in sequences if len(s) > wave]
             results = self._send_wave(items)
             held_back = self._record(results, by_id)
@@ -154,7 +158,7 @@ class Dispatcher:
 
     def _send_wave(self, items: list[OutgoingItem]) -> list[ItemResult]:
         client = self.client
-        batchable = [i for i in items if i.event_type in client.batchable_events] if self.batch_size > 1 else []
+        batchable = [i for i in items if i.event_type in client.batchable_events] if self.batch_calls else []
         singles = [i for i in items if i not in batchable]
         chunk = min(client.max_batch, self.batch_size)
         calls = [(client.send_batch, batchable[n:n + chunk]) for n in range(0, len(batchable), chunk)]

@@ -2,7 +2,7 @@
 
 Revision ID: 0002_crm_sync
 Revises: 0001_foundation
-Create Date: 2026-11-22 13:31:15.408965
+Create Date: 2026-11-22 13:33:22.467845
 
 """
 from alembic import op
@@ -31,6 +31,7 @@ def upgrade():
     sa.Column('events', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('schedule', sa.String(length=100), nullable=False),
     sa.Column('batch_size', sa.Integer(), nullable=False),
+    sa.Column('batch_calls', sa.Boolean(), nullable=False),
     sa.Column('rate_limit_per_second', sa.Float(), nullable=False),
     sa.Column('connect_timeout', sa.Float(), nullable=False),
     sa.Column('read_timeout', sa.Float(), nullable=False),

@@ -29,7 +29,8 @@ class Connector(db.Model):
     field_mapping: Mapped[dict] = mapped_column(JSONType, default=dict)
     events: Mapped[list] = mapped_column(JSONType, default=list)
     schedule: Mapped[str] = mapped_column(sa.String(100), default="every 60s")
-    batch_size: Mapped[int] = mapped_column(default=50)
+    batch_size: Mapped[int] = mapped_column(default=50)  # deliveries claimed (and coalesced) per pass
+    batch_calls: Mapped[bool] = mapped_column(default=True)  # use the kind's batch endpoint when it has one
     rate_limit_per_second: Mapped[float] = mapped_column(default=10.0)
     connect_timeout: Mapped[float] = mapped_column(default=3.05)
     read_timeout: Mapped[float] = mapped_column(default=10.0)

@@ -98,7 +98,7 @@ def post_batch():
             status, answer = 422, {"error": "validation_failed", "detail": "ref, idempotency_key, customer"}
         else:
             status, answer = state.upsert_customer(key, ref, item["customer"])
-        results.append({"ref": ref, "idempotency_key": key, "status": status, **answer})
+        results.append({**answer, "ref": ref, "idempotency_key": key, "status": status})
     return jsonify({"results": results})
 
 

@@ -89,7 +89,7 @@ class ShopOneState:
             version = (existing or {}).get("_version", 0) + 1
             self.customers[ref] = {**data, "ref": ref, "_version": version}
             return (200 if existing else 201), {"ref": ref, "version": version,
-                                               "status": "updated" if existing else "created"}
+                                               "result": "updated" if existing else "created"}
         return self.write_once(key, ref, "customer", apply)
 
     def add_submission(self, key: str, ref: str, data: dict) -> tuple[int, dict]:
