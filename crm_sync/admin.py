@@ -36,8 +36,8 @@ def save_connector(session: Session, secret_key: str, name: str, kind: str | Non
     if created:
         if not kind or not settings.get("base_url"):
             raise InvalidConnector("a new connector needs --kind and --url")
-        connector = Connector(name=name, kind=kind, created_at=clock.now(), credentials_encrypted="",
-                              field_mapping={}, events=[])
+        connector = Connector(name=name, kind=kind, created_at=clock.now(), field_mapping={}, events=[],
+                              **_scalar_defaults())
         session.add(connector)
     elif kind and kind != connector.kind:
         raise InvalidConnector(f"{name} is a {connector.kind} connector; remove it to change its kind")
@@ -60,6 +60,12 @@ def save_connector(session: Session, secret_key: str, name: str, kind: str | Non
     connector.updated_at = clock.now()
     session.flush()
     return connector, created
+
+
+def _scalar_defaults() -> dict:
+    """The model's column defaults, applied now so a new connector is checked with them."""
+    return {column.key: column.default.arg for column in Connector.__table__.columns
+            if column.default is not None and column.default.is_scalar}
 
 
 def _check(connector: Connector, client_class) -> None:

@@ -98,16 +98,16 @@ def sync_connector(app: Flask, name: str, owner: str | None = None) -> SyncRepor
     runs = [_finish(session, run_id, tally)]
     connector = session.get(Connector, connector.id)
     if connector.pull_orders and connector.active:
-        runs.append(_pull(session, connector, client, owner))
+        runs.append(_pull(session, connector, client, owner, int(app.config.get("CRM_ORDER_PAGE_SIZE") or 100)))
     return SyncReport(name, runs)
 
 
-def _pull(session: Session, connector: Connector, client, owner: str) -> SyncRun:
+def _pull(session: Session, connector: Connector, client, owner: str, page_size: int) -> SyncRun:
     connector_id = connector.id
     run_id = _start(session, connector_id, "pull", owner)
     tally, note = Tally(), None
     try:
-        tally.sent = pull_orders(session, connector_id, client)
+        tally.sent = pull_orders(session, connector_id, client, page_size=page_size)
     except (RemoteRefused, NotSupported, RateLimited) as exc:
         session.rollback()
         tally.failed, note = 1, f"order pull failed: {exc}"[:300]
