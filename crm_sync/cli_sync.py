@@ -88,25 +88,32 @@ def dead_list(name, limit):
         click.echo("no dead letters")
 
 
-@dead_cli.command("replay")
-@click.argument("ids", nargs=-1, type=int)
-@click.option("--all", "all_", is_flag=True, help="Every dead delivery (of --connector, if given).")
-@click.option("--connector", "name")
-def dead_replay(ids, all_, name):
+def _dead_letter_action(command_name: str, verb: str, action):
+    """A `dead-letters` subcommand taking ids, or --all (optionally of one --connector)."""
+
+    @dead_cli.command(command_name)
+    @click.argument("ids", nargs=-1, type=int)
+    @click.option("--all", "all_", is_flag=True, help="Every dead delivery (of --connector, if given).")
+    @click.option("--connector", "name")
+    def command(ids, all_, name):
+        ids, where = _scope(ids, all_, name)
+        count = action(ids, where)
+        db.session.commit()
+        click.echo(f"{verb} {count} deliveries")
+
+    command.__doc__ = action.__doc__
+    return command
+
+
+def _replay(ids, where) -> int:
     """Queue dead deliveries again with fresh attempts; they go out at the next run."""
-    ids, where = _scope(ids, all_, name)
-    count = outbox.replay(db.session, Delivery, ids, where)
-    db.session.commit()
-    click.echo(f"replayed {count} deliveries")
+    return outbox.replay(db.session, Delivery, ids, where)
 
 
-@dead_cli.command("discard")
-@click.argument("ids", nargs=-1, type=int)
-@click.option("--all", "all_", is_flag=True, help="Every dead delivery (of --connector, if given).")
-@click.option("--connector", "name")
-def dead_discard(ids, all_, name):
+def _discard(ids, where) -> int:
     """Give up on dead deliveries for good (they stay in the table as ignored)."""
-    ids, where = _scope(ids, all_, name)
-    count = outbox.discard(db.session, Delivery, "discarded by an operator", ids, where)
-    db.session.commit()
-    click.echo(f"discarded {count} deliveries")
+    return outbox.discard(db.session, Delivery, "discarded by an operator", ids, where)
+
+
+_dead_letter_action("replay", "replayed", _replay)
+_dead_letter_action("discard", "discarded", _discard)
