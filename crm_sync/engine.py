@@ -45,8 +45,6 @@ def lag_seconds(session: Session, connector_id: int) -> float:
         Delivery.connector_id == connector_id, Delivery.status.in_((PENDING, PROCESSING))))
     if oldest is None:
         return 0.0
-    if oldest.tzinfo is None:  # an aggregate skips the column type on SQLite
-        oldest = oldest.replace(tzinfo=dt.timezone.utc)
     return max(0.0, (clock.now() - oldest).total_seconds())
 
 

@@ -18,13 +18,13 @@ from tests.sync_helpers import add_shopone, applied_refs, deliveries, new_custom
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _wait_until(condition, seconds=20.0):
+def _wait_until(condition, seconds=30.0, explain=lambda: ""):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.05)
-    raise AssertionError("condition not met in time")
+    raise AssertionError(f"condition not met in time {explain()}")
 
 
 @pytest.mark.slow
@@ -38,7 +38,8 @@ def test_worker_killed_mid_batch_is_recovered_after_the_lease(app, shopone, data
         worker = subprocess.Popen([sys.executable, "-m", "crm_sync.worker"], cwd=ROOT, env=env,
                                   stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_until(lambda: any(r["path"] == "/customers/batch" for r in shopone.requests))
+            _wait_until(lambda: any(r["path"] == "/customers/batch" for r in shopone.requests),
+                        explain=lambda: (tmp_path / "worker.log").read_text()[-3000:])
         finally:
             worker.kill()
             worker.wait(timeout=10)
