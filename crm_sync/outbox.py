@@ -59,8 +59,9 @@ def claim(session: Session, model, *, owner: str, limit: int = 100,
     candidates = candidates.order_by(*(order_by or (model.available_at, model.id))).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         # A locking CTE runs exactly once; an `IN (subquery … LIMIT)` may be
-        # re-evaluated by the planner and lease more than `limit` rows.
-        picked = candidates.with_for_update(skip_locked=True).cte("claim_candidates")
+        # re-evaluated by the planner and lease more than `limit` rows. `of=model`
+        # locks only the queue's rows when `where` joins other tables.
+        picked = candidates.with_for_update(skip_locked=True, of=model).cte("claim_candidates")
         chosen = model.id == picked.c.id
     else:
         chosen = model.id.in_(candidates.scalar_subquery())  # SQLite holds the write lock already
@@ -87,47 +88,76 @@ def run_claimed(session: Session, model, handle, *, owner: str, limit: int = 50,
     return len(ids)
 
 
-def _settle(session: Session, model, row_id: int, owner: str, **values) -> bool:
-    """Update a leased row only if `owner` still holds the lease (it may have expired)."""
+def _settle(session: Session, model, row_ids: list[int], owner: str, **values) -> int:
+    """Update leased rows only where `owner` still holds the lease (it may have expired)."""
     result = session.execute(
         sa.update(model)
-        .where(model.id == row_id, model.status == PROCESSING, model.leased_by == owner)
+        .where(model.id.in_(row_ids), model.status == PROCESSING, model.leased_by == owner)
         .values(lease_expires_at=None, leased_by=None, **values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return result.rowcount
 
 
 def complete(session: Session, model, row_id: int, owner: str) -> bool:
     """Mark a leased row done (in the caller's transaction)."""
-    return _settle(session, model, row_id, owner, status=DONE, finished_at=clock.now(), last_error=None)
+    return complete_many(session, model, [row_id], owner) == 1
+
+
+def complete_many(session: Session, model, row_ids: list[int], owner: str) -> int:
+    """Mark several leased rows done in one statement; returns how many were still ours."""
+    return _settle(session, model, row_ids, owner, status=DONE, finished_at=clock.now(), last_error=None)
 
 
 def ignore(session: Session, model, row_id: int, owner: str, reason: str) -> bool:
     """Mark a leased row as deliberately not processed, keeping why."""
-    return _settle(session, model, row_id, owner, status=IGNORED, finished_at=clock.now(), last_error=reason)
+    return ignore_many(session, model, [row_id], owner, reason) == 1
+
+
+def ignore_many(session: Session, model, row_ids: list[int], owner: str, reason: str) -> int:
+    return _settle(session, model, row_ids, owner, status=IGNORED, finished_at=clock.now(), last_error=reason)
+
+
+def release(session: Session, model, row_ids: list[int], owner: str) -> int:
+    """Give back leased rows that were not attempted; the claim does not count as an attempt."""
+    return _settle(session, model, row_ids, owner, status=PENDING, attempts=model.attempts - 1)
 
 
 def fail(session: Session, model, row_id: int, owner: str, error: str, *, attempts: int,
          permanent: bool = False, retry_after: float | None = None,
-         schedule: tuple[float, ...] = DEFAULT_SCHEDULE, rng: random.Random | None = None) -> str:
-    """Record a failed attempt: schedule a retry, or bury the row as dead. Returns the new status."""
+         schedule: tuple[float, ...] = DEFAULT_SCHEDULE, rng: random.Random | None = None,
+         extra: dict | None = None) -> str:
+    """Record a failed attempt: schedule a retry, or bury the row as dead. Returns the new status.
+
+    `extra` sets more columns of the row (a delivery keeps the remote's response body).
+    """
+    extra = extra or {}
     delay = None if permanent else next_delay(attempts, schedule, retry_after=retry_after, rng=rng)
     now = clock.now()
     if delay is None:
-        _settle(session, model, row_id, owner, status=DEAD, finished_at=now, last_error=error[:4000])
+        _settle(session, model, [row_id], owner, status=DEAD, finished_at=now, last_error=error[:4000], **extra)
         return DEAD
-    _settle(session, model, row_id, owner, status=PENDING, last_error=error[:4000],
-            available_at=now + dt.timedelta(seconds=delay))
+    _settle(session, model, [row_id], owner, status=PENDING, last_error=error[:4000],
+            available_at=now + dt.timedelta(seconds=delay), **extra)
     return PENDING
 
 
-def replay(session: Session, model, ids=None) -> int:
-    """Put dead rows (all, or the given ids) back in the queue with a fresh attempt count."""
+def replay(session: Session, model, ids=None, where=None) -> int:
+    """Put dead rows (all, the given ids, or those matching `where`) back in the queue, attempts reset."""
+    return _update_dead(session, model, ids, where, status=PENDING, attempts=0, available_at=clock.now(),
+                        finished_at=None)
+
+
+def discard(session: Session, model, reason: str, ids=None, where=None) -> int:
+    """Give up on dead rows for good (an operator decided), keeping the reason."""
+    return _update_dead(session, model, ids, where, status=IGNORED, last_error=reason, finished_at=clock.now())
+
+
+def _update_dead(session: Session, model, ids, where, **values) -> int:
     statement = sa.update(model).where(model.status == DEAD)
     if ids is not None:
         statement = statement.where(model.id.in_(list(ids)))
-    result = session.execute(
-        statement.values(status=PENDING, attempts=0, available_at=clock.now(), finished_at=None)
-        .execution_options(synchronize_session=False))
+    if where is not None:
+        statement = statement.where(where)
+    result = session.execute(statement.values(**values).execution_options(synchronize_session=False))
     return result.rowcount

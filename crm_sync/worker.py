@@ -65,12 +65,23 @@ def refresh_oa_token(app: Flask) -> None:
         pass
 
 
+def fan_out_events(app: Flask) -> None:
+    """Turn new outbox events into CRM deliveries promptly, whatever each connector's schedule."""
+    from miniapp_api.extensions import db
+
+    from .fanout import fan_out
+
+    while fan_out(db.session, worker_id()):
+        pass
+
+
 # (job id, function(app), trigger kwargs). Features append their jobs here.
 JOBS: list[tuple[str, Callable[[Flask], None], dict]] = [
     ("purge-idempotency-keys", purge_idempotency_keys, {"trigger": "interval", "minutes": 30}),
     ("oa-inbox", process_oa_inbox, {"trigger": "interval", "seconds": 0.5}),
     ("oa-outbound", send_oa_outbound, {"trigger": "interval", "seconds": 0.5}),
     ("oa-token-refresh", refresh_oa_token, {"trigger": "interval", "minutes": 10}),
+    ("crm-fan-out", fan_out_events, {"trigger": "interval", "seconds": 5}),
 ]
 
 
@@ -88,10 +99,14 @@ def _in_context(app: Flask, job: Callable[[Flask], None]) -> Callable[[], None]:
 
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
+    """The static `JOBS`, plus one job per enabled CRM connector following its own schedule."""
+    from .schedule import install_connector_jobs
+
     scheduler = BlockingScheduler(timezone="UTC")
     for job_id, job, trigger in JOBS:
         scheduler.add_job(_in_context(app, job), id=job_id, max_instances=1, coalesce=True,
                           next_run_time=dt.datetime.now(dt.timezone.utc), **trigger)
+    install_connector_jobs(scheduler, app, _in_context)
     return scheduler
 
 

@@ -43,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_clients(app, settings)
 
-    from .api import health, miniapp, oauth, webhooks
+    from .api import crm_webhooks, health, miniapp, oauth, webhooks
 
     if settings.MINIAPP_ALLOWED_ORIGINS:
         CORS(app, resources={r"/api/v1/miniapp/*": {}, r"/miniapp/config.json": {}},
@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.register_blueprint(miniapp.blp)
     api.register_blueprint(webhooks.blp)
     api.register_blueprint(oauth.blp)
+    api.register_blueprint(crm_webhooks.blp)
     cli.init_app(app)
     _init_static(app, static_root)
     return app

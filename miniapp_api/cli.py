@@ -69,9 +69,14 @@ def worker_command():
 
 
 def init_app(app: Flask) -> None:
+    from crm_sync.cli_connectors import connectors_cli
+    from crm_sync.cli_sync import crm_cli
+
     from .cli_oa import rules_cli, zalo_cli
 
     app.cli.add_command(forms_cli)
     app.cli.add_command(zalo_cli)
     app.cli.add_command(rules_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(connectors_cli)
+    app.cli.add_command(crm_cli)

@@ -84,6 +84,10 @@ class Config:
     OA_WELCOME_FORM_BUTTON: bool = True
     OA_AUTO_REPLY_COOLDOWN_SECONDS: int = 600
     OA_TOKEN_REFRESH_MARGIN_SECONDS: int = 3600
+    # CRM sync: retry delays in seconds, comma-separated (empty: 5s, 5m, 30m, 2h, 5h, 10h, 10h);
+    # how long a worker holds claimed deliveries before another may take them over.
+    CRM_RETRY_SCHEDULE: str = ""
+    CRM_LEASE_SECONDS: int = 300
     # Overrides that are not settings of their own (e.g. Flask keys a test sets).
     extra: dict = field(default_factory=dict)
 
@@ -119,6 +123,8 @@ class Config:
                                                        cls.OA_AUTO_REPLY_COOLDOWN_SECONDS),
             "OA_TOKEN_REFRESH_MARGIN_SECONDS": _env_int("OA_TOKEN_REFRESH_MARGIN_SECONDS",
                                                         cls.OA_TOKEN_REFRESH_MARGIN_SECONDS),
+            "CRM_RETRY_SCHEDULE": _env("CRM_RETRY_SCHEDULE", cls.CRM_RETRY_SCHEDULE),
+            "CRM_LEASE_SECONDS": _env_int("CRM_LEASE_SECONDS", cls.CRM_LEASE_SECONDS),
         }
         values.update(overrides)
         known = {f.name for f in fields(cls)} - {"extra"}

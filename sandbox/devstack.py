@@ -19,6 +19,8 @@ from dotenv import load_dotenv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ZALO_PORT = int(os.environ.get("SANDBOX_ZALO_PORT", "9100"))
+SHOPONE_PORT = int(os.environ.get("SANDBOX_SHOPONE_PORT", "9200"))
+SHOPONE_KEY = "sandbox-shopone-key"
 SANDBOX_SECRETS = {
     "ZALO_APP_ID": "3600000000000000001",
     "ZALO_APP_SECRET": "sandbox-app-secret",
@@ -62,6 +64,17 @@ def seed_oa_token(flask: str, env: dict) -> None:
                     "--refresh-token", pair["refresh_token"]], cwd=ROOT, env=env, check=True)
 
 
+def start_shopone(spawn, flask: str, env: dict) -> None:
+    """The ShopOne emulator, configured (idempotently) as the default connector, pulling orders."""
+    url = f"http://127.0.0.1:{SHOPONE_PORT}"
+    spawn(sys.executable, "-m", "sandbox.shopone", "--port", str(SHOPONE_PORT))
+    wait_for(f"{url}/_sandbox/received")
+    subprocess.run([flask, "connectors", "add", "shopone", "--kind", "shopone", "--url", url,
+                    "--credential", "api_key=env:SHOPONE_API_KEY", "--schedule", "every 10s", "--pull-orders"],
+                   cwd=ROOT, env={**env, "SHOPONE_API_KEY": SHOPONE_KEY}, check=True)
+    print(f"sandbox: ShopOne emulator on {url} (connector `shopone`, see `flask crm status`)", flush=True)
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     load_dotenv(os.path.join(ROOT, ".env"))
@@ -88,6 +101,7 @@ def main() -> None:
         subprocess.run([flask, "forms", "seed"], cwd=ROOT, env=env, check=True)
         if use_sandbox:
             seed_oa_token(flask, env)
+            start_shopone(spawn, flask, env)
         spawn(os.path.join(os.path.dirname(python), "gunicorn"), "-c", "python:miniapp_api.gunicorn_config", "wsgi:app")
         spawn(flask, "worker")
         wait_for("http://127.0.0.1:8000/healthz")

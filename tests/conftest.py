@@ -11,13 +11,18 @@ import sqlalchemy as sa
 from miniapp_api import clock, create_app
 from miniapp_api.extensions import db
 from miniapp_api.services.forms import seed_default_form
+from crm_sync.clients import close_clients
+from crm_sync.standard_webhooks import new_secret
 from sandbox.server import BackgroundServer
+from sandbox.shopone import ShopOneState, create_shopone_app
+from sandbox.webhook_receiver import ReceiverState, create_receiver_app
 from sandbox.zalo import ZaloState, create_sandbox_app
 
 APP_ID = "3600000000000000001"
 APP_SECRET = "test-app-secret"
 OA_ID = "3880000000000000001"
 OA_SECRET_KEY = "test-oa-secret-key"
+SHOPONE_KEY = "test-shopone-key"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 BACKENDS = [
@@ -62,6 +67,39 @@ def zalo(zalo_server) -> ZaloState:
     state = ZaloState(APP_ID, APP_SECRET, OA_ID, OA_SECRET_KEY)
     state.url = zalo_server.url
     zalo_server.app_config["ZALO_STATE"] = state
+    return state
+
+
+@pytest.fixture(scope="session")
+def shopone_server():
+    with BackgroundServer(create_shopone_app(ShopOneState(SHOPONE_KEY))) as server:
+        server.app_config = server._server.app.config
+        yield server
+
+
+@pytest.fixture
+def shopone(shopone_server) -> ShopOneState:
+    """A fresh ShopOne emulator state for each test, served at `shopone.url`."""
+    state = ShopOneState(SHOPONE_KEY)
+    state.url = shopone_server.url
+    shopone_server.app_config["SHOPONE_STATE"] = state
+    yield state
+    state.release.set()  # let requests a test left hanging finish
+
+
+@pytest.fixture(scope="session")
+def receiver_server():
+    with BackgroundServer(create_receiver_app(ReceiverState(new_secret()))) as server:
+        server.app_config = server._server.app.config
+        yield server
+
+
+@pytest.fixture
+def webhook_receiver(receiver_server) -> ReceiverState:
+    """An integrator's webhook endpoint at `webhook_receiver.url`, verifying with a fresh secret."""
+    state = ReceiverState(new_secret())
+    state.url = receiver_server.url + "/hooks"
+    receiver_server.app_config["RECEIVER_STATE"] = state
     return state
 
 
@@ -114,6 +152,7 @@ def _seeded_app(config: dict):
         seed_default_form(db.session)
         db.session.commit()
     yield app
+    close_clients(app)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

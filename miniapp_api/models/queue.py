@@ -23,6 +23,11 @@ IGNORED = "ignored"
 QUEUE_STATUSES = (PENDING, PROCESSING, DONE, DEAD, IGNORED)
 
 
+def claim_index(tablename: str) -> sa.Index:
+    """The index every claim query walks: due rows by status and time."""
+    return sa.Index(f"ix_{tablename}_claim", "status", "available_at")
+
+
 class QueueMixin:
     """Status, attempts, lease and error columns of a durable work row."""
 
@@ -36,4 +41,4 @@ class QueueMixin:
 
     @declared_attr.directive
     def __table_args__(cls):
-        return (sa.Index(f"ix_{cls.__tablename__}_claim", "status", "available_at"),)
+        return (claim_index(cls.__tablename__),)

@@ -1,6 +1,6 @@
 """oa
 
-Revision ID: 0003_oa
+Revision ID: 0002_oa
 Revises: 0001_foundation
 Create Date: 2026-11-22 13:26:14.315273
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '0003_oa'
+revision = '0002_oa'
 down_revision = '0001_foundation'
 branch_labels = None
 depends_on = None

@@ -1,0 +1,155 @@
+"""The contract every connector kind implements (documented in docs/connectors.md).
+
+A kind turns deliveries into calls to one remote and says, per delivery, how
+it went: `SENT`, `RETRY` (transient: try again later), `REJECTED` (permanent:
+dead letter now, with the remote's answer kept) or `AUTH` (the remote refused
+our credentials: pause the connector). It never touches the database; the
+engine claims, orders, coalesces, retries and records around it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from typing import ClassVar
+
+from .http import ConnectorHttp, HttpAnswer
+
+
+class Outcome(str, enum.Enum):
+    SENT = "sent"
+    RETRY = "retry"
+    REJECTED = "rejected"
+    AUTH = "auth"
+
+
+@dataclasses.dataclass(frozen=True)
+class OutgoingItem:
+    """One delivery as a connector sees it. `idempotency_key` is stable across retries."""
+
+    delivery_id: int
+    event_type: str
+    customer_ref: str
+    payload: dict
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"dlv_{self.delivery_id}"
+
+
+@dataclasses.dataclass
+class ItemResult:
+    delivery_id: int
+    outcome: Outcome
+    detail: str = ""
+    retry_after: float | None = None
+    response_body: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RemoteOrder:
+    """An order as a remote reports it, already in our units (aware UTC times, integer VND)."""
+
+    external_id: str
+    status: str
+    updated_at: dt.datetime
+    customer_ref: str | None = None
+    phone: str | None = None
+    customer_name: str | None = None
+    total_vnd: int = 0
+    items: tuple = ()
+    raw: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderPosition:
+    """Keyset position of an order pull: the (updated_at, id) of the last order taken."""
+
+    updated_at: dt.datetime | None = None
+    external_id: str | None = None
+
+
+@dataclasses.dataclass
+class OrderPage:
+    orders: list[RemoteOrder]
+    has_more: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class ConnectorSettings:
+    """What a client is built from: the connector row with its credentials decrypted."""
+
+    name: str
+    base_url: str
+    credentials: dict
+    field_mapping: dict
+    events: tuple[str, ...]
+
+
+class NotSupported(Exception):
+    """This connector kind does not offer that operation."""
+
+
+class RemoteRefused(Exception):
+    """The remote answered a non-delivery call (order pull, connection test) with an error."""
+
+    def __init__(self, answer: HttpAnswer):
+        super().__init__(answer.summary)
+        self.answer = answer
+
+
+def parse_order(raw: dict) -> RemoteOrder:
+    """An order in the shared JSON shape (docs/connectors/shopone.md) in our units."""
+    updated = dt.datetime.fromisoformat(raw["updated_at"].replace("Z", "+00:00"))
+    return RemoteOrder(
+        external_id=str(raw["id"]), status=str(raw["status"]), updated_at=updated.astimezone(dt.timezone.utc),
+        customer_ref=raw.get("customer_ref"), phone=raw.get("phone"), customer_name=raw.get("customer_name"),
+        total_vnd=int(raw.get("total") or 0), items=tuple(raw.get("items") or ()), raw=raw)
+
+
+class ConnectorClient:
+    """Base class of a kind. Subclasses set the class attributes and implement `send`."""
+
+    kind: ClassVar[str]
+    supported_events: ClassVar[tuple[str, ...]]
+    required_credentials: ClassVar[tuple[str, ...]] = ()
+    default_events: ClassVar[tuple[str, ...]] = ("customer.upserted",)
+    batchable_events: ClassVar[frozenset[str]] = frozenset()
+    max_batch: ClassVar[int] = 1
+    can_pull_orders: ClassVar[bool] = False
+    # The credential holding the Standard Webhooks secret this remote signs its pushes with.
+    inbound_secret_credential: ClassVar[str | None] = None
+
+    def __init__(self, settings: ConnectorSettings, http: ConnectorHttp):
+        self.settings = settings
+        self.http = http
+
+    def send(self, item: OutgoingItem) -> ItemResult:
+        """Deliver one item; never raise for a remote's refusal, report it."""
+        raise NotImplementedError
+
+    def send_batch(self, items: list[OutgoingItem]) -> list[ItemResult]:
+        """Deliver several `batchable_events` items in one call, one result per item."""
+        return [self.send(item) for item in items]
+
+    def pull_orders(self, position: OrderPosition, limit: int) -> OrderPage:
+        """Orders changed after `position`, oldest first by (updated_at, id)."""
+        raise NotSupported(f"{self.kind} connectors do not pull orders")
+
+    def parse_pushed_orders(self, body: dict) -> list[RemoteOrder]:
+        """Orders in a (verified) push to /webhooks/crm/<name>: `{"orders": [<order>, ...]}`."""
+        return [parse_order(raw) for raw in body.get("orders", [])]
+
+    def check(self) -> str:
+        """Reach the remote with our credentials; a line for `flask connectors test`."""
+        raise NotImplementedError
+
+    @staticmethod
+    def result_from_answer(item_id: int, answer: HttpAnswer) -> ItemResult:
+        """The standard reading of an HTTP answer: 2xx sent, 401/403 auth, 408/409/429/5xx retry, other 4xx rejected."""
+        return ItemResult(item_id, OUTCOME_BY_CLASS[answer.classification], answer.summary,
+                          retry_after=answer.retry_after, response_body=answer.body[:4000])
+
+
+OUTCOME_BY_CLASS = {"ok": Outcome.SENT, "auth": Outcome.AUTH, "transient": Outcome.RETRY,
+                    "permanent": Outcome.REJECTED}

@@ -1,0 +1,134 @@
+"""ShopOne: the REST contract in docs/connectors/shopone.md (the sandbox implements it).
+
+Customers go out as upserts keyed by our stable ref (`PUT /customers/{ref}`,
+or `POST /customers/batch` for up to 100), form submissions as
+`POST /customers/{ref}/submissions`; every write carries `Idempotency-Key`.
+Orders come back from `GET /orders`, paged by the keyset (updated_at, id).
+Field names follow `field_mapping` (remote field → dotted path in our
+snapshot), so a shop can align them with the vendor's real fields; phones are
+written in the local `0…` form Vietnamese POS systems use.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import phonenumbers
+
+from miniapp_api.services.phones import to_local_vn
+
+from .base import (ConnectorClient, ItemResult, NotSupported, OrderPage, OrderPosition, OutgoingItem,
+                   RemoteRefused, parse_order)
+from .http import HttpAnswer
+
+DEFAULT_MAPPING = {
+    "name": "full_name",
+    "phone": "phone",
+    "email": "email",
+    "province": "province",
+    "address": "address",
+    "zalo_name": "zalo_display_name",
+    "zalo_user_id": "zalo.oa_user_id",
+    "marketing_consent": "consents.marketing.granted",
+}
+CUSTOMER = "customer.upserted"
+SUBMISSION = "form.submitted"
+
+
+def _dig(snapshot: dict, path: str):
+    value = snapshot
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _local_phone(value):
+    if not (isinstance(value, str) and value.startswith("+")):
+        return value
+    try:
+        return to_local_vn(value)
+    except phonenumbers.NumberParseException:
+        return value
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+class ShopOneClient(ConnectorClient):
+    kind = "shopone"
+    supported_events = (CUSTOMER, SUBMISSION)
+    default_events = (CUSTOMER, SUBMISSION)
+    required_credentials = ("api_key",)
+    batchable_events = frozenset({CUSTOMER})
+    max_batch = 100
+    can_pull_orders = True
+    inbound_secret_credential = "webhook_secret"
+
+    def _headers(self, item: OutgoingItem) -> dict:
+        return {"Authorization": f"Bearer {self.settings.credentials['api_key']}",
+                "Idempotency-Key": item.idempotency_key}
+
+    def customer_body(self, snapshot: dict) -> dict:
+        mapping = self.settings.field_mapping or DEFAULT_MAPPING
+        body = {remote: _dig(snapshot, path) for remote, path in mapping.items()}
+        return {k: _local_phone(v) if _dig_is_phone(mapping[k]) else v for k, v in body.items()}
+
+    def send(self, item: OutgoingItem) -> ItemResult:
+        if item.event_type == CUSTOMER:
+            answer = self.http.request("PUT", f"/customers/{item.customer_ref}", headers=self._headers(item),
+                                       json_body=self.customer_body(item.payload))
+        elif item.event_type == SUBMISSION:
+            values = {k: _local_phone(v) if "phone" in k else v for k, v in item.payload["values"].items()}
+            answer = self.http.request(
+                "POST", f"/customers/{item.customer_ref}/submissions", headers=self._headers(item),
+                json_body={"submission_ref": item.payload["submission_ref"], "form": item.payload["form"],
+                      "values": values, "submitted_at": item.payload["submitted_at"]})
+        else:
+            raise NotSupported(f"shopone does not take {item.event_type}")
+        return self.result_from_answer(item.delivery_id, answer)
+
+    def send_batch(self, items: list[OutgoingItem]) -> list[ItemResult]:
+        body = {"items": [{"ref": i.customer_ref, "idempotency_key": i.idempotency_key,
+                           "customer": self.customer_body(i.payload)} for i in items]}
+        answer = self.http.request("POST", "/customers/batch", json_body=body, headers={
+            "Authorization": f"Bearer {self.settings.credentials['api_key']}"})
+        if answer.classification != "ok":
+            return [self.result_from_answer(i.delivery_id, answer) for i in items]
+        by_key = {r.get("idempotency_key"): r for r in answer.json().get("results", [])}
+        results = []
+        for item in items:
+            entry = by_key.get(item.idempotency_key)
+            if entry is None:  # the remote skipped it: unknown outcome, the key makes a retry safe
+                entry = {"status": 503, "error": "missing from batch results"}
+            item_answer = HttpAnswer(int(entry.get("status", 500)), json.dumps(entry, ensure_ascii=False), {}, None)
+            results.append(self.result_from_answer(item.delivery_id, item_answer))
+        return results
+
+    def pull_orders(self, position: OrderPosition, limit: int) -> OrderPage:
+        params = {"limit": limit, "updated_after": _iso(position.updated_at or dt.datetime(1970, 1, 1,
+                                                                                           tzinfo=dt.timezone.utc))}
+        if position.external_id is not None:
+            params["cursor"] = position.external_id
+        answer = self.http.request("GET", "/orders", params=params, headers={
+            "Authorization": f"Bearer {self.settings.credentials['api_key']}"})
+        if answer.classification != "ok":
+            raise RemoteRefused(answer)
+        body = answer.json()
+        return OrderPage([parse_order(raw) for raw in body.get("data", [])], bool(body.get("has_more")))
+
+    def check(self) -> str:
+        answer = self.http.request("GET", "/orders", params={"limit": 1}, headers={
+            "Authorization": f"Bearer {self.settings.credentials['api_key']}"})
+        if answer.classification != "ok":
+            raise RemoteRefused(answer)
+        return f"ShopOne at {self.http.base_url} answered HTTP {answer.status} with our key"
+
+
+def _dig_is_phone(path: str) -> bool:
+    return path == "phone" or path.startswith("phones")
+
+
+Client = ShopOneClient

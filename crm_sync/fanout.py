@@ -1,0 +1,47 @@
+"""Fan-out: each outbox event becomes one delivery per enabled connector subscribed to its type.
+
+Outbox rows are claimed with the generic claim, so two workers never fan out
+the same event twice at once; the unique (connector, event) key makes a
+repeat after a crash harmless. Connectors added later do not receive older
+events, and disabled connectors receive nothing; paused ones (auth failure)
+keep receiving so nothing is missed while the key is fixed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from miniapp_api import clock
+from miniapp_api.models import Connector, Delivery, OutboxEvent
+from miniapp_api.models.queue import PENDING
+
+from .outbox import claim, complete_many
+
+FANOUT_LEASE = dt.timedelta(minutes=2)
+
+
+def _insert_ignoring_duplicates(session: Session):
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(Delivery).on_conflict_do_nothing(index_elements=["connector_id", "outbox_event_id"])
+
+
+def fan_out(session: Session, owner: str, *, limit: int = 1000) -> int:
+    """Turn up to `limit` due outbox events into deliveries; returns how many deliveries were queued."""
+    ids = claim(session, OutboxEvent, owner=owner, limit=limit, lease=FANOUT_LEASE, order_by=(OutboxEvent.id,))
+    if not ids:
+        return 0
+    events = session.scalars(sa.select(OutboxEvent).where(OutboxEvent.id.in_(ids)).order_by(OutboxEvent.id)).all()
+    connectors = session.scalars(sa.select(Connector).where(Connector.enabled.is_(True))).all()
+    now = clock.now()
+    rows = [{"connector_id": connector.id, "outbox_event_id": event.id, "aggregate_id": event.aggregate_id,
+             "event_type": event.event_type, "payload": event.payload, "created_at": now, "available_at": now,
+             "status": PENDING, "attempts": 0}
+            for event in events for connector in connectors if event.event_type in (connector.events or ())]
+    if rows:
+        session.execute(_insert_ignoring_duplicates(session), rows)
+    complete_many(session, OutboxEvent, ids, owner)
+    session.commit()
+    return len(rows)

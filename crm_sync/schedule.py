@@ -1,0 +1,81 @@
+"""Connector schedules: `every 30s` / `every 5m` / `every 1h`, or a 5-field cron line in shop time.
+
+The worker runs one APScheduler job per enabled connector and re-reads the
+connector table every minute, so `flask connectors add|disable` takes effect
+without restarting it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import Callable
+
+import sqlalchemy as sa
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.cron import CronTrigger
+from flask import Flask
+
+from miniapp_api.clock import LOCAL_TZ
+
+log = logging.getLogger("crm_sync.schedule")
+INTERVAL = re.compile(r"^every\s+(\d+)\s*([smh])$")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
+REFRESH_SECONDS = 60
+
+
+class BadSchedule(ValueError):
+    """Not `every <n>s|m|h` nor a 5-field cron expression."""
+
+
+def trigger_for(schedule: str) -> dict:
+    """APScheduler `add_job` trigger arguments for a connector's schedule."""
+    text = schedule.strip().lower()
+    if match := INTERVAL.match(text):
+        seconds = int(match.group(1)) * UNIT_SECONDS[match.group(2)]
+        if seconds < 1:
+            raise BadSchedule(schedule)
+        return {"trigger": "interval", "seconds": seconds}
+    try:
+        return {"trigger": CronTrigger.from_crontab(text, timezone=LOCAL_TZ)}
+    except ValueError as exc:
+        raise BadSchedule(f"{schedule!r}: use 'every 30s', 'every 5m' or a cron line like '*/10 * * * *'") from exc
+
+
+def connector_job_id(name: str) -> str:
+    return f"crm-sync:{name}"
+
+
+def install_connector_jobs(scheduler: BaseScheduler, app: Flask, wrap: Callable) -> None:
+    """Keep one job per enabled connector in `scheduler`, following the table."""
+    from miniapp_api.extensions import db
+    from miniapp_api.models import Connector
+
+    from .engine import sync_connector
+
+    installed: dict[str, str] = {}
+
+    def refresh(_app: Flask) -> None:
+        wanted = dict(db.session.execute(sa.select(Connector.name, Connector.schedule)
+                                         .where(Connector.enabled.is_(True))).all())
+        db.session.commit()
+        for name in set(installed) - set(wanted):
+            scheduler.remove_job(connector_job_id(name))
+            del installed[name]
+        for name, schedule in wanted.items():
+            if installed.get(name) == schedule:
+                continue
+            try:
+                trigger = trigger_for(schedule)
+            except BadSchedule:
+                log.error("connector %s has an invalid schedule %r; not scheduled", name, schedule)
+                continue
+            job = wrap(app, lambda a, n=name: sync_connector(a, n))
+            scheduler.add_job(job, id=connector_job_id(name), replace_existing=True, max_instances=1,
+                              coalesce=True, next_run_time=dt.datetime.now(dt.timezone.utc), **trigger)
+            installed[name] = schedule
+            log.info("connector %s scheduled %s", name, schedule)
+
+    scheduler.add_job(wrap(app, refresh), id="crm-connectors-refresh", trigger="interval",
+                      seconds=REFRESH_SECONDS, max_instances=1, coalesce=True)
+    wrap(app, refresh)()

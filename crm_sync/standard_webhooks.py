@@ -1,0 +1,66 @@
+"""Standard Webhooks (standardwebhooks.com) signing and verification.
+
+`webhook-signature: v1,<base64 HMAC-SHA256(secret, "{id}.{timestamp}.{body}")>`
+with the secret given as `whsec_<base64>`. The same `webhook-id` is kept
+across retries, so receivers deduplicate on it.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+PREFIX = "whsec_"
+DEFAULT_TOLERANCE_SECONDS = 300
+
+
+class InvalidSignature(Exception):
+    """The webhook signature, id or timestamp does not check out."""
+
+
+def new_secret() -> str:
+    return PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def _key(secret: str) -> bytes:
+    raw = secret[len(PREFIX):] if secret.startswith(PREFIX) else secret
+    try:
+        return base64.b64decode(raw, validate=True)
+    except ValueError as exc:
+        raise InvalidSignature("the secret is not base64 after whsec_") from exc
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    digest = hmac.new(_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def signed_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(secret, msg_id, timestamp, body)}
+
+
+def verify(secret: str, headers, body: bytes, now: float,
+           tolerance: int = DEFAULT_TOLERANCE_SECONDS) -> str:
+    """Check a received webhook; returns its `webhook-id` or raises `InvalidSignature`.
+
+    Any one of the space-separated `v1,` signatures may match (senders list
+    several while rotating secrets); comparison is constant-time.
+    """
+    msg_id = headers.get("webhook-id")
+    stamp = headers.get("webhook-timestamp")
+    given = headers.get("webhook-signature")
+    if not (msg_id and stamp and given):
+        raise InvalidSignature("missing webhook-id, webhook-timestamp or webhook-signature")
+    try:
+        timestamp = int(stamp)
+    except ValueError as exc:
+        raise InvalidSignature("webhook-timestamp is not an integer") from exc
+    if abs(now - timestamp) > tolerance:
+        raise InvalidSignature("webhook-timestamp is outside the tolerance")
+    expected = sign(secret, msg_id, timestamp, body).encode()
+    if not any(hmac.compare_digest(expected, candidate.encode()) for candidate in given.split(" ")):
+        raise InvalidSignature("no signature matches")
+    return msg_id

@@ -1,0 +1,68 @@
+"""CRM connectors as data: where to send, how, what, and how often."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import JSONType, UTCDateTime, utcnow
+
+
+class Connector(db.Model):
+    """One configured remote (a ShopOne account, an integrator's webhook endpoint, ...).
+
+    `credentials_encrypted` is a Fernet token (see `crm_sync.credentials`);
+    nothing else in the row is secret. `paused_reason` is set when the remote
+    refuses our credentials, so the worker stops burning retries until an
+    operator fixes them and runs `flask connectors enable`.
+    """
+
+    __tablename__ = "connector"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    base_url: Mapped[str] = mapped_column(sa.String(500))
+    credentials_encrypted: Mapped[str] = mapped_column(sa.Text, default="")
+    field_mapping: Mapped[dict] = mapped_column(JSONType, default=dict)
+    events: Mapped[list] = mapped_column(JSONType, default=list)
+    schedule: Mapped[str] = mapped_column(sa.String(100), default="every 60s")
+    batch_size: Mapped[int] = mapped_column(default=50)  # deliveries claimed (and coalesced) per pass
+    batch_calls: Mapped[bool] = mapped_column(default=True)  # use the kind's batch endpoint when it has one
+    rate_limit_per_second: Mapped[float] = mapped_column(default=10.0)
+    connect_timeout: Mapped[float] = mapped_column(default=3.05)
+    read_timeout: Mapped[float] = mapped_column(default=10.0)
+    pull_orders: Mapped[bool] = mapped_column(default=False)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    paused_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    @property
+    def active(self) -> bool:
+        """Enabled and not paused: the worker sends to it."""
+        return self.enabled and not self.paused_reason
+
+
+class SyncRun(db.Model):
+    """One pass of the engine over one connector, kept for `flask crm status`.
+
+    `lag_seconds` is the age of the oldest delivery still pending when the run
+    ended (0 when nothing waits), the figure an operator watches.
+    """
+
+    __tablename__ = "sync_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connector_id: Mapped[int] = mapped_column(sa.ForeignKey("connector.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # push | pull
+    worker: Mapped[str] = mapped_column(sa.String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    sent: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    dead: Mapped[int] = mapped_column(default=0)
+    lag_seconds: Mapped[float | None]
+    note: Mapped[str | None] = mapped_column(sa.String(500))

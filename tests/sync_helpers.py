@@ -1,0 +1,79 @@
+"""Steps the CRM sync tests share: a ShopOne connector on the emulator, customers with queued
+upserts, a sync pass, and a look at the delivery table."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from crm_sync.admin import save_connector
+from crm_sync.engine import sync_connector
+from miniapp_api.extensions import db
+from miniapp_api.models import Connector, Delivery
+from miniapp_api.models.customer import PHONE
+from miniapp_api.services.profiles import Claim, resolve_profile
+
+SHORT_SCHEDULE = "5,60,300"  # tests advance the clock through three retries
+
+
+def add_shopone(app, shopone, name="shopone", **settings) -> None:
+    defaults = {"base_url": shopone.url, "rate_limit_per_second": 0, "batch_size": 50,
+                "connect_timeout": 1.0, "read_timeout": 2.0}
+    with app.app_context():
+        save_connector(db.session, app.config["SECRET_KEY"], name, "shopone",
+                       credentials={"api_key": shopone.api_key}, **{**defaults, **settings})
+        db.session.commit()
+
+
+def new_customer(app, phone="+84912345678", name="Nguyễn Văn An") -> str:
+    """A profile created the way channels create them; queues `customer.upserted`."""
+    with app.app_context():
+        customer = resolve_profile(db.session, [Claim(PHONE, phone, True, "test")], facts={"full_name": name}).customer
+        db.session.commit()
+        return customer.ref
+
+
+def rename(app, ref, name) -> None:
+    from miniapp_api.models import Customer
+    from miniapp_api.services.profiles import apply_facts, publish_upsert
+
+    with app.app_context():
+        customer = db.session.scalar(sa.select(Customer).where(Customer.ref == ref))
+        apply_facts(customer, {"full_name": name})
+        publish_upsert(db.session, customer)
+        db.session.commit()
+
+
+def phones(n: int) -> list[str]:
+    return [f"+849{10000000 + i:08d}" for i in range(n)]
+
+
+def sync(app, name="shopone"):
+    with app.app_context():
+        report = sync_connector(app, name)
+        return [(r.kind, r.sent, r.failed, r.dead, r.note) for r in report.runs], report.skipped
+
+
+def deliveries(app, name="shopone") -> list[dict]:
+    with app.app_context():
+        rows = db.session.execute(sa.select(Delivery).join(Connector).where(Connector.name == name)
+                                  .order_by(Delivery.id)).scalars().all()
+        return [{"id": d.id, "status": d.status, "event": d.event_type, "ref": d.aggregate_id,
+                 "attempts": d.attempts, "error": d.last_error, "body": d.response_body,
+                 "available_at": d.available_at} for d in rows]
+
+
+def statuses(app, name="shopone") -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for d in deliveries(app, name):
+        counts[d["status"]] = counts.get(d["status"], 0) + 1
+    return counts
+
+
+def connector(app, name="shopone") -> Connector:
+    with app.app_context():
+        row = db.session.scalar(sa.select(Connector).where(Connector.name == name))
+        db.session.expunge(row)
+        return row
+
+
+def applied_refs(shopone) -> list[str]:
+    return [a["ref"] for a in shopone.applied if a["kind"] == "customer"]
