@@ -34,16 +34,20 @@ def create_app(config: dict | None = None) -> Flask:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from . import cli, models  # noqa: F401  (models register the schema)
-    from .extensions import api, db, migrate
+    from .extensions import api, db, limiter, migrate
 
     db.init_app(app)
+    limiter.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(static_root), "migrations"))
     api.init_app(app)
     api.spec.components.security_scheme("miniappSession", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme("staffBearer", {"type": "http", "scheme": "bearer",
+                                                        "description": "Staff session token or integrator API key"})
+    api.spec.components.security_scheme("staffCookie", {"type": "apiKey", "in": "cookie", "name": "staff_session"})
 
     _init_clients(app, settings)
 
-    from .api import crm_webhooks, health, miniapp, oauth, webhooks
+    from .api import admin_auth, admin_staff, crm_webhooks, health, miniapp, oauth, webhooks
 
     if settings.MINIAPP_ALLOWED_ORIGINS:
         CORS(app, resources={r"/api/v1/miniapp/*": {}, r"/miniapp/config.json": {}},
@@ -54,6 +58,8 @@ def create_app(config: dict | None = None) -> Flask:
     api.register_blueprint(webhooks.blp)
     api.register_blueprint(oauth.blp)
     api.register_blueprint(crm_webhooks.blp)
+    api.register_blueprint(admin_auth.blp)
+    api.register_blueprint(admin_staff.blp)
     cli.init_app(app)
     _init_static(app, static_root)
     return app

@@ -73,6 +73,7 @@ def init_app(app: Flask) -> None:
     from crm_sync.cli_sync import crm_cli
 
     from .cli_oa import rules_cli, zalo_cli
+    from .cli_staff import staff_cli
 
     app.cli.add_command(forms_cli)
     app.cli.add_command(zalo_cli)
@@ -80,3 +81,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(connectors_cli)
     app.cli.add_command(crm_cli)
+    app.cli.add_command(staff_cli)

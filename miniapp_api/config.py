@@ -67,6 +67,9 @@ class Config:
     # Where the browser reaches the Zalo emulator's control endpoints (`make run` sets it);
     # only published to the Mini App page when SANDBOX is on.
     SANDBOX_ZALO_URL: str | None = None
+    # Staff login attempts (failed ones count) per client address and account; limits storage.
+    LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
+    RATELIMIT_STORAGE_URI: str = "memory://"
     # Origins allowed to call the Mini App API from a browser (the Mini App is hosted by Zalo).
     MINIAPP_ALLOWED_ORIGINS: tuple[str, ...] = ()
     SESSION_TTL_SECONDS: int = 3600
@@ -109,6 +112,8 @@ class Config:
             "ZALO_BUSINESS_URL": _env("ZALO_BUSINESS_URL", cls.ZALO_BUSINESS_URL),
             "SANDBOX": _env_bool("SANDBOX", False),
             "SANDBOX_ZALO_URL": _env("SANDBOX_ZALO_URL"),
+            "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", cls.LOGIN_RATE_LIMIT),
+            "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI),
             "MINIAPP_ALLOWED_ORIGINS": tuple(o.strip() for o in (_env("MINIAPP_ALLOWED_ORIGINS") or "").split(",")
                                              if o.strip()),
             "SESSION_TTL_SECONDS": _env_int("SESSION_TTL_SECONDS", cls.SESSION_TTL_SECONDS),

@@ -1,4 +1,5 @@
 """All models, imported here so Alembic and the app see the whole schema."""
+from .audit import AuditEntry
 from .auto_reply import AutoReplyRule
 from .connector import Connector, SyncRun
 from .consent import ConsentRecord
@@ -12,8 +13,10 @@ from .oa_outbound import OaOutbound
 from .oa_token import OaToken, OauthAttempt
 from .order import Order, OrderCursor, OrderStatusChange
 from .outbox import OutboxEvent
+from .staff import ApiKey, ApiKeyUse, StaffSession, StaffUser
 
 __all__ = [
+    "ApiKey", "ApiKeyUse", "AuditEntry", "StaffSession", "StaffUser",
     "AutoReplyRule", "ConsentRecord", "Connector", "Conversation", "Customer", "CustomerIdentity", "Delivery",
     "Form", "FormSubmission", "IdempotencyRecord", "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",

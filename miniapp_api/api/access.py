@@ -1,0 +1,102 @@
+"""Who is calling: staff (bearer token or HttpOnly cookie + CSRF) or an integrator API key.
+
+Every staff/integrator route is wrapped in `require(...)`, which marks the view
+with its policy; a test walks the URL map and fails on any `/api/v1/admin` or
+`/api/v1/integrations` route without one, so nothing is left open by accident.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hmac
+
+from flask import g, request
+
+from ..errors import Problem
+from ..extensions import db
+from ..models.staff import ROLES, ApiKey, StaffSession, StaffUser
+from ..services import access
+
+SESSION_COOKIE = "staff_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+STAFF_SECURITY = [{"staffBearer": []}, {"staffCookie": []}]
+
+
+@dataclasses.dataclass
+class Principal:
+    kind: str  # "staff" | "api_key"
+    id: int
+    label: str
+    role: str | None = None
+    scopes: tuple[str, ...] = ()
+    staff: StaffUser | None = None
+    session: StaffSession | None = None
+    api_key: ApiKey | None = None
+
+
+def _bearer() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def authenticate() -> Principal | None:
+    """The caller, from a bearer token (staff session or API key) or the session cookie."""
+    token = _bearer()
+    from_cookie = token is None
+    token = token or request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    if token.startswith(access.API_KEY_PREFIX) and not from_cookie:
+        key = access.api_key_for_secret(db.session, token)
+        if key is None:
+            return None
+        access.record_key_use(db.session, key, request.method, request.path, request.remote_addr)
+        db.session.commit()
+        return Principal("api_key", key.id, f"api_key:{key.prefix}", scopes=tuple(key.scopes), api_key=key)
+    record = access.session_for_token(db.session, token)
+    if record is None:
+        return None
+    if from_cookie and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), record.csrf_token.encode()):
+            raise Problem(403, f"Cookie-authenticated changes need the {CSRF_HEADER} header from login.",
+                          title="CSRF token missing or wrong")
+    staff = record.staff
+    return Principal("staff", staff.id, staff.email, role=staff.role, staff=staff, session=record)
+
+
+def require(*, roles: tuple[str, ...] = (), scope: str | None = None):
+    """Allow staff with one of `roles`, and API keys holding `scope`; 401 anonymous, 403 otherwise."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = authenticate()
+            if principal is None:
+                raise Problem(401, "Log in (POST /api/v1/admin/auth/login) or send an API key as a Bearer token.",
+                              title="Unauthorized", headers={"WWW-Authenticate": "Bearer"})
+            allowed = principal.role in roles if principal.kind == "staff" else scope in principal.scopes
+            if not allowed:
+                need = f"role {' or '.join(roles)}" if principal.kind == "staff" else f"scope {scope}"
+                raise Problem(403, f"This needs {need}.", title="Forbidden")
+            g.principal = principal
+            return view(*args, **kwargs)
+
+        wrapper.__access__ = {"roles": tuple(roles), "scope": scope}
+        return wrapper
+
+    return decorator
+
+
+def public(view):
+    """Mark a route under the protected prefixes as deliberately open (login)."""
+    view.__access__ = {"public": True}
+    return view
+
+
+def current() -> Principal:
+    return g.principal

@@ -1,0 +1,73 @@
+"""Staff login and logout. Browsers get an HttpOnly cookie plus a CSRF token; scripts use the bearer token."""
+from __future__ import annotations
+
+from flask import current_app, make_response, request
+from flask_smorest import Blueprint
+
+from ..errors import Problem
+from ..extensions import db, limiter
+from ..models.staff import ROLES
+from ..schemas.staff import LoginRequest, LoginResponse, StaffSchema
+from ..services import access, audit
+from ..services.transactions import run_in_transaction
+from .access import SESSION_COOKIE, STAFF_SECURITY, current, public, require
+
+blp = Blueprint("admin_auth", __name__, url_prefix="/api/v1/admin/auth", description="Staff login")
+
+
+def _login_key() -> str:
+    """Rate-limit per client address and account, so one attacker cannot lock everyone out."""
+    body = request.get_json(silent=True)
+    email = str(body.get("email", "")).strip().lower() if isinstance(body, dict) else ""
+    return f"{request.remote_addr}|{email}"
+
+
+@blp.route("/login", methods=["POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key,
+               deduct_when=lambda response: response.status_code == 401)
+@blp.arguments(LoginRequest)
+@blp.response(200, LoginResponse)
+@blp.alt_response(401, description="Wrong email or password")
+@blp.alt_response(429, description="Too many failed attempts; see Retry-After")
+def login(body):
+    """Log in with email and password."""
+    result = run_in_transaction(db.session, lambda: access.login(
+        db.session, body["email"], body["password"], ip=request.remote_addr,
+        user_agent=request.headers.get("User-Agent")))
+    if result is None:
+        raise Problem(401, "Wrong email or password.", title="Unauthorized")
+    payload = LoginResponse().dump({"token": result.token, "csrf_token": result.csrf_token,
+                                    "expires_at": result.expires_at, "staff": result.staff})
+    response = make_response(payload, 200)
+    response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="Lax", path="/api/v1/admin",
+                        secure=current_app.config["PUBLIC_BASE_URL"].startswith("https"),
+                        expires=result.expires_at)
+    return response
+
+
+@blp.route("/logout", methods=["POST"])
+@require(roles=ROLES)
+@blp.response(204)
+@blp.doc(security=STAFF_SECURITY)
+def logout():
+    """End this session (the token and the cookie stop working)."""
+    principal = current()
+
+    def work():
+        access.logout(db.session, principal.session)
+        audit.record(db.session, "staff.logout", "staff", principal.id)
+
+    run_in_transaction(db.session, work)
+    response = make_response("", 204)
+    response.delete_cookie(SESSION_COOKIE, path="/api/v1/admin")
+    return response
+
+
+@blp.route("/me")
+@require(roles=ROLES)
+@blp.response(200, StaffSchema)
+@blp.doc(security=STAFF_SECURITY)
+def me():
+    """The logged-in staff account."""
+    return current().staff

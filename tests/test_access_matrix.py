@@ -1,0 +1,91 @@
+"""Every staff and integrator route × every role: the policy is declared, expected, and enforced.
+
+A route under /api/v1/admin or /api/v1/integrations without `require(...)` (or an
+explicit `public`) fails here, as does a policy that differs from `EXPECTED`.
+"""
+import pytest
+
+from miniapp_api.models.staff import ADMIN, AGENT, OWNER, ROLES, SCOPES, VIEWER
+from tests.staff_helpers import auth, login, make_staff
+
+PROTECTED_PREFIXES = ("/api/v1/admin", "/api/v1/integrations")
+ALL = ROLES
+STAFF = (OWNER, ADMIN, AGENT, VIEWER)
+
+# endpoint → (roles allowed, scope allowing API keys). Extend this when adding a route.
+EXPECTED = {
+    "admin_auth.login": "public",
+    "admin_auth.logout": (ALL, None),
+    "admin_auth.me": (ALL, None),
+    "admin_staff.list_staff": ((OWNER,), None),
+    "admin_staff.create_staff": ((OWNER,), None),
+    "admin_staff.update_staff": ((OWNER,), None),
+    "admin_staff.list_api_keys": ((OWNER,), None),
+    "admin_staff.create_api_key": ((OWNER,), None),
+    "admin_staff.revoke_api_key": ((OWNER,), None),
+    "admin_staff.list_audit": ((OWNER,), None),
+}
+
+
+def protected_routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(PROTECTED_PREFIXES):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule, method
+
+
+def test_every_protected_route_declares_and_matches_its_policy(app):
+    seen = {}
+    for rule, _method in protected_routes(app):
+        view = app.view_functions[rule.endpoint]
+        policy = getattr(view, "__access__", None)
+        assert policy is not None, f"{rule.rule} ({rule.endpoint}) has no access policy"
+        seen[rule.endpoint] = "public" if policy.get("public") else (policy["roles"], policy["scope"])
+    assert seen == EXPECTED
+
+
+def _concrete(rule) -> str:
+    path = rule.rule
+    for argument in rule.arguments:
+        converter = rule._converters[argument].__class__.__name__
+        path = path.replace(f"<int:{argument}>", "1").replace(f"<{argument}>", "x")
+        path = path.replace(f"<{converter}:{argument}>", "x")
+    return path
+
+
+def test_roles_and_keys_are_enforced_on_every_route(app, client):
+    headers = {role: auth(login(client, f"{role}@shop.vn")) for role in STAFF
+               if make_staff(app, role) is not None}
+    owner = headers[OWNER]
+    # key 1 is what `DELETE /api-keys/1` revokes during the walk; the caller's key is another
+    client.post("/api/v1/admin/api-keys", json={"name": "decoy", "scopes": ["events:read"]}, headers=owner)
+    key = client.post("/api/v1/admin/api-keys", json={"name": "all", "scopes": list(SCOPES)}, headers=owner).get_json()
+    every_scope = {"Authorization": f"Bearer {key['secret']}"}
+    for rule, method in protected_routes(app):
+        policy = EXPECTED[rule.endpoint]
+        if policy == "public":
+            continue
+        roles, scope = policy
+        path = _concrete(rule)
+        callers = {"anonymous": {}, "api_key": every_scope, **headers}
+        cookieless = app.test_client(use_cookies=False)  # only the headers speak for the caller
+        for caller, caller_headers in callers.items():
+            if rule.endpoint == "admin_auth.logout" and caller != "anonymous":
+                continue  # would end the session the rest of the matrix uses
+            status = cookieless.open(path, method=method, json={}, headers=caller_headers).status_code
+            if caller == "anonymous":
+                expected_denial = 401
+            elif caller == "api_key":
+                expected_denial = None if scope else 403
+            else:
+                expected_denial = None if caller in roles else 403
+            if expected_denial:
+                assert status == expected_denial, f"{caller} {method} {path}: {status}"
+            else:
+                assert status not in (401, 403), f"{caller} {method} {path}: {status}"
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_logout_is_open_to_every_role(app, client, role):
+    headers = auth(login(client, f"{role}@shop.vn")) if make_staff(app, role) else None
+    assert client.post("/api/v1/admin/auth/logout", headers=headers).status_code == 204
