@@ -3,7 +3,7 @@ from .audit import AuditEntry
 from .auto_reply import AutoReplyRule
 from .connector import Connector, SyncRun
 from .consent import ConsentRecord
-from .conversation import Conversation, Message, MessageReceipt, OaContact
+from .conversation import Conversation, ConversationEvent, Message, MessageReceipt, OaContact
 from .customer import Customer, CustomerIdentity, ProfileConflict, ProfileMerge
 from .delivery import Delivery
 from .form import Form, FormSubmission
@@ -14,9 +14,11 @@ from .oa_token import OaToken, OauthAttempt
 from .order import Order, OrderCursor, OrderStatusChange
 from .outbox import OutboxEvent
 from .staff import ApiKey, ApiKeyUse, StaffSession, StaffUser
+from .tags import CustomerTag, PipelineChange, Tag
 
 __all__ = [
-    "ApiKey", "ApiKeyUse", "AuditEntry", "StaffSession", "StaffUser",
+    "ApiKey", "ApiKeyUse", "AuditEntry", "ConversationEvent", "CustomerTag", "PipelineChange", "StaffSession",
+    "StaffUser", "Tag",
     "AutoReplyRule", "ConsentRecord", "Connector", "Conversation", "Customer", "CustomerIdentity", "Delivery",
     "Form", "FormSubmission", "IdempotencyRecord", "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",

@@ -52,6 +52,9 @@ class Conversation(db.Model):
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customer.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(16), default=OPEN)
     waiting_for_human: Mapped[bool] = mapped_column(default=False)
+    waiting_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_customer_message_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_auto_reply_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -75,6 +78,8 @@ class Message(db.Model):
     conversation_id: Mapped[int] = mapped_column(sa.ForeignKey("conversation.id"), index=True)
     direction: Mapped[str] = mapped_column(sa.String(3))
     author: Mapped[str] = mapped_column(sa.String(16))
+    author_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
+    internal: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # staff note, never sent
     type: Mapped[str] = mapped_column(sa.String(32))
     text: Mapped[str | None] = mapped_column(sa.Text)
     attachments: Mapped[list] = mapped_column(JSONType, default=list)
@@ -98,3 +103,23 @@ class MessageReceipt(db.Model):
     zalo_msg_id: Mapped[str] = mapped_column(sa.String(64))
     state: Mapped[str] = mapped_column(sa.String(16))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+OPENED, REOPENED, CLOSED_EVENT, HANDED_OVER, ASSIGNED, UNASSIGNED = (
+    "opened", "reopened", "closed", "handed_over", "assigned", "unassigned")
+
+
+class ConversationEvent(db.Model):
+    """Append-only timeline of a conversation (opened, reopened, closed, handed over, assigned, ...).
+
+    Metrics are computed from it and from messages, so they can be recomputed for any period.
+    """
+
+    __tablename__ = "conversation_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(sa.ForeignKey("conversation.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    detail: Mapped[dict] = mapped_column(JSONType, default=dict)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -40,6 +40,8 @@ class Customer(db.Model):
     attributes: Mapped[dict] = mapped_column(JSONType, default=dict)
     source: Mapped[str] = mapped_column(sa.String(32), default="miniapp")
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer.id"), index=True)
+    pipeline_status: Mapped[str] = mapped_column(sa.String(16), default="new", server_default="new")
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from unidecode import unidecode
 
 from .. import clock
-from ..models import AutoReplyRule, Conversation, OaContact
+from ..models import AutoReplyRule, Conversation, ConversationEvent, OaContact
 from ..models.auto_reply import MATCH_TYPES
+from ..models.conversation import HANDED_OVER
 from .outbound import OutboundRefused, queue_message
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,9 @@ def auto_reply(session: Session, conversation: Conversation, contact: OaContact,
         return None
     if decision.handover:
         conversation.waiting_for_human = True
+        conversation.waiting_since = now
+        session.add(ConversationEvent(conversation_id=conversation.id, kind=HANDED_OVER, at=now,
+                                      detail={"rule": decision.rule.name}))
     cooling = conversation.last_auto_reply_at is not None and now - conversation.last_auto_reply_at < cooldown
     if decision.text and not cooling:
         try:

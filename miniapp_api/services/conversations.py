@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..models import Conversation, Message, MessageReceipt, OaContact
-from ..models.conversation import CLOSED, DELIVERY_ORDER, OPEN
+from ..models import Conversation, ConversationEvent, Message, MessageReceipt, OaContact
+from ..models.conversation import CLOSED, DELIVERY_ORDER, OPEN, OPENED, REOPENED
 
 
 def current_conversation(session: Session, contact: OaContact, *, reopen: bool) -> Conversation:
@@ -21,8 +21,10 @@ def current_conversation(session: Session, contact: OaContact, *, reopen: bool) 
                                     opened_at=now, updated_at=now)
         session.add(conversation)
         session.flush()
+        session.add(ConversationEvent(conversation_id=conversation.id, kind=OPENED, at=now))
     elif reopen and conversation.status == CLOSED:
         conversation.status, conversation.closed_at, conversation.opened_at = OPEN, None, now
+        session.add(ConversationEvent(conversation_id=conversation.id, kind=REOPENED, at=now))
     conversation.customer_id = contact.customer_id  # follows profile merges
     return conversation
 
