@@ -7,6 +7,7 @@ failing on the first request.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field, fields
 
@@ -28,6 +29,14 @@ def _env_int(name: str, default: int) -> int:
         return int(raw) if raw is not None else default
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_json(name: str):
+    raw = _env(name)
+    try:
+        return json.loads(raw) if raw is not None else None
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be JSON, got {raw!r}") from exc
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -69,6 +78,8 @@ class Config:
     SANDBOX_ZALO_URL: str | None = None
     # Staff login attempts (failed ones count) per client address and account; limits storage.
     LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
+    # Order status → Zalo text ({order} is replaced); JSON in the environment. None: built-in Vietnamese texts.
+    ORDER_STATUS_MESSAGES: dict | None = None
     RATELIMIT_STORAGE_URI: str = "memory://"
     # Origins allowed to call the Mini App API from a browser (the Mini App is hosted by Zalo).
     MINIAPP_ALLOWED_ORIGINS: tuple[str, ...] = ()
@@ -113,6 +124,7 @@ class Config:
             "SANDBOX": _env_bool("SANDBOX", False),
             "SANDBOX_ZALO_URL": _env("SANDBOX_ZALO_URL"),
             "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", cls.LOGIN_RATE_LIMIT),
+            "ORDER_STATUS_MESSAGES": _env_json("ORDER_STATUS_MESSAGES"),
             "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI),
             "MINIAPP_ALLOWED_ORIGINS": tuple(o.strip() for o in (_env("MINIAPP_ALLOWED_ORIGINS") or "").split(",")
                                              if o.strip()),

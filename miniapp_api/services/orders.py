@@ -9,8 +9,8 @@ push racing a pull) changes nothing.
 """
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from crm_sync.connectors.base import RemoteOrder
 from crm_sync.outbox import enqueue_event
@@ -18,6 +18,7 @@ from crm_sync.outbox import enqueue_event
 from .. import clock
 from ..models import Connector, Customer, Order, OrderStatusChange
 from ..models.customer import PHONE
+from .order_notifications import notify_status_change
 from .phones import InvalidPhone, normalize_phone
 from .profiles import Claim, find_customer, live, resolve_profile
 
@@ -74,8 +75,9 @@ def record_order(session: Session, connector: Connector, remote: RemoteOrder, so
         session.add(OrderStatusChange(order_id=order.id, old_status=old_status, new_status=remote.status,
                                       source=source, remote_updated_at=remote.updated_at, recorded_at=now))
         ref = customer.ref if customer is not None else None
+        notified = notify_status_change(session, customer, order)
         enqueue_event(session, STATUS_CHANGED, "customer", ref or f"order:{connector.name}:{order.external_id}",
                       {"customer_ref": ref, "connector": connector.name, "order": order_view(order),
                        "old_status": old_status, "new_status": remote.status,
-                       "changed_at": _iso(remote.updated_at)})
+                       "changed_at": _iso(remote.updated_at), "customer_notified": notified})
     return order
