@@ -64,6 +64,26 @@ def seed_oa_token(flask: str, env: dict) -> None:
                     "--refresh-token", pair["refresh_token"]], cwd=ROOT, env=env, check=True)
 
 
+DEMO_RULES = (
+    ["--name", "gia", "--match", "contains", "--pattern", "gia", "--priority", "10",
+     "--reply", "Dạ, bạn để lại thông tin, cửa hàng gửi báo giá ngay ạ.", "--form-link"],
+    ["--name", "nhan-vien", "--match", "contains", "--pattern", "nhan vien", "--priority", "20",
+     "--reply", "Dạ, nhân viên sẽ trả lời bạn trong ít phút nữa.", "--handover"],
+)
+
+
+def seed_demo(flask: str, env: dict) -> None:
+    """Two auto-reply rules and, on a fresh database, an owner account whose password is printed once."""
+    for rule in DEMO_RULES:
+        subprocess.run([flask, "rules", "add", *rule], cwd=ROOT, env=env, check=True, capture_output=True)
+    listed = subprocess.run([flask, "staff", "list"], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    if not listed.stdout.strip():
+        password = secrets.token_urlsafe(12)
+        subprocess.run([flask, "staff", "create", "--email", "chu@cuahang.local", "--name", "Chủ cửa hàng",
+                        "--role", "owner", "--password", password], cwd=ROOT, env=env, check=True)
+        print(f"sandbox: owner chu@cuahang.local, password {password} (shown once)", flush=True)
+
+
 def start_shopone(spawn, flask: str, env: dict) -> None:
     """The ShopOne emulator, configured (idempotently) as the default connector, pulling orders."""
     url = f"http://127.0.0.1:{SHOPONE_PORT}"
@@ -101,6 +121,7 @@ def main() -> None:
         subprocess.run([flask, "forms", "seed"], cwd=ROOT, env=env, check=True)
         if use_sandbox:
             seed_oa_token(flask, env)
+            seed_demo(flask, env)
             start_shopone(spawn, flask, env)
         spawn(os.path.join(os.path.dirname(python), "gunicorn"), "-c", "python:miniapp_api.gunicorn_config", "wsgi:app")
         spawn(flask, "worker")
