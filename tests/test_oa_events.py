@@ -133,17 +133,23 @@ def test_submit_info_flat_shape(client, app, oa):
     assert profile["address"] == "5 Lê Lợi, Quận 1, TP HCM"
 
 
-def test_submit_info_with_the_phone_of_a_form_profile_from_another_zalo_account_is_a_conflict(client, app, oa):
-    """Same dedupe and merge rules as the Mini App: the phone points at the profile the form created, but that
-    profile belongs to a different verified Zalo account, so nothing is merged and staff get a conflict."""
-    from miniapp_api.models import ProfileConflict
-
+def _form_profile(client, oa):
+    """A Zalo user who filled the Mini App form with their phone; returns (user, profile ref)."""
     web = zalo_user(oa, name="Nguyễn Văn An", phone="84912345678")
     session = open_session(client, oa, web)
     response = client.post("/api/v1/miniapp/forms/lien-he/submissions", json={"values": contact_values()},
                            headers=bearer(session))
     form_ref = response.get_json()["customer"]["ref"]
     response.close()
+    return web, form_ref
+
+
+def test_submit_info_with_the_phone_of_a_form_profile_from_another_zalo_account_is_a_conflict(client, app, oa):
+    """Same dedupe and merge rules as the Mini App: the phone points at the profile the form created, but that
+    profile belongs to a different verified Zalo account, so nothing is merged and staff get a conflict."""
+    from miniapp_api.models import ProfileConflict
+
+    web, form_ref = _form_profile(client, oa)
     stranger = oa.create_user("An (Zalo)")  # another Zalo account, never used the Mini App
     customer_says(client, oa, stranger, "submit_info", info={"name": "Nguyễn Văn An", "phone": "84912345678"})
     run_worker(app)
@@ -153,12 +159,7 @@ def test_submit_info_with_the_phone_of_a_form_profile_from_another_zalo_account_
 
 
 def test_submit_info_of_the_form_user_links_to_the_form_profile(client, app, oa):
-    web = zalo_user(oa, name="Nguyễn Văn An", phone="84912345678")
-    session = open_session(client, oa, web)
-    response = client.post("/api/v1/miniapp/forms/lien-he/submissions", json={"values": contact_values()},
-                           headers=bearer(session))
-    form_ref = response.get_json()["customer"]["ref"]
-    response.close()
+    web, form_ref = _form_profile(client, oa)
     customer_says(client, oa, web, "submit_info", info={"name": "Nguyễn Văn An", "phone": "84912345678"})
     run_worker(app)
     customer = _customer(app, one(app, OaContact))

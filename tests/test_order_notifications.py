@@ -1,6 +1,7 @@
 """An order status change from the CRM queues a Zalo message: with a template, consent and an open window."""
 import json
 
+import pytest
 import sqlalchemy as sa
 
 from miniapp_api.extensions import db
@@ -49,22 +50,18 @@ def test_shipping_order_is_announced_on_zalo(app, client, oa, shopone, frozen_cl
     assert "Đơn hàng #SO-1 (250.000 đ) đang được giao" in sent
 
 
-def test_no_consent_no_message(app, client, oa, shopone, frozen_clock):
-    ref = _oa_customer(app, client, oa, consent=False)
+@pytest.mark.parametrize("consent, days_later, status, outcome", [
+    (False, 0, "confirmed", "no_consent"),
+    (True, 8, "delivered", "window_closed"),  # past 7 days: refused before any call to Zalo
+])
+def test_no_message_without_consent_or_outside_the_window(app, client, oa, shopone, frozen_clock,
+                                                          consent, days_later, status, outcome):
+    ref = _oa_customer(app, client, oa, consent=consent)
+    frozen_clock.advance(days=days_later)
     add_shopone(app, shopone, pull_orders=True)
-    shopone.put_order({"id": "SO-2", "status": "confirmed", "customer_ref": ref, "updated_at": "2026-11-01T02:00:00Z"})
+    shopone.put_order({"id": "SO-2", "status": status, "customer_ref": ref,
+                       "updated_at": frozen_clock.now().isoformat().replace("+00:00", "Z")})
     sync(app)
     run_worker(app)
-    assert _status_events(app) == ["no_consent"]
-    assert not [body for body in _sent_texts(oa) if "SO-2" in body]
-
-
-def test_closed_window_means_no_call_to_zalo(app, client, oa, shopone, frozen_clock):
-    ref = _oa_customer(app, client, oa, consent=True)
-    frozen_clock.advance(days=8)
-    add_shopone(app, shopone, pull_orders=True)
-    shopone.put_order({"id": "SO-3", "status": "delivered", "customer_ref": ref, "updated_at": "2026-11-09T02:00:00Z"})
-    sync(app)
-    run_worker(app)
-    assert _status_events(app) == ["window_closed"]
-    assert not [body for body in _sent_texts(oa) if "SO-3" in body]
+    assert _status_events(app) == [outcome]
+    assert not [text for text in _sent_texts(oa) if "SO-2" in text]
