@@ -144,6 +144,7 @@ class Config:
             "CRM_LEASE_SECONDS": _env_int("CRM_LEASE_SECONDS", cls.CRM_LEASE_SECONDS),
         }
         values.update(overrides)
+        values["DATABASE_URL"] = normalise_database_url(values["DATABASE_URL"])
         known = {f.name for f in fields(cls)} - {"extra"}
         extra = {k: v for k, v in values.items() if k not in known}
         return cls(**{k: v for k, v in values.items() if k in known}, extra=extra)
@@ -181,3 +182,11 @@ def sqlite_directory(url: str) -> str | None:
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     return os.path.dirname(os.path.abspath(parsed.database)) or None
+
+
+def normalise_database_url(url: str) -> str:
+    """`postgres://` and `postgresql://` (as hosting providers write them) use psycopg 3, the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

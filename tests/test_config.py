@@ -21,3 +21,9 @@ def test_bad_integer_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("SESSION_TTL_SECONDS", "soon")
     with pytest.raises(ConfigError, match="SESSION_TTL_SECONDS"):
         Config.from_env()
+
+
+def test_postgres_urls_use_psycopg3():
+    assert Config.from_env(DATABASE_URL="postgres://u@h/db").DATABASE_URL == "postgresql+psycopg://u@h/db"
+    assert Config.from_env(DATABASE_URL="postgresql://u@h/db").DATABASE_URL == "postgresql+psycopg://u@h/db"
+    assert Config.from_env(DATABASE_URL="sqlite:///x.db").DATABASE_URL == "sqlite:///x.db"
