@@ -168,15 +168,16 @@ def auto_assign(session: Session, limit: int = 100) -> int:
 
 
 def owed_reply_since(session: Session, conversation: Conversation) -> dt.datetime | None:
-    """When the customer's oldest message not yet answered by a human was sent, if any."""
-    last_reply = session.scalar(sa.select(sa.func.max(Message.sent_at)).where(
+    """When the customer's oldest message stored after the last human reply was sent, if any.
+
+    Order is by storage (message id): a reply's own `sent_at` moves when the worker delivers it.
+    """
+    last_reply = session.scalar(sa.select(sa.func.max(Message.id)).where(
         Message.conversation_id == conversation.id, Message.author.in_(HUMAN_AUTHORS),
         Message.internal.is_(False)))
-    unanswered = sa.select(sa.func.min(Message.sent_at)).where(
-        Message.conversation_id == conversation.id, Message.direction == INBOUND, Message.author == "customer")
-    if last_reply is not None:
-        unanswered = unanswered.where(Message.sent_at > last_reply)
-    return session.scalar(unanswered)
+    return session.scalar(sa.select(sa.func.min(Message.sent_at)).where(
+        Message.conversation_id == conversation.id, Message.direction == INBOUND, Message.author == "customer",
+        Message.id > (last_reply or 0)))
 
 
 def reassign_stale(session: Session, after: dt.timedelta) -> int:
