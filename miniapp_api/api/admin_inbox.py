@@ -102,16 +102,6 @@ def get_conversation(conversation_id):
     return inbox_query.detail(db.session, _visible_conversation(conversation_id), clock.now())
 
 
-@blp.route("/conversations/<int:conversation_id>/claim", methods=["POST"])
-@require(roles=HANDLERS)
-@blp.response(200, ConversationSummary)
-@blp.alt_response(409, description="Someone else holds it (named), or it is closed")
-@blp.doc(security=STAFF_SECURITY)
-def claim_conversation(conversation_id):
-    """Take an unassigned conversation; of two claiming at once exactly one wins."""
-    return _act(conversation_id, lambda c: inbox_assign.claim(db.session, c, _staff()))
-
-
 @blp.route("/conversations/<int:conversation_id>/assign", methods=["POST"])
 @require(roles=MANAGERS)
 @blp.arguments(AssignRequest)
@@ -130,32 +120,26 @@ def assign_conversation(body, conversation_id):
     return _act(conversation_id, assign)
 
 
-@blp.route("/conversations/<int:conversation_id>/unassign", methods=["POST"])
-@require(roles=MANAGERS)
-@blp.response(200, ConversationSummary)
-@blp.doc(security=STAFF_SECURITY)
-def unassign_conversation(conversation_id):
-    """Put the conversation back in the unassigned queue."""
-    return _act(conversation_id, lambda c: inbox_assign.unassign(db.session, c))
+def _action_route(name: str, endpoint: str, roles: tuple[str, ...], action, summary: str) -> None:
+    """Register `POST /conversations/<id>/<name>`: one state change answered with the summary (409 on conflict)."""
+    def view(conversation_id):
+        return _act(conversation_id, action)
+
+    view.__name__, view.__doc__ = endpoint, summary
+    documented = blp.doc(security=STAFF_SECURITY)(
+        blp.alt_response(409, description="Held by someone else (named), closed, or superseded")(view))
+    blp.route(f"/conversations/<int:conversation_id>/{name}", methods=["POST"], endpoint=endpoint)(
+        require(roles=roles)(blp.response(200, ConversationSummary)(documented)))
 
 
-@blp.route("/conversations/<int:conversation_id>/close", methods=["POST"])
-@require(roles=HANDLERS)
-@blp.response(200, ConversationSummary)
-@blp.doc(security=STAFF_SECURITY)
-def close_conversation(conversation_id):
-    """Close and unassign; the customer's next message reopens it."""
-    return _act(conversation_id, lambda c: inbox_assign.close(db.session, c))
-
-
-@blp.route("/conversations/<int:conversation_id>/reopen", methods=["POST"])
-@require(roles=HANDLERS)
-@blp.response(200, ConversationSummary)
-@blp.alt_response(409, description="The customer has a newer conversation")
-@blp.doc(security=STAFF_SECURITY)
-def reopen_conversation(conversation_id):
-    """Reopen a closed conversation (unassigned)."""
-    return _act(conversation_id, lambda c: inbox_assign.reopen(db.session, c))
+_action_route("claim", "claim_conversation", HANDLERS, lambda c: inbox_assign.claim(db.session, c, _staff()),
+              "Take an unassigned conversation; of two claiming at once exactly one wins.")
+_action_route("unassign", "unassign_conversation", MANAGERS, lambda c: inbox_assign.unassign(db.session, c),
+              "Put the conversation back in the unassigned queue.")
+_action_route("close", "close_conversation", HANDLERS, lambda c: inbox_assign.close(db.session, c),
+              "Close and unassign; the customer's next message reopens it.")
+_action_route("reopen", "reopen_conversation", HANDLERS, lambda c: inbox_assign.reopen(db.session, c),
+              "Reopen a closed conversation (unassigned); refused when the customer has a newer one.")
 
 
 @blp.route("/conversations/<int:conversation_id>/reply", methods=["POST"])
