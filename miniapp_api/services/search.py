@@ -7,6 +7,8 @@ on both databases; what makes them fast differs:
 - PostgreSQL: `pg_trgm` GIN indexes on the columns serve `LIKE '%word%'`;
 - SQLite: FTS5 trigram tables (`message_fts`, `customer_fts`) first narrow the
   rows by `MATCH` for words of three letters or more, then `LIKE` checks them.
+Words shorter than three letters have no trigram: they only filter the rows the
+longer words found (or, alone, scan).
 """
 from __future__ import annotations
 
@@ -26,9 +28,13 @@ def words(query: str | None) -> list[str]:
 
 def matches(session: Session, column, fts_table: str, terms: list[str]):
     """A condition: `column` (a `search_text`) contains every term."""
-    conditions = [column.like(f"%{term}%") for term in terms]
     long_terms = [term for term in terms if len(term) >= TRIGRAM]
-    if session.get_bind().dialect.name == "sqlite" and long_terms:
+    dialect = session.get_bind().dialect.name
+    conditions = [column.like(f"%{term}%") for term in long_terms]
+    # Shorter words filter only: as LIKE they would make PostgreSQL scan the whole trigram index.
+    contains = sa.func.strpos if dialect == "postgresql" else sa.func.instr
+    conditions += [contains(column, term) > 0 for term in terms if len(term) < TRIGRAM]
+    if dialect == "sqlite" and long_terms:
         expression = " AND ".join(f'"{term}"' for term in long_terms)
         parameter = f"{fts_table}_query"
         narrowed = (sa.select(sa.literal_column("rowid")).select_from(sa.table(fts_table))
