@@ -75,6 +75,20 @@ def fan_out_events(app: Flask) -> None:
         pass
 
 
+def route_inbox(app: Flask) -> None:
+    """Inbox routing: move conversations whose assignee stopped answering, then hand waiting ones out."""
+    from miniapp_api.extensions import db
+    from miniapp_api.services.inbox_assign import auto_assign, reassign_stale
+
+    minutes = app.config["INBOX_REASSIGN_AFTER_MINUTES"]
+    if minutes > 0:
+        reassign_stale(db.session, dt.timedelta(minutes=minutes))
+        db.session.commit()
+    if app.config["INBOX_AUTO_ASSIGN"]:
+        auto_assign(db.session)
+        db.session.commit()
+
+
 # (job id, function(app), trigger kwargs). Features append their jobs here.
 JOBS: list[tuple[str, Callable[[Flask], None], dict]] = [
     ("purge-idempotency-keys", purge_idempotency_keys, {"trigger": "interval", "minutes": 30}),
@@ -82,6 +96,7 @@ JOBS: list[tuple[str, Callable[[Flask], None], dict]] = [
     ("oa-outbound", send_oa_outbound, {"trigger": "interval", "seconds": 0.5}),
     ("oa-token-refresh", refresh_oa_token, {"trigger": "interval", "minutes": 10}),
     ("crm-fan-out", fan_out_events, {"trigger": "interval", "seconds": 5}),
+    ("inbox-routing", route_inbox, {"trigger": "interval", "seconds": 15}),
 ]
 
 

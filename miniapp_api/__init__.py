@@ -38,7 +38,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     limiter.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(static_root), "migrations"))
+    from .models.sql_only import include_object
+    from .services import search_text
+
+    search_text.install()
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(static_root), "migrations"),
+                     include_object=include_object)
     api.init_app(app)
     api.spec.components.security_scheme("miniappSession", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("staffBearer", {"type": "http", "scheme": "bearer",
@@ -47,7 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_clients(app, settings)
 
-    from .api import admin_auth, admin_staff, crm_webhooks, health, miniapp, oauth, webhooks
+    from .api import admin_auth, admin_inbox, admin_staff, crm_webhooks, health, miniapp, oauth, webhooks
 
     if settings.MINIAPP_ALLOWED_ORIGINS:
         CORS(app, resources={r"/api/v1/miniapp/*": {}, r"/miniapp/config.json": {}},
@@ -60,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.register_blueprint(crm_webhooks.blp)
     api.register_blueprint(admin_auth.blp)
     api.register_blueprint(admin_staff.blp)
+    api.register_blueprint(admin_inbox.blp)
     cli.init_app(app)
     _init_static(app, static_root)
     return app

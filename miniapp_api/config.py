@@ -102,6 +102,10 @@ class Config:
     # how long a worker holds claimed deliveries before another may take them over.
     CRM_RETRY_SCHEDULE: str = ""
     CRM_LEASE_SECONDS: int = 300
+    # Inbox: route waiting conversations to available agents (round-robin within capacity);
+    # move a conversation whose assignee has not replied for this many minutes (0: never).
+    INBOX_AUTO_ASSIGN: bool = False
+    INBOX_REASSIGN_AFTER_MINUTES: int = 0
     # Overrides that are not settings of their own (e.g. Flask keys a test sets).
     extra: dict = field(default_factory=dict)
 
@@ -142,6 +146,9 @@ class Config:
                                                         cls.OA_TOKEN_REFRESH_MARGIN_SECONDS),
             "CRM_RETRY_SCHEDULE": _env("CRM_RETRY_SCHEDULE", cls.CRM_RETRY_SCHEDULE),
             "CRM_LEASE_SECONDS": _env_int("CRM_LEASE_SECONDS", cls.CRM_LEASE_SECONDS),
+            "INBOX_AUTO_ASSIGN": _env_bool("INBOX_AUTO_ASSIGN", cls.INBOX_AUTO_ASSIGN),
+            "INBOX_REASSIGN_AFTER_MINUTES": _env_int("INBOX_REASSIGN_AFTER_MINUTES",
+                                                     cls.INBOX_REASSIGN_AFTER_MINUTES),
         }
         values.update(overrides)
         values["DATABASE_URL"] = normalise_database_url(values["DATABASE_URL"])

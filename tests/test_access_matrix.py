@@ -24,6 +24,16 @@ EXPECTED = {
     "admin_staff.create_api_key": ((OWNER,), None),
     "admin_staff.revoke_api_key": ((OWNER,), None),
     "admin_staff.list_audit": ((OWNER,), None),
+    "admin_inbox.list_conversations": (STAFF, "conversations:read"),
+    "admin_inbox.get_conversation": (STAFF, "conversations:read"),
+    "admin_inbox.search_inbox": (STAFF, "conversations:read"),
+    "admin_inbox.claim_conversation": ((OWNER, ADMIN, AGENT), None),
+    "admin_inbox.reply": ((OWNER, ADMIN, AGENT), None),
+    "admin_inbox.add_note": ((OWNER, ADMIN, AGENT), None),
+    "admin_inbox.close_conversation": ((OWNER, ADMIN, AGENT), None),
+    "admin_inbox.reopen_conversation": ((OWNER, ADMIN, AGENT), None),
+    "admin_inbox.assign_conversation": ((OWNER, ADMIN), None),
+    "admin_inbox.unassign_conversation": ((OWNER, ADMIN), None),
 }
 
 

@@ -3,11 +3,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from miniapp_api.extensions import db
+from miniapp_api.models.sql_only import include_object
 
 
 def test_models_match_migrations(app):
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                                "include_object": include_object})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations differ; run `flask db migrate`: {diff}"
 

@@ -46,6 +46,8 @@ class Conversation(db.Model):
     """One thread between the shop and a contact; at most one is not closed per contact."""
 
     __tablename__ = "conversation"
+    # The inbox lists newest activity first and pages by keyset on (updated_at, id).
+    __table_args__ = (sa.Index("ix_conversation_updated_at_id", "updated_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(sa.ForeignKey("oa_contact.id"), index=True)
@@ -82,6 +84,8 @@ class Message(db.Model):
     internal: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # staff note, never sent
     type: Mapped[str] = mapped_column(sa.String(32))
     text: Mapped[str | None] = mapped_column(sa.Text)
+    # `text` without diacritics, lower case (services.search_text); indexed in SQL only (see models.sql_only).
+    search_text: Mapped[str | None] = mapped_column(sa.Text)
     attachments: Mapped[list] = mapped_column(JSONType, default=list)
     zalo_msg_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     quote_msg_id: Mapped[str | None] = mapped_column(sa.String(64))

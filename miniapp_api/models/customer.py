@@ -38,6 +38,8 @@ class Customer(db.Model):
     province: Mapped[str | None] = mapped_column(sa.String(100))
     address: Mapped[str | None] = mapped_column(sa.String(500))
     attributes: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # Names, email and phones without diacritics, lower case (services.search_text); indexed in SQL only.
+    search_text: Mapped[str | None] = mapped_column(sa.Text)
     source: Mapped[str] = mapped_column(sa.String(32), default="miniapp")
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer.id"), index=True)
     pipeline_status: Mapped[str] = mapped_column(sa.String(16), default="new", server_default="new")

@@ -1,0 +1,139 @@
+"""The shared inbox as the staff API shows it: conversation lists, details, actions, search."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from ..models.conversation import CONVERSATION_STATUSES
+from .customers import CustomerSchema
+
+WINDOW_STATES = ("free", "paid", "closed")
+WINDOW_HELP = ("Zalo messaging window from the customer's last message: free ≤ 48 h, paid ≤ 7 days, "
+               "closed after (only template messages)")
+
+
+class ConversationQuery(ma.Schema):
+    status = fields.String(validate=validate.OneOf(CONVERSATION_STATUSES))
+    assignee_id = fields.Integer(validate=validate.Range(min=1))
+    unassigned = fields.Boolean()
+    tag = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Customer tag name"})
+    waiting = fields.Boolean(metadata={"description": "Handed over by the bot, waiting for a human"})
+    window = fields.String(validate=validate.OneOf(WINDOW_STATES), metadata={"description": WINDOW_HELP})
+    q = fields.String(validate=validate.Length(min=1, max=200),
+                      metadata={"description": "Text in the customer's name/phone/email or any message; "
+                                               "diacritics and case are ignored"})
+    cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "`next_cursor` of the "
+                                                                                      "previous page"})
+    limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+class StaffBrief(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    email = fields.String()
+
+
+class CustomerBrief(ma.Schema):
+    id = fields.Integer()
+    ref = fields.String()
+    full_name = fields.String(allow_none=True)
+    zalo_display_name = fields.String(allow_none=True)
+
+
+class MessageSchema(ma.Schema):
+    id = fields.Integer()
+    direction = fields.String(metadata={"description": "in (from the customer) or out"})
+    author = fields.String(metadata={"description": "customer, staff, oa_console, bot or system"})
+    author_staff_id = fields.Integer(allow_none=True)
+    internal = fields.Boolean(metadata={"description": "A staff note, never sent to the customer"})
+    type = fields.String()
+    text = fields.String(allow_none=True)
+    attachments = fields.List(fields.Dict())
+    delivery_state = fields.String(allow_none=True)
+    failure_reason = fields.String(allow_none=True)
+    paid = fields.Boolean()
+    sent_at = fields.DateTime()
+
+
+class ConversationSummary(ma.Schema):
+    id = fields.Integer()
+    status = fields.String()
+    customer = fields.Nested(CustomerBrief)
+    assignee = fields.Nested(StaffBrief, allow_none=True)
+    assigned_at = fields.DateTime(allow_none=True)
+    waiting_for_human = fields.Boolean()
+    waiting_since = fields.DateTime(allow_none=True)
+    window = fields.String(metadata={"description": WINDOW_HELP})
+    last_customer_message_at = fields.DateTime(allow_none=True)
+    last_message = fields.Nested(MessageSchema, allow_none=True)
+    opened_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime()
+
+
+class ConversationPage(ma.Schema):
+    items = fields.List(fields.Nested(ConversationSummary))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Absent on the last page"})
+
+
+class EventSchema(ma.Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    staff_id = fields.Integer(allow_none=True)
+    detail = fields.Dict()
+    at = fields.DateTime()
+
+
+class SubmissionBrief(ma.Schema):
+    ref = fields.String()
+    form = fields.String(metadata={"description": "Form slug"})
+    values = fields.Dict()
+    created_at = fields.DateTime()
+
+
+class OrderBrief(ma.Schema):
+    id = fields.Integer()
+    external_id = fields.String()
+    status = fields.String()
+    total_vnd = fields.Integer()
+    items = fields.List(fields.Dict())
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ConversationDetail(ConversationSummary):
+    messages = fields.List(fields.Nested(MessageSchema), metadata={"description": "Oldest first, notes included"})
+    events = fields.List(fields.Nested(EventSchema))
+    profile = fields.Nested(CustomerSchema)
+    submissions = fields.List(fields.Nested(SubmissionBrief))
+    orders = fields.List(fields.Nested(OrderBrief))
+
+
+class AssignRequest(ma.Schema):
+    staff_id = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class ReplyRequest(ma.Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    take_over = fields.Boolean(load_default=False, metadata={
+        "description": "Reply even though someone else holds the conversation, taking it over (admins)"})
+
+
+class NoteRequest(ma.Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class SearchQuery(ma.Schema):
+    q = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
+
+
+class MessageHit(ma.Schema):
+    conversation_id = fields.Integer()
+    message = fields.Nested(MessageSchema)
+    customer_id = fields.Integer()
+
+
+class SearchResult(ma.Schema):
+    customers = fields.List(fields.Nested(CustomerBrief))
+    messages = fields.List(fields.Nested(MessageHit))

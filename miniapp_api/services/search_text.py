@@ -1,0 +1,69 @@
+"""The normalised text the inbox searches: no diacritics, lower case, words only.
+
+"Nguyễn Văn A" and "nguyen van a" both become "nguyen van a", so staff find a
+customer however they type. The columns `message.search_text` and
+`customer.search_text` are kept current on every ORM flush (`install`); code
+that writes rows in bulk without the ORM (benchmarks, data loads) calls
+`normalise` itself.
+"""
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from unidecode import unidecode
+
+from ..models import Customer, CustomerIdentity, Message
+from ..models.customer import PHONE
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Vietnamese "đ" is not a combining mark; unidecode already maps it to "d".
+
+
+def normalise(text: str | None) -> str:
+    """Lower case ASCII words separated by single spaces ("Đặng Thị Ánh!" → "dang thi anh")."""
+    if not text:
+        return ""
+    return _NON_WORD.sub(" ", unidecode(text).lower()).strip()
+
+
+def phone_forms(e164: str) -> list[str]:
+    """A phone as staff may type it: +84912345678 → "84912345678" and "0912345678"."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return [e164]
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return [e164, national.replace(" ", "")]
+
+
+def customer_text(full_name, display_name, email, phones: list[str]) -> str:
+    parts = [full_name, display_name, email, *(form for phone in phones for form in phone_forms(phone))]
+    return normalise(" ".join(p for p in parts if p))
+
+
+def _refresh_customer(customer: Customer) -> None:
+    phones = [i.value for i in customer.identities if i.kind == PHONE]
+    customer.search_text = customer_text(customer.full_name, customer.zalo_display_name, customer.email,
+                                         phones) or None
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    customers: set[Customer] = set()
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Message):
+            obj.search_text = normalise(obj.text) or None
+        elif isinstance(obj, Customer):
+            customers.add(obj)
+        elif isinstance(obj, CustomerIdentity) and obj.customer is not None:
+            customers.add(obj.customer)
+    for customer in customers:
+        _refresh_customer(customer)
+
+
+def install() -> None:
+    """Keep the search columns current on every session (idempotent)."""
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
