@@ -18,7 +18,7 @@ from tests.sync_helpers import add_shopone, applied_refs, deliveries, new_custom
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _wait_until(condition, seconds=30.0, explain=lambda: ""):
+def _wait_until(condition, seconds=90.0, explain=lambda: ""):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
