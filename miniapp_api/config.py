@@ -91,6 +91,11 @@ class Config:
     # how long a worker holds claimed deliveries before another may take them over.
     CRM_RETRY_SCHEDULE: str = ""
     CRM_LEASE_SECONDS: int = 300
+    # Metrics (docs/metrics.md): opening hours response times are measured in (empty: every hour
+    # counts), e.g. "mon-sat 08:00-21:00", Asia/Ho_Chi_Minh; days an order may follow a form
+    # submission to count as its conversion.
+    BUSINESS_HOURS: str = ""
+    METRICS_CONVERSION_WINDOW_DAYS: int = 30
     # Overrides that are not settings of their own (e.g. Flask keys a test sets).
     extra: dict = field(default_factory=dict)
 
@@ -130,6 +135,9 @@ class Config:
                                                         cls.OA_TOKEN_REFRESH_MARGIN_SECONDS),
             "CRM_RETRY_SCHEDULE": _env("CRM_RETRY_SCHEDULE", cls.CRM_RETRY_SCHEDULE),
             "CRM_LEASE_SECONDS": _env_int("CRM_LEASE_SECONDS", cls.CRM_LEASE_SECONDS),
+            "BUSINESS_HOURS": _env("BUSINESS_HOURS", cls.BUSINESS_HOURS),
+            "METRICS_CONVERSION_WINDOW_DAYS": _env_int("METRICS_CONVERSION_WINDOW_DAYS",
+                                                       cls.METRICS_CONVERSION_WINDOW_DAYS),
         }
         values.update(overrides)
         known = {f.name for f in fields(cls)} - {"extra"}
