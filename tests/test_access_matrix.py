@@ -24,6 +24,7 @@ EXPECTED = {
     "admin_staff.create_api_key": ((OWNER,), None),
     "admin_staff.revoke_api_key": ((OWNER,), None),
     "admin_staff.list_audit": ((OWNER,), None),
+    "admin_metrics.get_metrics": (ALL, None),
 }
 
 
