@@ -17,6 +17,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     static_root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "static")
     app = Flask(__name__, static_folder=None)
+    from .api.converters import RowIdConverter
+
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.config.update(settings.to_flask())
     app.config.update(
         API_TITLE="Zalo Mini App backend",
