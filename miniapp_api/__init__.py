@@ -17,6 +17,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     static_root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "static")
     app = Flask(__name__, static_folder=None)
+    from .api.converters import RowIdConverter
+
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.config.update(settings.to_flask())
     app.config.update(
         API_TITLE="Zalo Mini App backend",
@@ -52,7 +55,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_clients(app, settings)
 
-    from .api import admin_auth, admin_inbox, admin_staff, crm_webhooks, health, miniapp, oauth, webhooks
+    from .api import (admin_auth, admin_inbox, admin_metrics, admin_staff, crm_webhooks, health, miniapp, oauth,
+                      webhooks)
 
     if settings.MINIAPP_ALLOWED_ORIGINS:
         CORS(app, resources={r"/api/v1/miniapp/*": {}, r"/miniapp/config.json": {}},
@@ -66,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.register_blueprint(admin_auth.blp)
     api.register_blueprint(admin_staff.blp)
     api.register_blueprint(admin_inbox.blp)
+    api.register_blueprint(admin_metrics.blp)
     cli.init_app(app)
     _init_static(app, static_root)
     return app

@@ -106,6 +106,11 @@ class Config:
     # move a conversation whose assignee has not replied for this many minutes (0: never).
     INBOX_AUTO_ASSIGN: bool = False
     INBOX_REASSIGN_AFTER_MINUTES: int = 0
+    # Metrics (docs/metrics.md): opening hours response times are measured in (empty: every hour
+    # counts), e.g. "mon-sat 08:00-21:00", Asia/Ho_Chi_Minh; days an order may follow a form
+    # submission to count as its conversion.
+    BUSINESS_HOURS: str = ""
+    METRICS_CONVERSION_WINDOW_DAYS: int = 30
     # Overrides that are not settings of their own (e.g. Flask keys a test sets).
     extra: dict = field(default_factory=dict)
 
@@ -149,6 +154,9 @@ class Config:
             "INBOX_AUTO_ASSIGN": _env_bool("INBOX_AUTO_ASSIGN", cls.INBOX_AUTO_ASSIGN),
             "INBOX_REASSIGN_AFTER_MINUTES": _env_int("INBOX_REASSIGN_AFTER_MINUTES",
                                                      cls.INBOX_REASSIGN_AFTER_MINUTES),
+            "BUSINESS_HOURS": _env("BUSINESS_HOURS", cls.BUSINESS_HOURS),
+            "METRICS_CONVERSION_WINDOW_DAYS": _env_int("METRICS_CONVERSION_WINDOW_DAYS",
+                                                       cls.METRICS_CONVERSION_WINDOW_DAYS),
         }
         values.update(overrides)
         values["DATABASE_URL"] = normalise_database_url(values["DATABASE_URL"])

@@ -34,6 +34,7 @@ EXPECTED = {
     "admin_inbox.reopen_conversation": ((OWNER, ADMIN, AGENT), None),
     "admin_inbox.assign_conversation": ((OWNER, ADMIN), None),
     "admin_inbox.unassign_conversation": ((OWNER, ADMIN), None),
+    "admin_metrics.get_metrics": (ALL, None),
 }
 
 

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 UTC = dt.timezone.utc
+# Row ids are 32-bit INTEGER columns on PostgreSQL (SQLite allows 64-bit): anything larger names no row.
+MAX_ROW_ID = 2**31 - 1
 
 # JSON on SQLite, JSONB on PostgreSQL (indexable, compact).
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")

@@ -46,7 +46,8 @@ def matches(rule: AutoReplyRule, text: str) -> bool:
         re.search(rule.pattern, text or "", re.IGNORECASE) is not None
 
 
-def _parse_hours(spec: str) -> list[tuple[set[int], dt.time, dt.time]]:
+def parse_hours(spec: str) -> list[tuple[set[int], dt.time, dt.time]]:
+    """Opening windows (weekdays, start, end) of a spec like 'mon-sat 08:00-21:00'; shared with metrics."""
     windows = []
     for part in spec.split(","):
         found = _HOURS.match(part.strip().lower())
@@ -70,7 +71,7 @@ def in_business_hours(spec: str | None, when: dt.datetime) -> bool:
     if not spec:
         return True
     local = when.astimezone(clock.LOCAL_TZ)
-    for days, start, end in _parse_hours(spec):
+    for days, start, end in parse_hours(spec):
         if start <= end:
             if local.weekday() in days and start <= local.time() < end:
                 return True
@@ -95,7 +96,7 @@ def validate_rule(data: dict) -> dict:
         except re.error as exc:
             raise RuleInvalid(f"pattern is not a valid regular expression: {exc}") from exc
     if clean.get("business_hours"):
-        _parse_hours(clean["business_hours"])
+        parse_hours(clean["business_hours"])
     if not (clean.get("reply_text") or clean.get("send_form_link") or clean.get("handover")):
         raise RuleInvalid("a rule must reply (reply_text / send_form_link) or hand over to staff")
     return clean
