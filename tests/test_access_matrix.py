@@ -24,6 +24,22 @@ EXPECTED = {
     "admin_staff.create_api_key": ((OWNER,), None),
     "admin_staff.revoke_api_key": ((OWNER,), None),
     "admin_staff.list_audit": ((OWNER,), None),
+    "admin_customers.list_customers": (STAFF, "customers:read"),
+    "admin_customers.get_customer": (STAFF, "customers:read"),
+    "admin_customers.update": ((OWNER, ADMIN, AGENT), "customers:write"),
+    "admin_customers.merge": ((OWNER, ADMIN), None),
+    "admin_customers.get_pipeline": (STAFF, "customers:read"),
+    "admin_customers.set_pipeline": ((OWNER, ADMIN, AGENT), "customers:write"),
+    "admin_customers.export": ((OWNER, ADMIN), None),
+    "admin_customers.erase": ((OWNER,), None),
+    "admin_segments.list_tags": (STAFF, "customers:read"),
+    "admin_segments.create_tag": ((OWNER, ADMIN), "customers:write"),
+    "admin_segments.add_tag": ((OWNER, ADMIN, AGENT), "customers:write"),
+    "admin_segments.remove_tag": ((OWNER, ADMIN, AGENT), "customers:write"),
+    "admin_segments.list_segments": ((OWNER, ADMIN, VIEWER), None),
+    "admin_segments.create_segment": ((OWNER, ADMIN), None),
+    "admin_segments.get_segment": ((OWNER, ADMIN, VIEWER), None),
+    "admin_segments.delete_segment": ((OWNER, ADMIN), None),
 }
 
 
