@@ -38,7 +38,7 @@ EXPECTED = {
     "admin_segments.remove_tag": ((OWNER, ADMIN, AGENT), "customers:write"),
     "admin_segments.list_segments": ((OWNER, ADMIN, VIEWER), None),
     "admin_segments.create_segment": ((OWNER, ADMIN), None),
-    "admin_segments.get_segment": ((OWNER, ADMIN, VIEWER), None),
+    "admin_segments.show_segment": ((OWNER, ADMIN, VIEWER), None),
     "admin_segments.delete_segment": ((OWNER, ADMIN), None),
 }
 

@@ -16,7 +16,7 @@ from ..services.privacy import AlreadyErased, erase_customer
 from ..services.privacy_export import export_customer
 from ..services.transactions import run_in_transaction
 from .access import STAFF_SECURITY, current, require
-from .customer_access import get_segment, load_customer, segment_conditions, visibility
+from .customer_access import find_segment, load_customer, segment_conditions, visibility
 
 blp = Blueprint("admin_customers", __name__, url_prefix="/api/v1/admin",
                 description="Customers: list, edit, merge, pipeline, export and erasure")
@@ -44,7 +44,7 @@ def list_customers(query):
     """Live customers, newest first, filtered (docs/customers.md), paged with `cursor`."""
     conditions = segments.compile_filter(query) + visibility()
     if "segment" in query:
-        conditions += segment_conditions(get_segment(query["segment"]))
+        conditions += segment_conditions(find_segment(query["segment"]))
     return customer_page(conditions, query["limit"], query.get("cursor"))
 
 

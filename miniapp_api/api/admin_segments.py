@@ -16,7 +16,7 @@ from ..services.customers_admin import CustomerError, admin_view, get_tag, set_t
 from ..services.transactions import run_in_transaction
 from .access import STAFF_SECURITY, current, require
 from .admin_customers import READERS, WRITERS, customer_page
-from .customer_access import get_segment, load_customer, segment_conditions, segment_filter
+from .customer_access import find_segment, load_customer, segment_conditions, segment_filter
 
 blp = Blueprint("admin_segments", __name__, url_prefix="/api/v1/admin",
                 description="Customer tags (mirrored to the OA) and segments")
@@ -137,9 +137,9 @@ def create_segment(body):
 @blp.response(200, SegmentDetail)
 @blp.alt_response(404, description="No such segment")
 @blp.doc(security=STAFF_SECURITY)
-def get_segment(segment_id):
+def show_segment(segment_id):
     """The segment, its live count and first page of members (more: `GET /customers?segment=<id>`)."""
-    segment = get_segment(segment_id)
+    segment = find_segment(segment_id)
     view = _segment_view(segment)
     view["customers"] = customer_page(segment_conditions(segment), SEGMENT_PAGE)
     return view
@@ -153,7 +153,7 @@ def get_segment(segment_id):
 def delete_segment(segment_id):
     """Forget a saved filter (customers are untouched)."""
     def work():
-        segment = get_segment(segment_id)
+        segment = find_segment(segment_id)
         audit.record(db.session, "segment.delete", "segment", segment.id, name=segment.name)
         db.session.delete(segment)
 

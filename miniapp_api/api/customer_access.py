@@ -30,7 +30,7 @@ def load_customer(ref: str, *, live: bool = False) -> Customer:
     return customer
 
 
-def get_segment(segment_id: int) -> Segment:
+def find_segment(segment_id: int) -> Segment:
     segment = db.session.get(Segment, segment_id)
     if segment is None:
         raise Problem(404, f"No segment {segment_id}.", title="Not Found")
