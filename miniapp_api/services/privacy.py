@@ -104,7 +104,7 @@ def _scrub_queues(session: Session, refs: list[str], zalo_ids: set[str]) -> None
          {"payload": {"erased": True}}),
         (Delivery, sa.and_(Delivery.aggregate_id.in_(refs), Delivery.event_type.not_in(ERASED_PAYLOAD_TYPES)),
          {"payload": {"erased": True}, "response_body": None}),
-        (OaOutbound, OaOutbound.oa_user_id.in_(zalo_ids), {"payload": {}, "oa_user_id": "erased"}),
+        (OaOutbound, OaOutbound.oa_user_id.in_(zalo_ids), {"payload": {}, "oa_user_id": "erased", "dedupe_key": None}),
         (WebhookEvent, WebhookEvent.user_id.in_(zalo_ids), {"raw_body": "{}", "user_id": None}),
     ):
         _update(session, model, sa.and_(where, model.status == PENDING), status=IGNORED, last_error=why,
