@@ -139,3 +139,20 @@ def test_withdrawn_consent_stops_marketing_but_not_service_messages(app, client,
     # the marketing message queued before the withdrawal is not sent either; the service one is
     assert [m["message"]["text"] for m in oa.sent_messages] == ["Giảm 20% hôm nay!"]
     assert [m.delivery_state for m in messages(app)][-2:] == ["failed", "sent"]
+
+
+def test_connectors_are_told_of_the_erasure_with_the_ref_only(app, client, person, webhook_receiver, frozen_clock):
+    from crm_sync.admin import save_connector
+    from tests.sync_helpers import sync
+
+    with app.app_context():
+        save_connector(db.session, app.config["SECRET_KEY"], "hooks", "webhook", base_url=webhook_receiver.url,
+                       credentials={"secret": webhook_receiver.secret}, rate_limit_per_second=0)
+        db.session.commit()
+    call(client, "POST", f"/customers/{person['ref']}/erase", person["owner"])
+    sync(app, "hooks")
+    bodies = list(webhook_receiver.accepted.values())
+    # queued upserts and submissions of the person were cancelled; only ref-only events go out
+    assert [b["type"] for b in bodies] == ["customer.merged", "customer.erased"]
+    assert bodies[1]["data"]["ref"] == person["ref"]
+    assert not [s for s in _personal(person) if s in json.dumps(bodies, ensure_ascii=False)]
