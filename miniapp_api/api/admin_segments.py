@@ -10,7 +10,7 @@ from ..errors import Problem
 from ..extensions import db
 from ..models import Customer, CustomerTag, Segment, Tag
 from ..models.staff import ADMIN, OWNER, VIEWER
-from ..schemas.admin_customers import AdminCustomerSchema, CustomerFilter, SegmentDetail, SegmentSchema, TagSchema
+from ..schemas.admin_customers import CONTROL, AdminCustomerSchema, CustomerFilter, SegmentDetail, SegmentSchema, TagSchema
 from ..services import audit, segments
 from ..services.customers_admin import CustomerError, admin_view, get_tag, set_tag
 from ..services.transactions import run_in_transaction
@@ -69,6 +69,8 @@ def _tag_customer(ref: str, name: str, present: bool):
     def work():
         customer = load_customer(ref, live=True)
         try:
+            if CONTROL.search(name):
+                raise CustomerError(404, "No such tag.")
             changed = set_tag(db.session, customer, get_tag(db.session, name), present)
         except CustomerError as exc:
             raise Problem(exc.status, str(exc)) from exc

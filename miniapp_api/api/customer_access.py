@@ -6,10 +6,12 @@ import sqlalchemy as sa
 from ..errors import Problem
 from ..extensions import db
 from ..models import Customer, Segment
-from ..schemas.admin_customers import CustomerFilter
+from ..schemas.admin_customers import CONTROL, CustomerFilter
 from ..models.staff import AGENT
 from ..services.segments import agent_visibility, compile_filter
 from .access import current
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger path values cannot exist (and overflow drivers)
 
 
 def visibility() -> list:
@@ -20,7 +22,8 @@ def visibility() -> list:
 
 def load_customer(ref: str, *, live: bool = False) -> Customer:
     """The customer by ref (404 when missing or not visible); with `live`, 409 for tombstones and erased ones."""
-    customer = db.session.scalar(sa.select(Customer).where(Customer.ref == ref, *visibility()))
+    customer = None if CONTROL.search(ref) else db.session.scalar(
+        sa.select(Customer).where(Customer.ref == ref, *visibility()))
     if customer is None:
         raise Problem(404, f"No customer {ref}.", title="Not Found")
     if live and customer.merged_into_id is not None:
@@ -31,7 +34,7 @@ def load_customer(ref: str, *, live: bool = False) -> Customer:
 
 
 def find_segment(segment_id: int) -> Segment:
-    segment = db.session.get(Segment, segment_id)
+    segment = db.session.get(Segment, segment_id) if 0 < segment_id <= MAX_ID else None
     if segment is None:
         raise Problem(404, f"No segment {segment_id}.", title="Not Found")
     return segment
