@@ -47,7 +47,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_clients(app, settings)
 
-    from .api import admin_auth, admin_customers, admin_segments, admin_staff, crm_webhooks, health, miniapp, oauth, webhooks
+    from .api import (admin_auth, admin_customers, admin_segments, admin_staff, crm_webhooks, health, miniapp, oauth,
+                      webhooks)
 
     if settings.MINIAPP_ALLOWED_ORIGINS:
         CORS(app, resources={r"/api/v1/miniapp/*": {}, r"/miniapp/config.json": {}},

@@ -14,6 +14,7 @@ from ..services.customers_admin import (CustomerError, admin_view, manual_merge,
 from ..services.phones import InvalidPhone
 from ..services.privacy import AlreadyErased, erase_customer
 from ..services.privacy_export import export_customer
+from ..services.profiles import live
 from ..services.transactions import run_in_transaction
 from .access import STAFF_SECURITY, current, require
 from .customer_access import find_segment, load_customer, segment_conditions, visibility
@@ -142,7 +143,7 @@ def set_pipeline(body, ref):
 def export(ref):
     """Everything held about the customer, as JSON (personal data access right); the export is audited."""
     def work():
-        customer = load_customer(ref)
+        customer = live(load_customer(ref))  # a tombstone's data now lives with its survivor
         document = export_customer(db.session, customer)
         audit.record(db.session, "customer.export", "customer", customer.ref)
         return document

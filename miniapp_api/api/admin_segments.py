@@ -10,7 +10,8 @@ from ..errors import Problem
 from ..extensions import db
 from ..models import Customer, CustomerTag, Segment, Tag
 from ..models.staff import ADMIN, OWNER, VIEWER
-from ..schemas.admin_customers import CONTROL, AdminCustomerSchema, CustomerFilter, SegmentDetail, SegmentSchema, TagSchema
+from ..schemas.admin_customers import (CONTROL, AdminCustomerSchema, CustomerFilter, SegmentDetail, SegmentSchema,
+                                       TagSchema)
 from ..services import audit, segments
 from ..services.customers_admin import CustomerError, admin_view, get_tag, set_tag
 from ..services.transactions import run_in_transaction

@@ -49,7 +49,8 @@ class CustomerFilter(ma.Schema):
 
 
 class CustomerListQuery(CustomerFilter):
-    segment = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "Also apply this segment"})
+    segment = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
+                             metadata={"description": "Also apply this segment"})
     cursor = fields.String(validate=validate.Regexp(r"^[0-9]{1,9}$"),
                            metadata={"description": "`next_cursor` of the previous page"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
