@@ -35,6 +35,22 @@ EXPECTED = {
     "admin_inbox.assign_conversation": ((OWNER, ADMIN), None),
     "admin_inbox.unassign_conversation": ((OWNER, ADMIN), None),
     "admin_metrics.get_metrics": (ALL, None),
+    "admin_customers.list_customers": (STAFF, "customers:read"),
+    "admin_customers.get_customer": (STAFF, "customers:read"),
+    "admin_customers.update": ((OWNER, ADMIN, AGENT), "customers:write"),
+    "admin_customers.merge": ((OWNER, ADMIN), None),
+    "admin_customers.get_pipeline": (STAFF, "customers:read"),
+    "admin_customers.set_pipeline": ((OWNER, ADMIN, AGENT), "customers:write"),
+    "admin_customers.export": ((OWNER, ADMIN), None),
+    "admin_customers.erase": ((OWNER,), None),
+    "admin_segments.list_tags": (STAFF, "customers:read"),
+    "admin_segments.create_tag": ((OWNER, ADMIN), "customers:write"),
+    "admin_segments.add_tag": ((OWNER, ADMIN, AGENT), "customers:write"),
+    "admin_segments.remove_tag": ((OWNER, ADMIN, AGENT), "customers:write"),
+    "admin_segments.list_segments": ((OWNER, ADMIN, VIEWER), None),
+    "admin_segments.create_segment": ((OWNER, ADMIN), None),
+    "admin_segments.show_segment": ((OWNER, ADMIN, VIEWER), None),
+    "admin_segments.delete_segment": ((OWNER, ADMIN), None),
 }
 
 

@@ -55,7 +55,8 @@ def test_webhook_connector_signs_every_delivery_and_keeps_the_id_across_retries(
     assert {b["type"] for b in bodies} == {"customer.upserted"}
     assert all(msg_id.startswith("dlv_") for msg_id in webhook_receiver.accepted)
     assert statuses(app, "hooks") == {"done": 3}
-    assert connector(app, "hooks").events == ["customer.upserted", "customer.merged", "form.submitted"]
+    assert connector(app, "hooks").events == ["customer.upserted", "customer.merged", "customer.erased",
+                                             "form.submitted"]
 
 
 def test_crm_sync_and_status_commands(app, runner, shopone, frozen_clock):

@@ -18,8 +18,9 @@ from .base import ConnectorClient, ItemResult, OutgoingItem, RemoteRefused
 
 class WebhookClient(ConnectorClient):
     kind = "webhook"
-    supported_events = ("customer.upserted", "customer.merged", "form.submitted", "order.status_changed")
-    default_events = ("customer.upserted", "customer.merged", "form.submitted")
+    supported_events = ("customer.upserted", "customer.merged", "customer.erased", "form.submitted",
+                        "order.status_changed")
+    default_events = ("customer.upserted", "customer.merged", "customer.erased", "form.submitted")
     required_credentials = ("secret",)
     inbound_secret_credential = "secret"
 

@@ -13,6 +13,7 @@ from .oa_outbound import OaOutbound
 from .oa_token import OaToken, OauthAttempt
 from .order import Order, OrderCursor, OrderStatusChange
 from .outbox import OutboxEvent
+from .segment import Segment
 from .staff import ApiKey, ApiKeyUse, StaffSession, StaffUser
 from .tags import CustomerTag, PipelineChange, Tag
 
@@ -22,5 +23,5 @@ __all__ = [
     "AutoReplyRule", "ConsentRecord", "Connector", "Conversation", "Customer", "CustomerIdentity", "Delivery",
     "Form", "FormSubmission", "IdempotencyRecord", "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",
-    "ProfileMerge", "SyncRun", "WebhookEvent",
+    "ProfileMerge", "Segment", "SyncRun", "WebhookEvent",
 ]

@@ -12,6 +12,9 @@ from .types import JSONType, UTCDateTime, utcnow
 
 SEND_MESSAGE = "send_message"
 USER_DETAIL = "user_detail"
+TAG_ADD = "tag_add"          # /v2.0/oa/tag/tagfollower, payload {"tag_name"}
+TAG_REMOVE = "tag_remove"    # /v2.0/oa/tag/rmfollowerfromtag, payload {"tag_name"}
+TAG_KINDS = (TAG_ADD, TAG_REMOVE)
 
 
 class OaOutbound(QueueMixin, db.Model):
@@ -19,7 +22,7 @@ class OaOutbound(QueueMixin, db.Model):
 
     For `send_message`, `payload` is the `message` object of `/v3.0/oa/message/cs`
     and `message_id` the conversation message it delivers; `dedupe_key` keeps
-    one look-up per user for `user_detail`.
+    one look-up per user for `user_detail`; tag calls carry `{"tag_name"}`.
     """
 
     __tablename__ = "oa_outbound"

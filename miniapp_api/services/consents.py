@@ -27,3 +27,9 @@ def current_consents(session: Session, customer_id: int) -> dict[str, ConsentRec
     rows = session.scalars(sa.select(ConsentRecord).where(ConsentRecord.customer_id == customer_id)
                            .order_by(ConsentRecord.recorded_at, ConsentRecord.id)).all()
     return {row.purpose: row for row in rows}
+
+
+def has_marketing_consent(session: Session, customer_id: int) -> bool:
+    """Whether marketing messages may be sent now: the latest marketing record grants it."""
+    record = current_consents(session, customer_id).get(MARKETING)
+    return bool(record and record.granted)

@@ -21,12 +21,14 @@ from ..extensions import db
 from ..models import Message, OaContact, OaOutbound
 from ..models.conversation import FAILED
 from ..models.customer import PHONE, ZALO_APP, ZALO_OA
-from ..models.oa_outbound import SEND_MESSAGE
+from ..models.oa_outbound import SEND_MESSAGE, TAG_ADD, TAG_KINDS, TAG_REMOVE, USER_DETAIL
 from ..zalo.http import ZaloError, ZaloUnavailable
 from ..zalo.oa import PERMANENT_REASONS, REFRESH_CODES, RETRY_LATER
+from .consents import has_marketing_consent
 from .conversations import advance_delivery, message_by_zalo_id
 from .oa_tokens import OaNotConnected, TokenRefreshFailed
-from .outbound import CLOSED, PAID, window_refusal, window_state
+from .oa_tags import still_wanted
+from .outbound import CLOSED, MARKETING_REASONS, PAID, marketing_refusal, window_refusal, window_state
 from .phones import InvalidPhone, normalize_phone
 from .profiles import Claim, publish_upsert, resolve_profile
 
@@ -69,13 +71,16 @@ def send_due(app: Flask, owner: str, limit: int = 50) -> int:
 def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
     row = session.get(OaOutbound, row_id)
     kind, uid, payload, attempts = row.kind, row.oa_user_id, dict(row.payload), row.attempts
-    if kind == SEND_MESSAGE and not _window_allows(session, row, owner):
+    if kind == SEND_MESSAGE and not (_window_allows(session, row, owner) and _consent_allows(session, row, owner)):
+        session.commit()
+        return
+    if kind in TAG_KINDS and not still_wanted(session, row):
+        outbox.ignore(session, OaOutbound, row_id, owner, "superseded: the customer's tags changed again")
         session.commit()
         return
     session.commit()  # no transaction stays open across the HTTP call
-    client = app.extensions["zalo_oa"]
     try:
-        data = client.send_cs(uid, payload) if kind == SEND_MESSAGE else client.user_detail(uid)
+        data = _call(app.extensions["zalo_oa"], kind, uid, payload)
     except Exception as exc:
         outcome = classify(exc)
         row = session.get(OaOutbound, row_id)
@@ -89,10 +94,33 @@ def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
     row = session.get(OaOutbound, row_id)
     if kind == SEND_MESSAGE:
         _record_sent(session, row, str(data.get("message_id") or ""))
-    else:
+    elif kind == USER_DETAIL:
         apply_user_detail(session, uid, data)
     outbox.complete(session, OaOutbound, row_id, owner)
     session.commit()
+
+
+def _call(client, kind: str, uid: str, payload: dict) -> dict:
+    """Make the OA API call a queued row stands for."""
+    if kind == SEND_MESSAGE:
+        return client.send_cs(uid, payload)
+    if kind == TAG_ADD:
+        return client.tag_follower(uid, payload["tag_name"])
+    if kind == TAG_REMOVE:
+        return client.untag_follower(uid, payload["tag_name"])
+    return client.user_detail(uid)
+
+
+def _consent_allows(session: Session, row: OaOutbound, owner: str) -> bool:
+    """A marketing message whose customer withdrew consent after it was queued is never sent."""
+    contact = session.scalar(sa.select(OaContact).where(OaContact.oa_user_id == row.oa_user_id))
+    if row.reason not in MARKETING_REASONS or (contact and has_marketing_consent(session, contact.customer_id)):
+        return True
+    reason = marketing_refusal().reason
+    outbox.fail(session, OaOutbound, row.id, owner, reason, attempts=row.attempts, permanent=True)
+    if (message := session.get(Message, row.message_id) if row.message_id else None) is not None:
+        message.delivery_state, message.failure_reason = FAILED, reason
+    return False
 
 
 def _window_allows(session: Session, row: OaOutbound, owner: str) -> bool:

@@ -7,6 +7,9 @@ so a message that would be refused never reaches Zalo.
 
 Other features call `queue_text_message` (order-status notifications, staff
 replies); it writes rows in the caller's transaction and the worker sends them.
+Messages queued with a marketing `reason` (MARKETING_REASONS) also need the
+customer's current marketing consent, checked here and again at send time;
+service messages (replies, welcome, order status) do not.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from ..models import Customer, Message, OaContact, OaOutbound
 from ..models.conversation import OUTBOUND
 from ..models.customer import ZALO_OA
 from ..models.oa_outbound import SEND_MESSAGE, USER_DETAIL
+from .consents import has_marketing_consent
 from .conversations import add_message, current_conversation
 from .profiles import live
 
@@ -27,6 +31,7 @@ FREE_WINDOW = dt.timedelta(hours=48)
 PAID_WINDOW = dt.timedelta(days=7)
 FREE, PAID, CLOSED = "free", "paid", "closed"
 AUTHOR_BY_REASON = {"auto_reply": "bot", "staff_reply": "staff"}
+MARKETING_REASONS = frozenset({"marketing", "broadcast", "promotion"})
 
 
 class OutboundRefused(Exception):
@@ -36,6 +41,11 @@ class OutboundRefused(Exception):
         super().__init__(reason)
         self.reason = reason
         self.code = code
+
+
+def marketing_refusal() -> OutboundRefused:
+    return OutboundRefused("The customer has not agreed to (or withdrew) marketing messages.",
+                           "no_marketing_consent")
 
 
 def window_state(last_interaction_at: dt.datetime | None, now: dt.datetime) -> str:
@@ -74,6 +84,8 @@ def queue_message(session: Session, contact: OaContact, message: dict, *, reason
     state = window_state(contact.last_interaction_at, clock.now())
     if state == CLOSED:
         raise window_refusal(contact.last_interaction_at)
+    if reason in MARKETING_REASONS and not has_marketing_consent(session, contact.customer_id):
+        raise marketing_refusal()
     conversation = current_conversation(session, contact, reopen=False)
     stored = add_message(session, conversation, direction=OUTBOUND, author=author or AUTHOR_BY_REASON.get(reason, "system"),
                          type=type_, text=text, attachments=[], delivery_state="queued", paid=state == PAID)

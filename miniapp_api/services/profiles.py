@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from crm_sync.outbox import enqueue_event
 
 from .. import clock
-from ..models import (ConsentRecord, Customer, CustomerIdentity, FormSubmission, ProfileConflict,
-                      ProfileMerge)
+from ..extensions import db
+from ..models import Customer, CustomerIdentity, ProfileConflict, ProfileMerge
 from ..models.customer import EXCLUSIVE_KINDS, PHONE, ZALO_APP, ZALO_OA
 from .snapshots import customer_snapshot
 
@@ -193,16 +193,17 @@ def apply_facts(customer: Customer, facts: dict) -> bool:
 
 
 def merge_profiles(session: Session, survivor: Customer, merged: Customer, reason: str) -> ProfileMerge:
-    """Fold `merged` into `survivor`: identities, submissions and consents move; a tombstone stays."""
+    """Fold `merged` into `survivor`: everything that points at a customer moves; a tombstone stays."""
     conflicts = conflicting_kinds(survivor, merged)
     if conflicts:
         raise MergeConflict(conflicts)
     moved = [{"kind": i.kind, "value": i.value, "verified": i.verified} for i in merged.identities]
     for identity in list(merged.identities):
         identity.customer = survivor
-    for model in (FormSubmission, ConsentRecord):
-        session.execute(sa.update(model).where(model.customer_id == merged.id)
-                        .values(customer_id=survivor.id).execution_options(synchronize_session=False))
+    session.flush()
+    repoint_customer_rows(session, merged.id, survivor.id)
+    if survivor.pipeline_status == "new" and merged.pipeline_status != "new":
+        survivor.pipeline_status = merged.pipeline_status
     for name in PROFILE_FIELDS:
         if getattr(survivor, name) in (None, "") and getattr(merged, name):
             setattr(survivor, name, getattr(merged, name))
@@ -217,6 +218,49 @@ def merge_profiles(session: Session, survivor: Customer, merged: Customer, reaso
     enqueue_event(session, "customer.merged", "customer", survivor.ref,
                   {"survivor_ref": survivor.ref, "merged_ref": merged.ref, "reason": reason})
     return record
+
+
+# Columns that record history about a profile and must keep pointing at the profile they name.
+MERGE_KEEPS = {("customer", "merged_into_id"), ("profile_merge", "survivor_id"), ("profile_merge", "merged_id"),
+               ("profile_conflict", "customer_id"), ("profile_conflict", "other_customer_id")}
+
+
+def customer_columns() -> list[sa.Column]:
+    """Every column in the schema that references `customer.id`, found from the metadata.
+
+    Tables added later (by any feature) follow merges and erasure without being listed anywhere.
+    """
+    return [column for table in db.metadata.sorted_tables for column in table.columns
+            if any(fk.column.table.name == "customer" for fk in column.foreign_keys)]
+
+
+def repoint_customer_rows(session: Session, old_id: int, new_id: int) -> None:
+    """Move every row of `old_id` to `new_id`; where that would duplicate a key (a tag), the old row goes."""
+    for column in customer_columns():
+        table = column.table
+        if (table.name, column.name) in MERGE_KEEPS:
+            continue
+        others = [c for c in table.primary_key.columns if c is not column]
+        if column.primary_key and others:
+            twin = table.alias("twin")
+            duplicate = sa.exists().where(twin.c[column.name] == new_id,
+                                          *(twin.c[c.name] == c for c in others))
+            session.execute(table.delete().where(column == old_id, duplicate))
+        session.execute(table.update().where(column == old_id).values({column.name: new_id}))
+    _expire_moved(session, old_id)
+
+
+def _expire_moved(session: Session, old_id: int) -> None:
+    """Loaded objects still holding `old_id` reload it, so the session never sees stale links."""
+    keys = {(c.table.name, c.name) for c in customer_columns()} - MERGE_KEEPS
+    for obj in list(session.identity_map.values()):
+        table = getattr(type(obj), "__table__", None)
+        for table_name, name in keys:
+            if table is not None and table.name == table_name and obj.__dict__.get(name) == old_id:
+                if table.c[name].primary_key:
+                    session.expunge(obj)  # its identity changed (or the row is gone): forget it
+                    break
+                session.expire(obj, [name])
 
 
 class MergeConflict(Exception):

@@ -1,4 +1,4 @@
-"""The OA API client (`openapi.zalo.me`): customer-service messages and user details.
+"""The OA API client (`openapi.zalo.me`): customer-service messages, user details and tags.
 
 Auth is the `access_token` header; failures arrive as HTTP 200 with
 `error != 0` and are raised as `ZaloError` by `ZaloHttp`. `OaClient` takes a
@@ -83,6 +83,14 @@ class OaClient:
         """Send a customer-service message; returns `data` (`message_id`, `user_id`, `quota`)."""
         body = self._call("POST", "/v3.0/oa/message/cs", json={"recipient": {"user_id": user_id}, "message": message})
         return body.get("data") or {}
+
+    def tag_follower(self, user_id: str, tag_name: str) -> dict:
+        """Put the user under an OA tag (Zalo creates the tag if it is new)."""
+        return self._call("POST", "/v2.0/oa/tag/tagfollower", json={"user_id": user_id, "tag_name": tag_name})
+
+    def untag_follower(self, user_id: str, tag_name: str) -> dict:
+        """Take the user out of an OA tag."""
+        return self._call("POST", "/v2.0/oa/tag/rmfollowerfromtag", json={"user_id": user_id, "tag_name": tag_name})
 
     def user_detail(self, user_id: str) -> dict:
         """`/v3.0/oa/user/detail`: name, avatar, follower status, shared info."""

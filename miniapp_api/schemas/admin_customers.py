@@ -1,0 +1,144 @@
+"""Customers, tags, segments, pipeline and privacy exports as the staff API shows them."""
+from __future__ import annotations
+
+import re
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from ..models.tags import PIPELINE
+from .customers import CustomerSchema
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def storable(value) -> None:
+    """Reject control characters and lone surrogates anywhere in a value (PostgreSQL refuses NUL)."""
+    if isinstance(value, str) and CONTROL.search(value):
+        raise ma.ValidationError("Must not contain control characters.")
+    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for item in items:
+        storable(item)
+
+
+def text_field(*checks, **kwargs) -> fields.String:
+    """A string field safe to store and to query with on both databases."""
+    return fields.String(validate=[storable, *checks], **kwargs)
+
+
+TAG_NAME = validate.Length(min=1, max=64)
+
+
+class CustomerFilter(ma.Schema):
+    """The filter language shared by the customer list (query string) and segments (JSON)."""
+
+    tags = fields.List(text_field(TAG_NAME), metadata={"description": "Has every one of these tags"})
+    exclude_tags = fields.List(text_field(TAG_NAME), metadata={"description": "Has none of these"})
+    source = fields.List(text_field(validate.Length(max=32)), metadata={"description": "Any of"})
+    province = fields.List(text_field(validate.Length(max=100)), metadata={"description": "Any of"})
+    pipeline_status = fields.List(fields.String(validate=validate.OneOf(PIPELINE)),
+                                  metadata={"description": "Any of"})
+    last_interaction_after = fields.AwareDateTime(metadata={"description": "Latest OA interaction at or after"})
+    last_interaction_before = fields.AwareDateTime(
+        metadata={"description": "Has interacted, but not since this time"})
+    last_interaction_within_days = fields.Integer(validate=validate.Range(min=0, max=3650),
+                                                  metadata={"description": "Interacted in the last N days"})
+    has_phone = fields.Boolean()
+    consented = fields.Boolean(metadata={"description": "Current marketing consent is granted (true) or not"})
+    has_orders = fields.Boolean()
+
+
+class CustomerListQuery(CustomerFilter):
+    segment = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
+                             metadata={"description": "Also apply this segment"})
+    cursor = fields.String(validate=validate.Regexp(r"^[0-9]{1,9}$"),
+                           metadata={"description": "`next_cursor` of the previous page"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class AdminCustomerSchema(CustomerSchema):
+    pipeline_status = fields.String()
+    tags = fields.List(fields.String())
+    last_interaction_at = fields.DateTime(allow_none=True)
+    erased_at = fields.DateTime(allow_none=True)
+    merged_into = fields.String(allow_none=True, metadata={"description": "Survivor ref, for a merged tombstone"})
+
+
+class CustomerPage(ma.Schema):
+    items = fields.List(fields.Nested(AdminCustomerSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class CustomerUpdate(ma.Schema):
+    full_name = text_field(validate.Length(max=200), allow_none=True)
+    email = fields.Email(allow_none=True, validate=[storable, validate.Length(max=254)])
+    province = text_field(validate.Length(max=100), allow_none=True)
+    address = text_field(validate.Length(max=500), allow_none=True)
+    phone = text_field(validate.Length(max=32), allow_none=True,
+                          metadata={"description": "Any common Vietnamese form; stored as E.164. null removes "
+                                                   "unverified phones"})
+    attributes = fields.Dict(keys=text_field(validate.Length(min=1, max=64)), validate=storable,
+                             metadata={"description": "Merged into the attributes; a null value removes the key"})
+
+
+class MergeRequest(ma.Schema):
+    other_ref = text_field(validate.Length(min=1, max=40), required=True,
+                              metadata={"description": "The profile folded into this one (becomes a tombstone)"})
+
+
+class TagSchema(ma.Schema):
+    id = fields.Integer(dump_only=True)
+    name = text_field(TAG_NAME, validate.Regexp(r"^[^/\s][^/]*$"), required=True)
+    customers = fields.Integer(dump_only=True, metadata={"description": "Live customers with this tag"})
+    created_at = fields.DateTime(dump_only=True)
+
+
+class SegmentSchema(ma.Schema):
+    id = fields.Integer(dump_only=True)
+    name = text_field(validate.Length(min=1, max=100), required=True)
+    filter = fields.Nested(CustomerFilter, required=True)
+    count = fields.Integer(dump_only=True, metadata={"description": "Members right now"})
+    created_at = fields.DateTime(dump_only=True)
+
+
+class SegmentDetail(SegmentSchema):
+    customers = fields.Nested(CustomerPage, dump_only=True, metadata={"description": "First page of members"})
+
+
+class PipelineRequest(ma.Schema):
+    status = fields.String(required=True, validate=validate.OneOf(PIPELINE))
+
+
+class PipelineChangeSchema(ma.Schema):
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    staff_id = fields.Integer(allow_none=True)
+    at = fields.DateTime()
+
+
+class PipelineSchema(ma.Schema):
+    status = fields.String()
+    history = fields.List(fields.Nested(PipelineChangeSchema))
+
+
+class ErasureSchema(ma.Schema):
+    ref = fields.String()
+    erased_at = fields.DateTime()
+    erased_refs = fields.List(fields.String(), metadata={"description": "The profile and its merged tombstones"})
+
+
+class ExportSchema(ma.Schema):
+    """Everything held about one customer; the shape is described in docs/customers.md."""
+
+    exported_at = fields.String()
+    customer = fields.Dict()
+    merged_profiles = fields.List(fields.Dict())
+    identities = fields.List(fields.Dict())
+    consents = fields.List(fields.Dict())
+    submissions = fields.List(fields.Dict())
+    oa_contacts = fields.List(fields.Dict())
+    conversations = fields.List(fields.Dict())
+    orders = fields.List(fields.Dict())
+    tags = fields.List(fields.String())
+    pipeline = fields.List(fields.Dict())
+    merges = fields.List(fields.Dict())

@@ -1,0 +1,119 @@
+"""Personal data rights: export everything held about a customer, and erase it.
+
+Erasure anonymises in place rather than deleting rows: business facts stay
+(that an order of 350,000 ₫ was paid, that a conversation happened, pipeline
+moves, consent history), while everything that identifies or describes the
+person goes: names, phones, emails, addresses, Zalo ids, form answers,
+message texts and attachments, order personal fields, queued payloads. The
+profile's merged tombstones are erased with it. Every table that references a
+customer must be classified in `ERASURE`; a test enforces it.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from crm_sync.outbox import enqueue_event
+
+from .. import clock
+from ..models import (Conversation, Customer, CustomerIdentity, CustomerTag, Delivery, FormSubmission,
+                      IdempotencyRecord, Message, OaContact, OaOutbound, Order, OutboxEvent, ProfileMerge, WebhookEvent)
+from ..models.customer import PHONE
+from ..models.queue import IGNORED, PENDING
+from .profiles import PROFILE_FIELDS
+
+ERASED_EVENT = "customer.erased"
+# Table → what erasure does to the customer's rows there ("kept": holds nothing personal).
+ERASURE = {
+    "customer": "profile fields and attributes cleared, erased_at set",
+    "customer_identity": "deleted",
+    "customer_tag": "deleted",
+    "form_submission": "raw and values emptied, submitted_by cleared",
+    "oa_contact": "Zalo ids replaced by an anonymous marker",
+    "conversation": "kept (its messages' text and attachments are removed)",
+    "crm_order": "phone and raw cleared; status, total and items kept",
+    "consent_record": "kept: purpose, wording, version and time of each consent, no personal data",
+    "pipeline_change": "kept",
+    "profile_merge": "reason and moved identities cleared",
+    "profile_conflict": "kept (kinds only)",
+}
+ERASED_PAYLOAD_TYPES = (ERASED_EVENT, "customer.merged")  # payloads of refs only
+
+
+class AlreadyErased(Exception):
+    """This customer was erased already."""
+
+
+def family(session: Session, customer: Customer) -> list[Customer]:
+    """The profile and every tombstone merged into it, directly or through other tombstones."""
+    members, frontier = [customer], [customer.id]
+    while frontier:
+        found = list(session.scalars(sa.select(Customer).where(Customer.merged_into_id.in_(frontier))))
+        members += found
+        frontier = [c.id for c in found]
+    return members
+
+
+def erase_customer(session: Session, customer: Customer) -> list[str]:
+    """Anonymise the customer and their tombstones, tell connectors; returns the erased refs."""
+    if customer.erased_at is not None:
+        raise AlreadyErased(customer.ref)
+    now = clock.now()
+    members = family(session, customer)
+    ids, refs = [c.id for c in members], [c.ref for c in members]
+    zalo_ids = _zalo_ids(session, ids)
+    for member in members:
+        for name in PROFILE_FIELDS:
+            setattr(member, name, None)
+        member.attributes, member.erased_at, member.updated_at = {}, now, now
+    session.execute(sa.delete(CustomerIdentity).where(CustomerIdentity.customer_id.in_(ids)))
+    session.execute(sa.delete(CustomerTag).where(CustomerTag.customer_id.in_(ids)))
+    _update(session, FormSubmission, FormSubmission.customer_id.in_(ids), raw={}, values={}, submitted_by=None)
+    conversations = sa.select(Conversation.id).where(Conversation.customer_id.in_(ids)).scalar_subquery()
+    _update(session, Message, Message.conversation_id.in_(conversations), text=None, attachments=[],
+            failure_reason=None, search_text=None)  # bulk: the search listener does not see it
+    _update(session, Order, Order.customer_id.in_(ids), phone=None, raw={})
+    _update(session, ProfileMerge, sa.or_(ProfileMerge.survivor_id.in_(ids), ProfileMerge.merged_id.in_(ids)),
+            reason="erased", moved_identities=[])
+    for contact in session.scalars(sa.select(OaContact).where(OaContact.customer_id.in_(ids))):
+        contact.oa_user_id, contact.app_user_id, contact.follow_source = f"erased:{contact.id}", None, None
+    _scrub_queues(session, refs, zalo_ids)
+    _forget_idempotent_responses(session, zalo_ids)
+    session.expire_all()  # bulk updates above bypassed the loaded objects
+    enqueue_event(session, ERASED_EVENT, "customer", customer.ref,
+                  {"ref": customer.ref, "merged_refs": refs[1:], "erased_at": now.isoformat().replace("+00:00", "Z")})
+    return refs
+
+
+def _update(session: Session, model, where, **values) -> None:
+    session.execute(sa.update(model).where(where).values(**values).execution_options(synchronize_session=False))
+
+
+def _forget_idempotent_responses(session: Session, zalo_ids: set[str]) -> None:
+    """Stored Mini App responses (scoped by the Zalo user) repeat the profile; they go too."""
+    for zalo_id in zalo_ids:
+        session.execute(sa.delete(IdempotencyRecord).where(IdempotencyRecord.scope.like(f"%:{zalo_id}:%")))
+
+
+def _zalo_ids(session: Session, ids: list[int]) -> set[str]:
+    identities = session.scalars(sa.select(CustomerIdentity.value).where(
+        CustomerIdentity.customer_id.in_(ids), CustomerIdentity.kind != PHONE))
+    contacts = session.execute(sa.select(OaContact.oa_user_id, OaContact.app_user_id)
+                               .where(OaContact.customer_id.in_(ids)))
+    return ({*identities} | {value for row in contacts for value in row}) - {None}
+
+
+def _scrub_queues(session: Session, refs: list[str], zalo_ids: set[str]) -> None:
+    """Queued work still carrying the person's data: emptied, and cancelled if not yet done."""
+    why = "customer erased"
+    for model, where, values in (
+        (OutboxEvent, sa.and_(OutboxEvent.aggregate_id.in_(refs), OutboxEvent.event_type.not_in(ERASED_PAYLOAD_TYPES)),
+         {"payload": {"erased": True}}),
+        (Delivery, sa.and_(Delivery.aggregate_id.in_(refs), Delivery.event_type.not_in(ERASED_PAYLOAD_TYPES)),
+         {"payload": {"erased": True}, "response_body": None}),
+        (OaOutbound, OaOutbound.oa_user_id.in_(zalo_ids), {"payload": {}, "oa_user_id": "erased", "dedupe_key": None}),
+        (WebhookEvent, WebhookEvent.user_id.in_(zalo_ids), {"raw_body": "{}", "user_id": None}),
+    ):
+        _update(session, model, sa.and_(where, model.status == PENDING), status=IGNORED, last_error=why,
+                finished_at=clock.now())
+        _update(session, model, where, **values)
