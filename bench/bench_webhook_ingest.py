@@ -97,25 +97,24 @@ def main() -> None:
                "FLASK_APP": "wsgi.py", "ZALO_GRAPH_URL": zalo.url, "ZALO_OPENAPI_URL": zalo.url,
                "ZALO_OAUTH_URL": zalo.url, "OA_WELCOME_ENABLED": "0", "OA_AUTO_REPLY_COOLDOWN_SECONDS": "0",
                **CREDENTIALS}
-        flask(env, "db", "upgrade")
-        with gunicorn("bench.bare_app:app", env) as base:
-            bare = ingest(base, "/echo", signed_events(state, REQUESTS))
-        results.append(("bare Flask endpoint", bare))
-        with gunicorn("wsgi:app", env) as base:
-            results.append(("webhook ingest (SQLite)", ingest(base, "/webhooks/zalo", signed_events(state, REQUESTS))))
+        runs = [("SQLite", env)]
         if pg := os.environ.get("BENCH_DATABASE_URL"):
-            pg_env = {**env, "DATABASE_URL": pg.replace("postgresql://", "postgresql+psycopg://", 1)}
-            flask(pg_env, "db", "upgrade")
-            with gunicorn("wsgi:app", pg_env) as base:
-                results.append(("webhook ingest (PostgreSQL)",
-                                ingest(base, "/webhooks/zalo", signed_events(state, REQUESTS))))
+            runs.append(("PostgreSQL", {**env, "DATABASE_URL": pg}))
+        for database, run_env in runs:  # each against a bare endpoint under the same gunicorn settings
+            flask(run_env, "db", "upgrade")
+            with gunicorn("bench.bare_app:app", run_env) as base:
+                bare = ingest(base, "/echo", signed_events(state, REQUESTS))
+            with gunicorn("wsgi:app", run_env) as base:
+                ingested = ingest(base, "/webhooks/zalo", signed_events(state, REQUESTS))
+            results.append((database, bare, ingested))
         replies = reply_latency(state, env)
 
-    print(f"gunicorn: miniapp_api.gunicorn_config (gthread), {REQUESTS} requests, {CONCURRENCY} client threads")
-    for name, figures in results:
-        print(describe(name, figures))
-    for name, figures in results[1:]:
-        print(f"ratio {name}/bare: {figures['rps'] / bare['rps']:.2f}")
+    print(f"gunicorn: miniapp_api.gunicorn_config (gthread; 1x8 on SQLite, 2x4 on PostgreSQL), "
+          f"{REQUESTS} requests, {CONCURRENCY} client threads")
+    for database, bare, ingested in results:
+        print(describe(f"bare Flask ({database} settings)", bare))
+        print(describe(f"webhook ingest ({database})", ingested))
+        print(f"ratio webhook ingest ({database})/bare: {ingested['rps'] / bare['rps']:.2f}")
     print(f"webhook accepted → auto-reply sent (SQLite, worker polling 0.5 s, n={replies['n']}): "
           f"p50 {replies['p50_ms']:.0f} ms, p95 {replies['p95_ms']:.0f} ms")
 

@@ -2,12 +2,21 @@
 
 Load with `gunicorn -c python:miniapp_api.gunicorn_config wsgi:app`; every value
 can be overridden from the environment (WEB_CONCURRENCY, BIND, ...).
+
+On the embedded SQLite database one process with more threads is the default:
+SQLite has one writer at a time, threads of one process queue for it in order
+(see `extensions._sqlite_writer`), while several processes poll for it and the
+latency tail grows tenfold. PostgreSQL gets several processes.
 """
 import os
 
+from miniapp_api.config import Config
+
+_sqlite = Config.from_env().DATABASE_URL.startswith("sqlite")
+
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+workers = int(os.environ.get("WEB_CONCURRENCY", "1" if _sqlite else "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "8" if _sqlite else "4"))
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
