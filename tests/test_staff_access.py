@@ -105,3 +105,14 @@ def test_staff_cli_bootstraps_the_owner(runner, app):
     short = runner.invoke(args=["staff", "create", "--email", "x@shop.vn", "--name", "X", "--role", "agent",
                                 "--password", "short"])
     assert short.exit_code != 0 and "at least 10" in short.output
+
+
+def test_ids_too_large_for_the_database_are_422_not_500(app, client):
+    owner = staff_headers(app, client, "owner")
+    huge = 2**63
+    for path in (f"/api/v1/admin/conversations?assignee_id={huge}", f"/api/v1/admin/customers?segment={huge}",
+                 f"/api/v1/admin/audit?before_id={huge}"):
+        response = client.get(path, headers=owner)
+        assert response.status_code == 422, (path, response.get_json())
+    assert client.post("/api/v1/admin/conversations/1/assign", json={"staff_id": huge},
+                       headers=owner).status_code in (404, 422)

@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 
 from ..models.tags import PIPELINE
 from .customers import CustomerSchema
+from .ids import row_id
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
@@ -49,8 +50,7 @@ class CustomerFilter(ma.Schema):
 
 
 class CustomerListQuery(CustomerFilter):
-    segment = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
-                             metadata={"description": "Also apply this segment"})
+    segment = row_id(metadata={"description": "Also apply this segment"})
     cursor = fields.String(validate=validate.Regexp(r"^[0-9]{1,9}$"),
                            metadata={"description": "`next_cursor` of the previous page"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from ..models.conversation import CONVERSATION_STATUSES
 from .customers import CustomerSchema
+from .ids import row_id
 
 WINDOW_STATES = ("free", "paid", "closed")
 WINDOW_HELP = ("Zalo messaging window from the customer's last message: free ≤ 48 h, paid ≤ 7 days, "
@@ -14,7 +15,7 @@ WINDOW_HELP = ("Zalo messaging window from the customer's last message: free ≤
 
 class ConversationQuery(ma.Schema):
     status = fields.String(validate=validate.OneOf(CONVERSATION_STATUSES))
-    assignee_id = fields.Integer(validate=validate.Range(min=1))
+    assignee_id = row_id()
     unassigned = fields.Boolean()
     tag = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Customer tag name"})
     waiting = fields.Boolean(metadata={"description": "Handed over by the bot, waiting for a human"})
@@ -110,7 +111,7 @@ class ConversationDetail(ConversationSummary):
 
 
 class AssignRequest(ma.Schema):
-    staff_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    staff_id = row_id(required=True)
 
 
 class ReplyRequest(ma.Schema):

@@ -5,7 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from ..models.staff import ROLES, SCOPES
-from ..models.types import MAX_ROW_ID
+from .ids import row_id
 
 
 class LoginRequest(ma.Schema):
@@ -82,5 +82,5 @@ class AuditQuery(ma.Schema):
     action = fields.String()
     target_type = fields.String()
     target_id = fields.String()
-    before_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ROW_ID), metadata={"description": "Cursor: entries older than this id"})
+    before_id = row_id(metadata={"description": "Cursor: entries older than this id"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
