@@ -113,6 +113,10 @@ def test_pipeline_moves_keep_history(app, client, oa, frozen_clock):
     assert len(body["history"]) == 3 and body["history"][0]["staff_id"] is not None
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PipelineChange)) == 3
+        latest = db.session.scalar(sa.select(OutboxEvent).where(OutboxEvent.event_type == "customer.upserted",
+                                                                OutboxEvent.aggregate_id == ref)
+                                   .order_by(OutboxEvent.id.desc()))
+        assert latest.payload["pipeline_status"] == "lost"  # CRMs see the lead stage
 
 
 def test_roles_agents_viewers_and_integrator_keys(app, client, oa):

@@ -57,7 +57,6 @@ class CustomerListQuery(CustomerFilter):
 
 
 class AdminCustomerSchema(CustomerSchema):
-    pipeline_status = fields.String()
     tags = fields.List(fields.String())
     last_interaction_at = fields.DateTime(allow_none=True)
     erased_at = fields.DateTime(allow_none=True)

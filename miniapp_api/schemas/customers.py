@@ -34,6 +34,7 @@ class CustomerSchema(ma.Schema):
     attributes = fields.Dict()
     zalo = fields.Nested(ZaloIdsSchema)
     consents = fields.Dict(keys=fields.String(), values=fields.Nested(ConsentStateSchema))
+    pipeline_status = fields.String(metadata={"description": "new → contacted → qualified → customer → vip / lost"})
     source = fields.String()
     created_at = fields.String()
     updated_at = fields.String()

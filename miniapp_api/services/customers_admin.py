@@ -133,6 +133,8 @@ def move_pipeline(session: Session, customer: Customer, status: str, staff_id: i
                                staff_id=staff_id, at=clock.now()))
     customer.pipeline_status = status
     customer.updated_at = clock.now()
+    session.flush()
+    publish_upsert(session, customer)  # CRMs see the lead stage too
     return True
 
 

@@ -32,6 +32,7 @@ def customer_snapshot(session: Session, customer: Customer) -> dict:
         "zalo": {"app_user_id": app.value if app else None, "oa_user_id": oa.value if oa else None},
         "consents": {purpose: {"granted": r.granted, "version": r.version, "recorded_at": _iso(r.recorded_at)}
                      for purpose, r in consents.items()},
+        "pipeline_status": customer.pipeline_status,
         "source": customer.source,
         "created_at": _iso(customer.created_at),
         "updated_at": _iso(customer.updated_at),
