@@ -42,3 +42,8 @@ def install(clock: Clock) -> Clock:
     global _clock
     previous, _clock = _clock, clock
     return previous
+
+
+def iso_utc(value: dt.datetime | None) -> str | None:
+    """`2026-11-01T03:00:00Z`: how every payload and response writes a time."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None

@@ -15,6 +15,7 @@ import json
 
 import phonenumbers
 
+from miniapp_api.clock import iso_utc
 from miniapp_api.services.phones import to_local_vn
 
 from .base import (ConnectorClient, ItemResult, NotSupported, OrderPage, OrderPosition, OutgoingItem,
@@ -51,10 +52,6 @@ def _local_phone(value):
         return to_local_vn(value)
     except phonenumbers.NumberParseException:
         return value
-
-
-def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 class ShopOneClient(ConnectorClient):
@@ -108,7 +105,7 @@ class ShopOneClient(ConnectorClient):
         return results
 
     def pull_orders(self, position: OrderPosition, limit: int) -> OrderPage:
-        params = {"limit": limit, "updated_after": _iso(position.updated_at or dt.datetime(1970, 1, 1,
+        params = {"limit": limit, "updated_after": iso_utc(position.updated_at or dt.datetime(1970, 1, 1,
                                                                                            tzinfo=dt.timezone.utc))}
         if position.external_id is not None:
             params["cursor"] = position.external_id

@@ -26,7 +26,7 @@ class WebhookClient(ConnectorClient):
 
     def _post(self, msg_id: str, event_type: str, data: dict):
         now = clock.now()
-        body = json.dumps({"type": event_type, "timestamp": now.isoformat().replace("+00:00", "Z"), "data": data},
+        body = json.dumps({"type": event_type, "timestamp": clock.iso_utc(now), "data": data},
                           ensure_ascii=False, separators=(",", ":")).encode()
         headers = standard_webhooks.signed_headers(self.settings.credentials["secret"], msg_id,
                                                    int(now.timestamp()), body)

@@ -8,12 +8,14 @@ import sqlalchemy as sa
 from flask import current_app, request
 from flask_smorest import Blueprint
 
+from ..clock import iso_utc
 from ..errors import Problem, ValidationProblem
 from ..extensions import db
 from ..messages import preferred_language
+from ..models import FormSubmission
+from ..schemas.forms import SubmissionRequest
 from ..schemas.miniapp import (ConsentRequest, FormSchema, MeResponse, PhoneRequest, PhoneResponse,
                                SessionRequest, SessionResponse, SubmissionResponse)
-from ..schemas.forms import SubmissionRequest
 from ..services import capture, idempotency
 from ..services.consents import record_consent
 from ..services.forms import SubmissionInvalid, export_form, get_form
@@ -23,7 +25,6 @@ from ..services.sessions import SessionInvalid
 from ..services.snapshots import customer_snapshot
 from ..services.transactions import run_in_transaction
 from ..zalo.http import ZaloError, ZaloUnavailable
-from ..models import FormSubmission
 
 blp = Blueprint("miniapp", __name__, url_prefix="/api/v1/miniapp", description="Zalo Mini App customer capture")
 
@@ -156,7 +157,7 @@ def submit(body, slug):
 
 def _submission_view(submission: FormSubmission, slug: str) -> dict:
     return {"ref": submission.ref, "form": slug, "form_version": submission.form_version,
-            "values": submission.values, "created_at": submission.created_at.isoformat().replace("+00:00", "Z")}
+            "values": submission.values, "created_at": iso_utc(submission.created_at)}
 
 
 @blp.route("/me")

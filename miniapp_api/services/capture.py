@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from crm_sync.outbox import enqueue_event
 
+from ..clock import iso_utc
 from ..models import Customer, Form, FormSubmission
 from ..models.customer import PHONE, ZALO_APP, ZALO_OA
 from ..zalo.graph import ZaloUser
@@ -65,7 +66,7 @@ def submission_event(customer: Customer, submission: FormSubmission, form: Form)
         "form": form.slug,
         "form_version": submission.form_version,
         "values": submission.values,
-        "submitted_at": submission.created_at.isoformat().replace("+00:00", "Z"),
+        "submitted_at": iso_utc(submission.created_at),
     }
 
 

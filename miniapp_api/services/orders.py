@@ -25,10 +25,6 @@ from .profiles import Claim, find_customer, live, resolve_profile
 STATUS_CHANGED = "order.status_changed"
 
 
-def _iso(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
 def link_customer(session: Session, connector: Connector, remote: RemoteOrder) -> Customer | None:
     """The live profile this order belongs to, by our ref first, then by phone."""
     if remote.customer_ref:
@@ -51,7 +47,7 @@ def link_customer(session: Session, connector: Connector, remote: RemoteOrder) -
 
 def order_view(order: Order) -> dict:
     return {"external_id": order.external_id, "status": order.status, "total_vnd": order.total_vnd,
-            "items": order.items, "updated_at": _iso(order.remote_updated_at)}
+            "items": order.items, "updated_at": clock.iso_utc(order.remote_updated_at)}
 
 
 def record_order(session: Session, connector: Connector, remote: RemoteOrder, source: str) -> Order | None:
@@ -79,5 +75,5 @@ def record_order(session: Session, connector: Connector, remote: RemoteOrder, so
         enqueue_event(session, STATUS_CHANGED, "customer", ref or f"order:{connector.name}:{order.external_id}",
                       {"customer_ref": ref, "connector": connector.name, "order": order_view(order),
                        "old_status": old_status, "new_status": remote.status,
-                       "changed_at": _iso(remote.updated_at), "customer_notified": notified})
+                       "changed_at": clock.iso_utc(remote.updated_at), "customer_notified": notified})
     return order

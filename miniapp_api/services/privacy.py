@@ -81,7 +81,7 @@ def erase_customer(session: Session, customer: Customer) -> list[str]:
     _forget_idempotent_responses(session, zalo_ids)
     session.expire_all()  # bulk updates above bypassed the loaded objects
     enqueue_event(session, ERASED_EVENT, "customer", customer.ref,
-                  {"ref": customer.ref, "merged_refs": refs[1:], "erased_at": now.isoformat().replace("+00:00", "Z")})
+                  {"ref": customer.ref, "merged_refs": refs[1:], "erased_at": clock.iso_utc(now)})
     return refs
 
 

@@ -19,12 +19,8 @@ from .profiles import PROFILE_FIELDS
 from .snapshots import customer_snapshot
 
 
-def _iso(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
 def _columns(row, *names) -> dict:
-    return {name: _iso(v) if hasattr(v := getattr(row, name), "isoformat") else v for name in names}
+    return {name: clock.iso_utc(v) if hasattr(v := getattr(row, name), "isoformat") else v for name in names}
 
 
 def export_customer(session: Session, customer: Customer) -> dict:
@@ -37,9 +33,9 @@ def export_customer(session: Session, customer: Customer) -> dict:
 
     conversations = rows(Conversation, Conversation.customer_id.in_(ids))
     return {
-        "exported_at": _iso(clock.now()),
+        "exported_at": clock.iso_utc(clock.now()),
         "customer": {**customer_snapshot(session, customer), "pipeline_status": customer.pipeline_status,
-                     "erased_at": _iso(customer.erased_at)},
+                     "erased_at": clock.iso_utc(customer.erased_at)},
         "merged_profiles": [{**_columns(c, "ref", *PROFILE_FIELDS, "created_at"), "attributes": c.attributes}
                             for c in members[1:]],
         "identities": [_columns(i, "kind", "value", "verified", "source", "created_at")

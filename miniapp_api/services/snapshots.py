@@ -3,13 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from ..clock import iso_utc
 from ..models import Customer
 from ..models.customer import PHONE, ZALO_APP, ZALO_OA
 from .consents import current_consents
-
-
-def _iso(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def customer_snapshot(session: Session, customer: Customer) -> dict:
@@ -30,10 +27,10 @@ def customer_snapshot(session: Session, customer: Customer) -> dict:
         "address": customer.address,
         "attributes": dict(customer.attributes or {}),
         "zalo": {"app_user_id": app.value if app else None, "oa_user_id": oa.value if oa else None},
-        "consents": {purpose: {"granted": r.granted, "version": r.version, "recorded_at": _iso(r.recorded_at)}
+        "consents": {purpose: {"granted": r.granted, "version": r.version, "recorded_at": iso_utc(r.recorded_at)}
                      for purpose, r in consents.items()},
         "pipeline_status": customer.pipeline_status,
         "source": customer.source,
-        "created_at": _iso(customer.created_at),
-        "updated_at": _iso(customer.updated_at),
+        "created_at": iso_utc(customer.created_at),
+        "updated_at": iso_utc(customer.updated_at),
     }
