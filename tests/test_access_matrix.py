@@ -51,6 +51,8 @@ EXPECTED = {
     "admin_segments.create_segment": ((OWNER, ADMIN), None),
     "admin_segments.show_segment": ((OWNER, ADMIN, VIEWER), None),
     "admin_segments.delete_segment": ((OWNER, ADMIN), None),
+    "admin_conflicts.list_profile_conflicts": ((OWNER, ADMIN, VIEWER), None),
+    "admin_conflicts.resolve": ((OWNER, ADMIN), None),
 }
 
 

@@ -7,13 +7,19 @@ import sqlalchemy as sa
 from miniapp_api.extensions import db
 from miniapp_api.models import Customer, OaContact, OutboxEvent
 from miniapp_api.services.consents import record_consent
+from tests.helpers import bearer, open_session
 from tests.oa_helpers import customer_says, run_worker
 from tests.sync_helpers import add_shopone, sync
 
 
 def _oa_customer(app, client, oa, *, consent: bool | None):
-    """A customer who just wrote to the OA (window open), with or without marketing consent."""
+    """A customer who shared their phone through Zalo (verified) and just wrote to the OA (window open), with or
+    without marketing consent. Order news only ever goes to a verified phone (docs/profiles.md)."""
     user = oa.create_user("Nguyễn Văn An", phone="84912345678")
+    session = open_session(client, oa, user)
+    token, code = oa.issue_access_token(user.app_user_id), oa.issue_phone_code(user.app_user_id)
+    assert client.post("/api/v1/miniapp/phone", json={"access_token": token, "code": code},
+                       headers=bearer(session)).status_code == 200
     customer_says(client, oa, user, "text", text="Đơn của tôi sao rồi?")
     run_worker(app)
     with app.app_context():
@@ -39,7 +45,7 @@ def _sent_texts(oa):
 def test_shipping_order_is_announced_on_zalo(app, client, oa, shopone, frozen_clock):
     ref = _oa_customer(app, client, oa, consent=True)
     add_shopone(app, shopone, pull_orders=True, events=["customer.upserted"])
-    shopone.put_order({"id": "SO-1", "status": "new", "customer_ref": ref, "total": 250000,
+    shopone.put_order({"id": "SO-1", "status": "new", "customer_ref": ref, "phone": "0912345678", "total": 250000,
                        "updated_at": "2026-11-01T02:00:00Z"})
     sync(app)
     shopone.put_order({"id": "SO-1", "status": "shipping", "updated_at": "2026-11-01T02:30:00Z"})
@@ -59,7 +65,7 @@ def test_no_message_without_consent_or_outside_the_window(app, client, oa, shopo
     ref = _oa_customer(app, client, oa, consent=consent)
     frozen_clock.advance(days=days_later)
     add_shopone(app, shopone, pull_orders=True)
-    shopone.put_order({"id": "SO-2", "status": status, "customer_ref": ref,
+    shopone.put_order({"id": "SO-2", "status": status, "customer_ref": ref, "phone": "0912345678",
                        "updated_at": frozen_clock.now().isoformat().replace("+00:00", "Z")})
     sync(app)
     run_worker(app)

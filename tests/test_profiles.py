@@ -25,19 +25,20 @@ def _live_customers(app):
         return db.session.scalars(sa.select(Customer.ref).where(Customer.merged_into_id.is_(None))).all()
 
 
-def test_phone_first_then_zalo_user_submitting_that_phone_links_to_it(client, zalo, app):
+def test_phone_first_then_zalo_user_typing_that_phone_is_a_possible_same_person(client, zalo, app):
+    """A typed phone proves nothing: it never merges a Zalo user into a CRM's profile; staff decide."""
     phone_ref = _phone_only_profile(app)
     session = open_session(client, zalo, zalo_user(zalo))
     response = client.post(SUBMIT, json={"values": contact_values(phone="0912345678")}, headers=bearer(session))
     assert response.status_code == 201
-    assert response.get_json()["customer"]["ref"] == phone_ref  # the older profile survives
-    assert _live_customers(app) == [phone_ref]
+    ref = response.get_json()["customer"]["ref"]
+    assert ref != phone_ref and sorted(_live_customers(app)) == sorted([phone_ref, ref])
     with app.app_context():
-        merge = db.session.scalar(sa.select(ProfileMerge))
-        assert merge.reason.startswith("phone +84912345678")
-        assert {i["kind"] for i in merge.moved_identities} == {ZALO_APP}
-        assert db.session.scalar(sa.select(FormSubmission.customer_id)) == merge.survivor_id
-    assert "customer.merged" in outbox_types(app)
+        assert db.session.scalar(sa.select(ProfileMerge)) is None
+        conflict = db.session.scalar(sa.select(ProfileConflict))
+        assert conflict.kind == PHONE and conflict.claim["source"] == "form:lien-he"
+        assert find_customer(db.session, PHONE, "+84912345678").ref == phone_ref
+    assert "customer.merged" not in outbox_types(app)
 
 
 def test_phone_first_then_verified_phone_of_a_zalo_user_merges(client, zalo, app):

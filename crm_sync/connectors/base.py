@@ -54,6 +54,7 @@ class RemoteOrder:
     status: str
     updated_at: dt.datetime
     customer_ref: str | None = None
+    customer_id: str | None = None  # the CRM's own id of the customer, when it sends one
     phone: str | None = None
     customer_name: str | None = None
     total_vnd: int = 0
@@ -103,8 +104,13 @@ def parse_order(raw: dict) -> RemoteOrder:
     updated = dt.datetime.fromisoformat(raw["updated_at"].replace("Z", "+00:00"))
     return RemoteOrder(
         external_id=str(raw["id"]), status=str(raw["status"]), updated_at=updated.astimezone(dt.timezone.utc),
-        customer_ref=raw.get("customer_ref"), phone=raw.get("phone"), customer_name=raw.get("customer_name"),
+        customer_ref=raw.get("customer_ref"), customer_id=_optional_text(raw.get("customer_id")),
+        phone=raw.get("phone"), customer_name=raw.get("customer_name"),
         total_vnd=int(raw.get("total") or 0), items=tuple(raw.get("items") or ()), raw=raw)
+
+
+def _optional_text(value) -> str | None:
+    return None if value in (None, "") else str(value)
 
 
 class ConnectorClient:

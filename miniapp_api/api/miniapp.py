@@ -22,7 +22,7 @@ from ..services.forms import SubmissionInvalid, export_form, get_form
 from ..services.phones import InvalidPhone, normalize_phone
 from ..services.profiles import publish_upsert
 from ..services.sessions import SessionInvalid
-from ..services.snapshots import customer_snapshot
+from ..services.snapshots import own_snapshot
 from ..services.transactions import run_in_transaction
 from ..zalo.http import ZaloError, ZaloUnavailable
 
@@ -84,7 +84,7 @@ def open_session(body):
     resolution = run_in_transaction(db.session, lambda: capture.open_session(db.session, user, body.get("id_by_oa")))
     tokens = _tokens()
     return {"session_token": tokens.issue(user.id), "expires_in": tokens.ttl_seconds,
-            "customer": customer_snapshot(db.session, resolution.customer)}
+            "customer": own_snapshot(db.session, resolution.customer)}
 
 
 @blp.route("/phone", methods=["POST"])
@@ -105,7 +105,7 @@ def share_phone(body):
     except InvalidPhone as exc:
         raise Problem(502, "Zalo returned a phone number that is not valid.", title="Bad Gateway") from exc
     resolution = run_in_transaction(db.session, lambda: capture.attach_verified_phone(db.session, uid, phone))
-    return {"phone": phone, "customer": customer_snapshot(db.session, resolution.customer)}
+    return {"phone": phone, "customer": own_snapshot(db.session, resolution.customer)}
 
 
 @blp.route("/forms/<slug>")
@@ -147,7 +147,7 @@ def submit(body, slug):
         except SubmissionInvalid as exc:
             raise ValidationProblem(exc.errors) from exc
         result = {"submission": _submission_view(submission, slug),
-                  "customer": customer_snapshot(db.session, resolution.customer)}
+                  "customer": own_snapshot(db.session, resolution.customer)}
         if key:
             idempotency.remember_response(db.session, scope, key, fingerprint, 201, result)
         return result, 201
@@ -165,7 +165,7 @@ def _submission_view(submission: FormSubmission, slug: str) -> dict:
 @blp.alt_response(401, description="No valid session")
 @blp.doc(security=SESSION_SECURITY)
 def me():
-    """The caller's own profile and the submissions made from this Zalo account."""
+    """What the caller provided through this Zalo account: their own profile fields and submissions."""
     uid = _session_uid()
     return _me_view(uid, _customer_or_401(uid))
 
@@ -173,7 +173,7 @@ def me():
 def _me_view(uid: str, customer) -> dict:
     rows = db.session.scalars(sa.select(FormSubmission).where(FormSubmission.submitted_by == uid)
                               .order_by(FormSubmission.id)).all()
-    return {"customer": customer_snapshot(db.session, customer),
+    return {"customer": own_snapshot(db.session, customer),
             "submissions": [_submission_view(s, s.form.slug) for s in rows]}
 
 

@@ -15,8 +15,16 @@ from .types import JSONType, UTCDateTime, utcnow
 ZALO_APP = "zalo_app"   # per-app user id: Mini App userInfo.id, /me id, OA user_id_by_app
 ZALO_OA = "zalo_oa"     # OA-scoped id: webhook sender.id, userInfo.idByOA
 PHONE = "phone"         # E.164
-IDENTITY_KINDS = (ZALO_APP, ZALO_OA, PHONE)
+CRM = "crm"             # a CRM's own customer id, as "<connector name>:<id>" (owned by that CRM)
+IDENTITY_KINDS = (ZALO_APP, ZALO_OA, PHONE, CRM)
 EXCLUSIVE_KINDS = (ZALO_APP, ZALO_OA)
+
+# Who set a profile field (`Customer.field_sources`). Staff and CRMs are trusted: what they set is never
+# overwritten by what a customer types. A field with no entry was provided by the customer.
+BY_CUSTOMER = "customer"  # the person, through their own Zalo account (form, info card, Zalo profile)
+BY_STAFF = "staff"
+BY_CRM = "crm"
+TRUSTED_ORIGINS = (BY_STAFF, BY_CRM)
 
 
 def new_ref(prefix: str) -> str:
@@ -38,6 +46,8 @@ class Customer(db.Model):
     province: Mapped[str | None] = mapped_column(sa.String(100))
     address: Mapped[str | None] = mapped_column(sa.String(500))
     attributes: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # Field name (or "attributes.<key>") → who set it (BY_STAFF, BY_CRM); absent means BY_CUSTOMER.
+    field_sources: Mapped[dict] = mapped_column(JSONType, default=dict, server_default=sa.text("'{}'"))
     # Names, email and phones without diacritics, lower case (services.search_text); indexed in SQL only.
     search_text: Mapped[str | None] = mapped_column(sa.Text)
     source: Mapped[str] = mapped_column(sa.String(32), default="miniapp")
@@ -89,9 +99,11 @@ class ProfileMerge(db.Model):
 
 
 class ProfileConflict(db.Model):
-    """Two profiles that look like one person but hold conflicting verified identities.
+    """Two profiles that may be one person but must not be merged automatically ("possible same person").
 
-    They are never merged automatically; staff resolve the conflict.
+    Either both hold different verified identities of a kind (`kind` lists them), or an unverified claim
+    (`claim`: a typed phone, an info card, a client-sent OA id) points at a profile that holds verified
+    identities or staff/CRM data. Staff merge them or keep them apart (`resolution`).
     """
 
     __tablename__ = "profile_conflict"
@@ -99,7 +111,11 @@ class ProfileConflict(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customer.id"), index=True)
     other_customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customer.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(16))
+    kind: Mapped[str] = mapped_column(sa.String(64))
     detail: Mapped[str] = mapped_column(sa.String(500))
+    # The unverified claim that pointed at the other profile: {"kind", "value", "source", "claimed_by"}.
+    claim: Mapped[dict | None] = mapped_column(JSONType)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    resolution: Mapped[str | None] = mapped_column(sa.String(16))  # merged | dismissed
+    resolved_by: Mapped[str | None] = mapped_column(sa.String(254))

@@ -5,6 +5,13 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from .customers import CustomerSchema
+
+
+class OwnProfileSchema(CustomerSchema):
+    """The caller's profile: only what they provided through their own Zalo account (docs/profiles.md)."""
+
+    class Meta:
+        exclude = ("pipeline_status",)
 from .forms import SubmissionSchema
 
 # Zalo tokens are printable ASCII; anything else could not even be sent as a header.
@@ -21,7 +28,7 @@ class SessionRequest(ma.Schema):
 class SessionResponse(ma.Schema):
     session_token = fields.String(metadata={"description": "Send as `Authorization: Bearer <token>`"})
     expires_in = fields.Integer(metadata={"description": "Seconds"})
-    customer = fields.Nested(CustomerSchema)
+    customer = fields.Nested(OwnProfileSchema)
 
 
 class PhoneRequest(ma.Schema):
@@ -31,16 +38,16 @@ class PhoneRequest(ma.Schema):
 
 class PhoneResponse(ma.Schema):
     phone = fields.String(metadata={"example": "+84912345678"})
-    customer = fields.Nested(CustomerSchema)
+    customer = fields.Nested(OwnProfileSchema)
 
 
 class SubmissionResponse(ma.Schema):
     submission = fields.Nested(SubmissionSchema)
-    customer = fields.Nested(CustomerSchema)
+    customer = fields.Nested(OwnProfileSchema)
 
 
 class MeResponse(ma.Schema):
-    customer = fields.Nested(CustomerSchema)
+    customer = fields.Nested(OwnProfileSchema)
     submissions = fields.List(fields.Nested(SubmissionSchema))
 
 

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..models import Customer, CustomerIdentity, CustomerTag, OaContact, PipelineChange, Tag
-from ..models.customer import PHONE
+from ..models.customer import BY_STAFF, PHONE
 from .oa_tags import queue_tag_mirror
 from .phones import normalize_phone
 from .profiles import MergeConflict, find_customer, merge_profiles, publish_upsert
+from .provenance import ATTRIBUTE, set_field
 from .snapshots import customer_snapshot
 
 EDITABLE = ("full_name", "email", "province", "address")
@@ -45,21 +46,19 @@ def tag_names(session: Session, customer_id: int) -> list[str]:
 
 
 def update_customer(session: Session, customer: Customer, changes: dict) -> list[str]:
-    """Apply staff edits; returns the names of the fields that changed (never their values)."""
+    """Apply staff edits, marked as staff's (a customer's typed values never overwrite them); returns the names
+    of the fields that changed (never their values)."""
     changed = []
     for name in EDITABLE:
         if name in changes:
             value = changes[name] or None
             if name == "email" and value:
                 value = value.strip().lower()
-            if getattr(customer, name) != value:
-                setattr(customer, name, value)
+            if set_field(customer, name, value, BY_STAFF):
                 changed.append(name)
     if "attributes" in changes:
-        merged = {**customer.attributes, **changes["attributes"]}
-        merged = {k: v for k, v in merged.items() if v is not None}
-        if merged != customer.attributes:
-            customer.attributes = merged
+        edits = [set_field(customer, ATTRIBUTE + k, v, BY_STAFF) for k, v in changes["attributes"].items()]
+        if any(edits):
             changed.append("attributes")
     if "phone" in changes and _set_phone(session, customer, changes["phone"]):
         changed.append("phone")

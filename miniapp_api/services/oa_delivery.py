@@ -31,6 +31,7 @@ from .oa_tags import still_wanted
 from .outbound import CLOSED, MARKETING_REASONS, PAID, marketing_refusal, window_refusal, window_state
 from .phones import InvalidPhone, normalize_phone
 from .profiles import Claim, publish_upsert, resolve_profile
+from .provenance import apply_facts
 
 log = logging.getLogger(__name__)
 # Customer messages lose their point quickly: retry for about a day, not for days.
@@ -174,10 +175,8 @@ def apply_user_detail(session: Session, oa_user_id: str, data: dict) -> None:
     resolution = resolve_profile(session, claims, facts=facts, source="zalo_oa", publish=False)
     customer = resolution.customer
     # Zalo's shared info is older than what the customer told us directly: it only fills gaps.
-    for field, value in (("full_name", shared.get("name")), ("address", address)):
-        if value and not getattr(customer, field):
-            setattr(customer, field, value)
-            resolution.changed = True
+    resolution.changed |= apply_facts(customer, {"full_name": shared.get("name"), "address": address},
+                                      fill_only=True)
     if resolution.changed:
         publish_upsert(session, customer)
     contact = session.scalar(sa.select(OaContact).where(OaContact.oa_user_id == oa_user_id))

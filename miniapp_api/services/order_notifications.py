@@ -1,8 +1,10 @@
 """Telling a customer on Zalo that their order moved (confirmed, shipping, delivered, cancelled).
 
 A status change queues an OA text only when the shop has a template for that
-status, the customer consented, and Zalo's messaging window is open; otherwise
-it records why not. Consent: an explicit `order_updates` consent decides when
+status, the customer consented, Zalo's messaging window is open and the
+customer holds the order's phone verified by Zalo (so a person who typed
+someone else's phone never receives their order news); otherwise it records
+why not. Consent: an explicit `order_updates` consent decides when
 present (so a customer can withdraw just these), else the marketing consent
 the default form collects.
 """
@@ -14,8 +16,10 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from ..models import Customer, Order
+from ..models.customer import PHONE, ZALO_OA
 from .consents import MARKETING, current_consents
 from .outbound import OutboundRefused, queue_text_message
+from .phones import InvalidPhone, normalize_phone
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,17 @@ def consented(session: Session, customer: Customer) -> bool:
     return bool(decisive and decisive.granted)
 
 
+def phone_verified_for(customer: Customer, order: Order) -> bool:
+    """The customer's Zalo account verified the phone the order was placed with, and Zalo vouched for the OA id
+    the message would go to (a client-sent idByOA could name someone else)."""
+    try:
+        phone = normalize_phone(order.phone) if order.phone else None
+    except InvalidPhone:
+        return False
+    verified = {(i.kind, i.value) for i in customer.identities if i.verified}
+    return (PHONE, phone) in verified and any(kind == ZALO_OA for kind, _ in verified)
+
+
 def notify_status_change(session: Session, customer: Customer | None, order: Order) -> str:
     """Queue the status message in the caller's transaction; returns what happened, for the event payload."""
     template = templates().get(order.status)
@@ -47,6 +62,8 @@ def notify_status_change(session: Session, customer: Customer | None, order: Ord
         return "no_template"
     if customer is None:
         return "no_customer"
+    if not phone_verified_for(customer, order):
+        return "phone_unverified"
     if not consented(session, customer):
         return "no_consent"
     total = f" ({order.total_vnd:,} đ)".replace(",", ".") if order.total_vnd else ""

@@ -1,11 +1,13 @@
 """Orders coming back from CRMs: upserted by (connector, external id), linked to a customer.
 
-An order is linked by our customer ref when the CRM kept it, else by phone
-(an unverified phone claim through `resolve_profile`, which may create the
-profile). Every status change (including the first one seen) is appended to
-the order's history and published as `order.status_changed`, the hook that
-customer messaging listens to. An update older than what we hold (a late
-push racing a pull) changes nothing.
+An order is linked by our customer ref when the CRM kept it, else by the
+CRM's own customer id (an identity the CRM owns: its first order creates the
+profile), else to the one profile holding the order's phone *verified* by
+Zalo. Otherwise it waits unlinked for staff: a phone someone merely typed
+proves nothing (docs/profiles.md). Every status change (including the first
+one seen) is appended to the order's history and published as
+`order.status_changed`, the hook that customer messaging listens to. An
+update older than what we hold (a late push racing a pull) changes nothing.
 """
 from __future__ import annotations
 
@@ -16,33 +18,42 @@ from crm_sync.connectors.base import RemoteOrder
 from crm_sync.outbox import enqueue_event
 
 from .. import clock
-from ..models import Connector, Customer, Order, OrderStatusChange
-from ..models.customer import PHONE
+from ..models import Connector, Customer, CustomerIdentity, Order, OrderStatusChange
+from ..models.customer import BY_CRM, CRM, PHONE
 from .order_notifications import notify_status_change
 from .phones import InvalidPhone, normalize_phone
-from .profiles import Claim, find_customer, live, resolve_profile
+from .profiles import Claim, live, resolve_profile
 
 STATUS_CHANGED = "order.status_changed"
+MAX_IDENTITY = 64  # customer_identity.value; a longer CRM id cannot be held (the order then links by phone)
 
 
 def link_customer(session: Session, connector: Connector, remote: RemoteOrder) -> Customer | None:
-    """The live profile this order belongs to, by our ref first, then by phone."""
+    """The live profile this order belongs to: by our ref, the CRM's customer id or a verified phone; else None."""
     if remote.customer_ref:
         customer = session.scalar(sa.select(Customer).where(Customer.ref == remote.customer_ref))
         if customer is not None:
             return live(customer)
-    if not remote.phone:
-        return None
+    phone = order_phone(remote.phone)
+    crm_id = f"{connector.name}:{remote.customer_id}" if remote.customer_id else None
+    if crm_id and len(crm_id) <= MAX_IDENTITY:
+        claims = [Claim(CRM, crm_id, True, f"crm:{connector.name}")]
+        if phone:
+            claims.append(Claim(PHONE, phone, False, f"crm:{connector.name}"))
+        facts = {"full_name": remote.customer_name} if remote.customer_name else None
+        return resolve_profile(session, claims, facts=facts, source="crm", origin=BY_CRM).customer
+    identity = session.scalar(sa.select(CustomerIdentity).where(
+        CustomerIdentity.kind == PHONE, CustomerIdentity.value == phone, CustomerIdentity.verified.is_(True))
+    ) if phone else None
+    return live(identity.customer) if identity is not None else None
+
+
+def order_phone(raw: str | None) -> str | None:
+    """The order's phone in E.164, or None when missing or not a phone."""
     try:
-        phone = normalize_phone(remote.phone)
+        return normalize_phone(raw) if raw else None
     except InvalidPhone:
         return None
-    customer = find_customer(session, PHONE, phone)
-    if customer is not None:
-        return customer
-    facts = {"full_name": remote.customer_name} if remote.customer_name else None
-    return resolve_profile(session, [Claim(PHONE, phone, False, f"crm:{connector.name}")], facts=facts,
-                           source="crm").customer
 
 
 def order_view(order: Order) -> dict:

@@ -17,7 +17,8 @@ from crm_sync.outbox import enqueue_event
 
 from .. import clock
 from ..models import (Conversation, Customer, CustomerIdentity, CustomerTag, Delivery, FormSubmission,
-                      IdempotencyRecord, Message, OaContact, OaOutbound, Order, OutboxEvent, ProfileMerge, WebhookEvent)
+                      IdempotencyRecord, Message, OaContact, OaOutbound, Order, OutboxEvent, ProfileConflict,
+                      ProfileMerge, WebhookEvent)
 from ..models.customer import PHONE
 from ..models.queue import IGNORED, PENDING
 from .profiles import PROFILE_FIELDS
@@ -35,7 +36,7 @@ ERASURE = {
     "consent_record": "kept: purpose, wording, version and time of each consent, no personal data",
     "pipeline_change": "kept",
     "profile_merge": "reason and moved identities cleared",
-    "profile_conflict": "kept (kinds only)",
+    "profile_conflict": "kept (kinds only; the claimed value is cleared)",
 }
 ERASED_PAYLOAD_TYPES = (ERASED_EVENT, "customer.merged")  # payloads of refs only
 
@@ -65,7 +66,7 @@ def erase_customer(session: Session, customer: Customer) -> list[str]:
     for member in members:
         for name in PROFILE_FIELDS:
             setattr(member, name, None)
-        member.attributes, member.erased_at, member.updated_at = {}, now, now
+        member.attributes, member.field_sources, member.erased_at, member.updated_at = {}, {}, now, now
     session.execute(sa.delete(CustomerIdentity).where(CustomerIdentity.customer_id.in_(ids)))
     session.execute(sa.delete(CustomerTag).where(CustomerTag.customer_id.in_(ids)))
     _update(session, FormSubmission, FormSubmission.customer_id.in_(ids), raw={}, values={}, submitted_by=None)
@@ -75,6 +76,8 @@ def erase_customer(session: Session, customer: Customer) -> list[str]:
     _update(session, Order, Order.customer_id.in_(ids), phone=None, raw={})
     _update(session, ProfileMerge, sa.or_(ProfileMerge.survivor_id.in_(ids), ProfileMerge.merged_id.in_(ids)),
             reason="erased", moved_identities=[])
+    _update(session, ProfileConflict, sa.or_(ProfileConflict.customer_id.in_(ids),
+                                             ProfileConflict.other_customer_id.in_(ids)), claim=None)
     for contact in session.scalars(sa.select(OaContact).where(OaContact.customer_id.in_(ids))):
         contact.oa_user_id, contact.app_user_id, contact.follow_source = f"erased:{contact.id}", None, None
     _scrub_queues(session, refs, zalo_ids)

@@ -1,12 +1,16 @@
-"""Customer profiles: find-or-create by identities, merge duplicates, refuse conflicting merges.
+"""Customer profiles: find-or-create by identities, merge duplicates, refuse unsafe merges.
 
-Every Zalo or phone identifier a channel learns (Mini App session, form,
+Every Zalo, phone or CRM identifier a channel learns (Mini App session, form,
 OA webhook, CRM order) is a claim. `resolve_profile` turns a set of claims
 into exactly one live profile: it links to the profile the strongest claim
-already points to, folds other matching profiles into it (keeping the oldest
-ref, which CRMs already know) with an audit row, and refuses to merge two
-profiles that hold different verified identities of the same kind, recording
-a conflict for staff instead. Callers own the transaction.
+already points to and folds other matching profiles into it (keeping the
+oldest ref, which CRMs already know) with an audit row. Two kinds of match
+are never merged, but recorded as a "possible same person" conflict for
+staff: profiles holding different verified identities of one kind, and an
+unverified claim (a typed phone, an info card, a client-sent OA id) pointing
+at a profile that holds a verified identity or anything staff or a CRM set.
+So a typed phone attaches only where it conflicts with nothing and grants no
+access (docs/profiles.md). Callers own the transaction.
 """
 from __future__ import annotations
 
@@ -20,10 +24,10 @@ from crm_sync.outbox import enqueue_event
 from .. import clock
 from ..extensions import db
 from ..models import Customer, CustomerIdentity, ProfileConflict, ProfileMerge
-from ..models.customer import EXCLUSIVE_KINDS, PHONE, ZALO_APP, ZALO_OA
+from ..models.customer import BY_CUSTOMER, CRM, EXCLUSIVE_KINDS, IDENTITY_KINDS, PHONE, ZALO_APP, ZALO_OA
+from .provenance import (PROFILE_FIELDS, apply_facts, has_trusted_fields,  # noqa: F401  (re-exported)
+                         identity_from_trusted, take_over)
 from .snapshots import customer_snapshot
-
-PROFILE_FIELDS = ("full_name", "zalo_display_name", "avatar_url", "email", "province", "address")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,8 +41,11 @@ class Claim:
 
     @property
     def strength(self) -> int:
-        order = {ZALO_APP: 0, ZALO_OA: 1, PHONE: 2}
+        order = {ZALO_APP: 0, ZALO_OA: 1, CRM: 2, PHONE: 3}
         return order[self.kind] + (0 if self.verified else 10)
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.value} via {self.source}"
 
 
 @dataclasses.dataclass
@@ -66,23 +73,39 @@ def find_customer(session: Session, kind: str, value: str) -> Customer | None:
     return live(identity.customer) if identity else None
 
 
+def _namespace(identity: CustomerIdentity) -> str:
+    """Identities comparable with each other: one kind, or one CRM's customer ids ("crm:<connector>")."""
+    return f"{CRM}:{identity.value.partition(':')[0]}" if identity.kind == CRM else identity.kind
+
+
+def _verified(customer: Customer) -> dict[str, set[str]]:
+    held: dict[str, set[str]] = {}
+    for identity in customer.identities:
+        if identity.verified:
+            held.setdefault(_namespace(identity), set()).add(identity.value)
+    return held
+
+
 def conflicting_kinds(a: Customer, b: Customer) -> list[str]:
     """Kinds for which both profiles hold verified identities with no value in common."""
-    kinds = []
-    for kind in (ZALO_APP, ZALO_OA, PHONE):
-        va = {i.value for i in a.identities if i.kind == kind and i.verified}
-        vb = {i.value for i in b.identities if i.kind == kind and i.verified}
-        if va and vb and not (va & vb):
-            kinds.append(kind)
-    return kinds
+    va, vb = _verified(a), _verified(b)
+    shared = sorted(set(va) & set(vb), key=lambda ns: (IDENTITY_KINDS.index(ns.partition(":")[0]), ns))
+    return [ns for ns in shared if not va[ns] & vb[ns]]
+
+
+def is_guarded(customer: Customer) -> bool:
+    """Holds something an unverified claim must not take over: a verified identity, or staff/CRM data."""
+    return has_trusted_fields(customer) or any(i.verified or identity_from_trusted(i) for i in customer.identities)
 
 
 def resolve_profile(session: Session, claims: list[Claim], *, facts: dict | None = None,
-                    source: str = "miniapp", publish: bool = True) -> Resolution:
+                    source: str = "miniapp", publish: bool = True, origin: str = BY_CUSTOMER) -> Resolution:
     """Find or create the one profile these claims describe, merging where safe.
 
-    With `publish`, a changed profile queues `customer.upserted`; callers that
-    change more in the same transaction publish once themselves at the end.
+    `facts` are profile fields from the same channel, written with `origin`
+    (provenance: the customer, staff or a CRM). With `publish`, a changed
+    profile queues `customer.upserted`; callers that change more in the same
+    transaction publish once themselves at the end.
     """
     claims = sorted(set(claims), key=lambda c: (c.strength, c.kind, c.value))
     existing = _existing_identities(session, claims)
@@ -107,13 +130,13 @@ def resolve_profile(session: Session, claims: list[Claim], *, facts: dict | None
             _attach(resolution, claim, None)
     session.flush()
     for claim, other in matched:
-        _merge_or_report(session, resolution, other, f"{claim.kind} {claim.value} via {claim.source}")
+        _merge_or_report(session, resolution, other, claim)
     for claim in claims:
         if (claim.kind, claim.value) in existing:
             _attach(resolution, claim, existing[(claim.kind, claim.value)])
 
     if facts:
-        resolution.changed |= apply_facts(resolution.customer, facts)
+        resolution.changed |= apply_facts(resolution.customer, facts, origin)
     if resolution.changed:
         resolution.customer.updated_at = clock.now()
         session.flush()
@@ -130,66 +153,61 @@ def _existing_identities(session: Session, claims: list[Claim]) -> dict:
     return {(row.kind, row.value): row for row in rows}
 
 
-def _merge_or_report(session: Session, resolution: Resolution, other: Customer, reason: str) -> None:
+def _merge_or_report(session: Session, resolution: Resolution, other: Customer, claim: Claim) -> None:
     primary = resolution.customer
     if other.id == primary.id:
         return
     conflicts = conflicting_kinds(primary, other)
-    if conflicts:
-        _record_conflict(session, primary, other, conflicts)
-        resolution.conflicts.extend(conflicts)
+    unsafe_claim = not claim.verified and is_guarded(other)
+    if conflicts or unsafe_claim:
+        detail = ("verified identities differ: " + ", ".join(conflicts) if conflicts else
+                  f"unverified {claim.kind} from {claim.source} matches a profile with verified or staff/CRM data")
+        record_conflict(session, primary, other, ",".join(conflicts) or claim.kind, detail,
+                        claim={"kind": claim.kind, "value": claim.value, "source": claim.source,
+                               "verified": claim.verified, "claimed_by": primary.ref})
+        resolution.conflicts.extend(conflicts or [claim.kind])
         return
     survivor, merged = (primary, other) if primary.id < other.id else (other, primary)
-    merge_profiles(session, survivor, merged, reason)
+    merge_profiles(session, survivor, merged, claim.describe())
     resolution.customer = survivor
     resolution.changed = True
     resolution.merged_refs.append(merged.ref)
 
 
-def _record_conflict(session: Session, a: Customer, b: Customer, kinds: list[str]) -> None:
+def record_conflict(session: Session, a: Customer, b: Customer, kind: str, detail: str,
+                    claim: dict | None = None) -> None:
+    """Queue "possible same person" for staff, once per pair (a pair staff kept apart stays apart)."""
     low, high = sorted((a, b), key=lambda c: c.id)
     already = session.scalar(sa.select(ProfileConflict.id).where(
         ProfileConflict.customer_id == low.id, ProfileConflict.other_customer_id == high.id,
-        ProfileConflict.resolved_at.is_(None)))
+        sa.or_(ProfileConflict.resolved_at.is_(None), ProfileConflict.resolution == "dismissed")))
     if already is None:
-        session.add(ProfileConflict(customer_id=low.id, other_customer_id=high.id, kind=",".join(kinds),
-                                    detail="verified identities differ: " + ", ".join(kinds),
-                                    created_at=clock.now()))
+        session.add(ProfileConflict(customer_id=low.id, other_customer_id=high.id, kind=kind, detail=detail,
+                                    claim=claim, created_at=clock.now()))
 
 
 def _attach(resolution: Resolution, claim: Claim, identity: CustomerIdentity | None) -> None:
     customer = resolution.customer
-    if identity is not None:
-        if live(identity.customer).id != customer.id:
-            return  # held by a profile we refused to merge with: the conflict is recorded
-        if claim.verified and not identity.verified:
-            identity.verified = True
-            identity.source = claim.source
-            resolution.changed = True
-        return
-    if claim.kind in EXCLUSIVE_KINDS:
+    taking_over = identity is not None and live(identity.customer).id != customer.id
+    if taking_over and not (claim.verified and not identity.verified):
+        return  # held by a profile we refused to merge with: the conflict is recorded
+    if (identity is None or taking_over) and claim.kind in EXCLUSIVE_KINDS:
         held = customer.identity(claim.kind)
         if held is not None and held.value != claim.value:
             resolution.conflicts.append(claim.kind)
             return
-    customer.identities.append(CustomerIdentity(kind=claim.kind, value=claim.value, verified=claim.verified,
-                                                source=claim.source, created_at=clock.now()))
-    resolution.changed = True
-
-
-def apply_facts(customer: Customer, facts: dict) -> bool:
-    """Set profile fields the caller knows; empty values never erase what is known."""
-    changed = False
-    for name in PROFILE_FIELDS:
-        value = facts.get(name)
-        if value not in (None, "") and getattr(customer, name) != value:
-            setattr(customer, name, value)
-            changed = True
-    extra = {k: v for k, v in (facts.get("attributes") or {}).items() if v not in (None, "")}
-    if extra and any(customer.attributes.get(k) != v for k, v in extra.items()):
-        customer.attributes = {**customer.attributes, **extra}
-        changed = True
-    return changed
+    if identity is None:
+        customer.identities.append(CustomerIdentity(kind=claim.kind, value=claim.value, verified=claim.verified,
+                                                    source=claim.source, created_at=clock.now()))
+        resolution.changed = True
+        return
+    if taking_over:
+        # Zalo's word beats a typed one: a verified claim takes the identity from a profile that only claimed it.
+        identity.customer = customer
+    if claim.verified and not identity.verified:
+        identity.verified = True
+        identity.source = claim.source
+        resolution.changed = True
 
 
 def merge_profiles(session: Session, survivor: Customer, merged: Customer, reason: str) -> ProfileMerge:
@@ -204,10 +222,7 @@ def merge_profiles(session: Session, survivor: Customer, merged: Customer, reaso
     repoint_customer_rows(session, merged.id, survivor.id)
     if survivor.pipeline_status == "new" and merged.pipeline_status != "new":
         survivor.pipeline_status = merged.pipeline_status
-    for name in PROFILE_FIELDS:
-        if getattr(survivor, name) in (None, "") and getattr(merged, name):
-            setattr(survivor, name, getattr(merged, name))
-    survivor.attributes = {**merged.attributes, **survivor.attributes}
+    take_over(survivor, merged)
     merged.merged_into_id = survivor.id
     merged.updated_at = survivor.updated_at = clock.now()
     record = ProfileMerge(survivor_id=survivor.id, merged_id=merged.id, reason=reason,

@@ -7,6 +7,7 @@ from ..clock import iso_utc
 from ..models import Customer
 from ..models.customer import PHONE, ZALO_APP, ZALO_OA
 from .consents import current_consents
+from .provenance import ATTRIBUTE, PROFILE_FIELDS, identity_from_trusted, self_provided
 
 
 def customer_snapshot(session: Session, customer: Customer) -> dict:
@@ -34,3 +35,21 @@ def customer_snapshot(session: Session, customer: Customer) -> dict:
         "created_at": iso_utc(customer.created_at),
         "updated_at": iso_utc(customer.updated_at),
     }
+
+
+def own_snapshot(session: Session, customer: Customer) -> dict:
+    """The profile as its Mini App user sees it: only what they provided through their own Zalo account.
+
+    Fields, attributes and phones staff or a CRM set are left out (even after a verified merge with a CRM
+    profile), and so is the sales pipeline stage.
+    """
+    view = customer_snapshot(session, customer)
+    for name in PROFILE_FIELDS:
+        if not self_provided(customer, name):
+            view[name] = None
+    view["attributes"] = {k: v for k, v in view["attributes"].items() if self_provided(customer, ATTRIBUTE + k)}
+    own = {i.value for i in customer.identities if i.kind == PHONE and (i.verified or not identity_from_trusted(i))}
+    view["phones"] = [p for p in view["phones"] if p["e164"] in own]
+    view["phone"] = view["phones"][0]["e164"] if view["phones"] else None
+    del view["pipeline_status"]
+    return view
