@@ -53,7 +53,7 @@ def resolve(body, conflict_id):
                 raise ValidationProblem({"survivor_ref": [str(exc)]}) from exc
             raise Problem(exc.status, str(exc)) from exc
         audit.record(db.session, "profile_conflict.resolve", "profile_conflict", conflict.id,
-                     action=body["action"], customer_refs=[c.ref for c in conflict_pair(db.session, conflict)],
+                     decision=body["action"], customer_refs=[c.ref for c in conflict_pair(db.session, conflict)],
                      survivor_ref=survivor.ref if survivor else None)
         return conflict.id
 
