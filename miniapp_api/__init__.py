@@ -55,8 +55,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_clients(app, settings)
 
-    from .api import (admin_auth, admin_conflicts, admin_customers, admin_inbox, admin_metrics, admin_segments,
-                      admin_staff, crm_webhooks, health, miniapp, oauth, webhooks)
+    from .api import (admin_auth, admin_conflicts, admin_customers, admin_inbox, admin_metrics, admin_orders,
+                      admin_segments, admin_staff, crm_webhooks, health, miniapp, oauth, webhooks)
 
     if settings.MINIAPP_ALLOWED_ORIGINS:
         CORS(app, resources={r"/api/v1/miniapp/*": {}, r"/miniapp/config.json": {}},
@@ -74,6 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.register_blueprint(admin_customers.blp)
     api.register_blueprint(admin_segments.blp)
     api.register_blueprint(admin_conflicts.blp)
+    api.register_blueprint(admin_orders.blp)
     cli.init_app(app)
     _init_static(app, static_root)
     return app

@@ -53,6 +53,8 @@ EXPECTED = {
     "admin_segments.delete_segment": ((OWNER, ADMIN), None),
     "admin_conflicts.list_profile_conflicts": ((OWNER, ADMIN, VIEWER), None),
     "admin_conflicts.resolve": ((OWNER, ADMIN), None),
+    "admin_orders.list_unlinked_orders": ((OWNER, ADMIN, VIEWER), None),
+    "admin_orders.link": ((OWNER, ADMIN), None),
 }
 
 

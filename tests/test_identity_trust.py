@@ -207,3 +207,35 @@ def test_crm_customer_id_links_orders_and_a_typed_phone_does_not_join_them(app, 
         [crm_profile] = [db.session.scalar(sa.select(Customer).where(Customer.ref == ref)) for ref in linked]
         assert crm_profile.full_name == VICTIM_NAME and crm_profile.field_sources == {"full_name": "crm"}
         assert db.session.scalar(sa.select(ProfileConflict.kind)) == "phone"
+
+
+def test_staff_see_unlinked_orders_and_link_them_audited(app, client, zalo, shopone, frozen_clock):
+    owner = staff_headers(app, client, "owner")
+    add_shopone(app, shopone, pull_orders=True)
+    answer, _ = _attacker_types(client, zalo)
+    shopone.put_order({"id": "SO-5", "status": "new", "phone": VICTIM_PHONE, "total": 90000,
+                       "updated_at": "2026-11-01T02:00:00Z"})
+    sync(app)
+    page = client.get("/api/v1/admin/orders/unlinked", headers=owner).get_json()
+    [item] = page["items"]
+    assert (item["external_id"], item["phone"], item["customer_ref"], page["next_cursor"]) == (
+        "SO-5", VICTIM_PHONE, None, None)
+    response = client.post(f"/api/v1/admin/orders/{item['id']}/link", json={"customer_ref": "cus_nobody"},
+                           headers=owner)
+    assert response.status_code == 404 and response.content_type == "application/problem+json"
+    ref = answer["customer"]["ref"]  # staff checked with the customer: it is theirs after all
+    response = client.post(f"/api/v1/admin/orders/{item['id']}/link", json={"customer_ref": ref}, headers=owner)
+    assert response.status_code == 200 and response.get_json()["customer_ref"] == ref
+    assert client.get("/api/v1/admin/orders/unlinked", headers=owner).get_json()["items"] == []
+    again = client.post(f"/api/v1/admin/orders/{item['id']}/link", json={"customer_ref": ref}, headers=owner)
+    assert again.status_code == 409
+    with app.app_context():
+        from miniapp_api.models import AuditEntry
+
+        [entry] = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "order.link")).all()
+        assert (entry.actor_label, entry.target_id, entry.detail) == ("owner@shop.vn", str(item["id"]),
+                                                                      {"customer_ref": ref})
+    shopone.put_order({"id": "SO-5", "status": "shipping", "updated_at": "2026-11-01T03:00:00Z"})
+    sync(app)
+    with app.app_context():
+        assert db.session.get(Customer, db.session.scalar(sa.select(Order.customer_id))).ref == ref  # kept

@@ -88,3 +88,19 @@ def record_order(session: Session, connector: Connector, remote: RemoteOrder, so
                        "old_status": old_status, "new_status": remote.status,
                        "changed_at": clock.iso_utc(remote.updated_at), "customer_notified": notified})
     return order
+
+
+def unlinked_orders(session: Session, limit: int, before_id: int | None = None) -> tuple[list[Order], int | None]:
+    """Orders no profile could safely claim, newest first, for staff to link; and the id to continue before."""
+    query = sa.select(Order).where(Order.customer_id.is_(None)).order_by(Order.id.desc()).limit(limit + 1)
+    if before_id is not None:
+        query = query.where(Order.id < before_id)
+    rows = list(session.scalars(query))
+    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+
+
+def link_order(session: Session, order: Order, customer: Customer) -> None:
+    """Staff say whose order this is; later status changes keep the link (and may message a verified phone)."""
+    order.customer_id = live(customer).id
+    order.updated_at = clock.now()
+    session.flush()
