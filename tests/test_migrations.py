@@ -1,4 +1,6 @@
 """`flask db upgrade` builds the whole schema, and models never drift from migrations."""
+import json
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -26,3 +28,34 @@ def test_upgrade_on_an_empty_database(tmp_path, zalo):
         tables = set(db.inspect(db.engine).get_table_names())
         db.engine.dispose()
     assert {"customer", "customer_identity", "form", "form_submission", "outbox_event"} <= tables
+
+
+def test_provenance_backfill_marks_crm_and_staff_fields(tmp_path, zalo):
+    """Profiles from before 0008: a CRM's name and audited staff edits become trusted, the rest stays the
+    customer's (so no typed value can overwrite what staff or a CRM set before the upgrade)."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from miniapp_api import create_app
+    from tests.conftest import _base_config
+
+    app = create_app(_base_config(f"sqlite:///{tmp_path / 'old.db'}", zalo.url))
+    with app.app_context():
+        upgrade(revision="0007_customers")
+        now = "2026-11-01 02:00:00"
+        for ref, source, name, attributes in (("cus_crm", "crm", "Khách CRM", "{}"),
+                                              ("cus_app", "miniapp", "Tự gõ", '{"note": "x"}')):
+            db.session.execute(sa.text(
+                "INSERT INTO customer (ref, source, full_name, attributes, pipeline_status, created_at, updated_at) "
+                "VALUES (:ref, :source, :name, :attributes, 'new', :now, :now)"),
+                {"ref": ref, "source": source, "name": name, "attributes": attributes, "now": now})
+        db.session.execute(sa.text(
+            "INSERT INTO audit_entry (actor_type, actor_label, action, target_type, target_id, detail, at) "
+            "VALUES ('staff', 'owner@shop.vn', 'customer.update', 'customer', 'cus_app', :detail, :now)"),
+            {"detail": '{"changed": ["email", "attributes"]}', "now": now})
+        db.session.commit()
+        upgrade()
+        sources = dict(db.session.execute(sa.text("SELECT ref, field_sources FROM customer")).all())
+        db.engine.dispose()
+    assert {ref: json.loads(value) for ref, value in sources.items()} == {
+        "cus_crm": {"full_name": "crm"}, "cus_app": {"email": "staff", "attributes.note": "staff"}}
