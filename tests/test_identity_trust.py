@@ -239,3 +239,27 @@ def test_staff_see_unlinked_orders_and_link_them_audited(app, client, zalo, shop
     sync(app)
     with app.app_context():
         assert db.session.get(Customer, db.session.scalar(sa.select(Order.customer_id))).ref == ref  # kept
+
+
+def test_a_staff_linked_order_is_announced_later_only_to_a_verified_phone(app, client, oa, shopone):
+    owner_headers = staff_headers(app, client, "owner")
+    owner = oa.create_user(VICTIM_NAME, phone="84912345678")
+    session = open_session(client, oa, owner)
+    token, code = oa.issue_access_token(owner.app_user_id), oa.issue_phone_code(owner.app_user_id)
+    ref = client.post("/api/v1/miniapp/phone", json={"access_token": token, "code": code},
+                      headers=bearer(session)).get_json()["customer"]["ref"]
+    client.post(SUBMIT, json={"values": contact_values(full_name=VICTIM_NAME)}, headers=bearer(session))
+    customer_says(client, oa, owner, "text", text="Tôi đặt bằng số nhà")
+    run_worker(app)
+    add_shopone(app, shopone, pull_orders=True)
+    shopone.put_order({"id": "SO-8", "status": "new", "phone": "0243 123 4567", "total": 500000,
+                       "updated_at": "2026-11-01T02:00:00Z"})
+    sync(app)
+    [item] = client.get("/api/v1/admin/orders/unlinked", headers=owner_headers).get_json()["items"]
+    assert client.post(f"/api/v1/admin/orders/{item['id']}/link", json={"customer_ref": ref},
+                       headers=owner_headers).status_code == 200
+    shopone.put_order({"id": "SO-8", "status": "confirmed", "updated_at": "2026-11-01T03:00:00Z"})
+    sync(app)
+    run_worker(app)
+    assert _status_outcomes(app) == ["no_template", "phone_unverified"]  # linked, but not their verified phone
+    assert not [text for text in _sent_texts(oa) if "SO-8" in text]

@@ -74,8 +74,12 @@ def record_order(session: Session, connector: Connector, remote: RemoteOrder, so
         order = Order(connector_id=connector.id, external_id=remote.external_id, created_at=now)
         session.add(order)
     order.status, order.total_vnd, order.items = remote.status, remote.total_vnd, list(remote.items)
-    order.phone, order.raw, order.remote_updated_at = remote.phone, remote.raw, remote.updated_at
-    order.customer_id = customer.id if customer is not None else order.customer_id
+    # a status-only update keeps the phone we hold: order news depends on it
+    order.phone = remote.phone or order.phone
+    order.raw, order.remote_updated_at = remote.raw, remote.updated_at
+    if customer is None and order.customer_id is not None:  # linked earlier (by staff, or by an older update)
+        customer = live(session.get(Customer, order.customer_id))
+    order.customer_id = customer.id if customer is not None else None
     order.updated_at = now
     session.flush()
     if old_status != remote.status:
