@@ -98,10 +98,9 @@ class Config:
     OA_WELCOME_FORM_BUTTON: bool = True
     OA_AUTO_REPLY_COOLDOWN_SECONDS: int = 600
     OA_TOKEN_REFRESH_MARGIN_SECONDS: int = 3600
-    # CRM sync: retry delays in seconds, comma-separated (empty: 5s, 5m, 30m, 2h, 5h, 10h, 10h);
-    # how long a worker holds claimed deliveries before another may take them over.
+    # CRM sync: retry delays in seconds, comma-separated (empty: 5s, 5m, 30m, 2h, 5h, 10h, 10h).
+    # (Claims are held by short leases a worker's heartbeat renews: crm_sync/outbox.py LEASE.)
     CRM_RETRY_SCHEDULE: str = ""
-    CRM_LEASE_SECONDS: int = 300
     # Inbox: route waiting conversations to available agents (round-robin within capacity);
     # move a conversation whose assignee has not replied for this many minutes (0: never).
     INBOX_AUTO_ASSIGN: bool = False
@@ -150,7 +149,6 @@ class Config:
             "OA_TOKEN_REFRESH_MARGIN_SECONDS": _env_int("OA_TOKEN_REFRESH_MARGIN_SECONDS",
                                                         cls.OA_TOKEN_REFRESH_MARGIN_SECONDS),
             "CRM_RETRY_SCHEDULE": _env("CRM_RETRY_SCHEDULE", cls.CRM_RETRY_SCHEDULE),
-            "CRM_LEASE_SECONDS": _env_int("CRM_LEASE_SECONDS", cls.CRM_LEASE_SECONDS),
             "INBOX_AUTO_ASSIGN": _env_bool("INBOX_AUTO_ASSIGN", cls.INBOX_AUTO_ASSIGN),
             "INBOX_REASSIGN_AFTER_MINUTES": _env_int("INBOX_REASSIGN_AFTER_MINUTES",
                                                      cls.INBOX_REASSIGN_AFTER_MINUTES),
