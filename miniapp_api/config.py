@@ -31,6 +31,14 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name)
+    try:
+        return float(raw) if raw is not None else default
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def _env_json(name: str):
     raw = _env(name)
     try:
@@ -137,6 +145,8 @@ class Config:
             "MINIAPP_ALLOWED_ORIGINS": tuple(o.strip() for o in (_env("MINIAPP_ALLOWED_ORIGINS") or "").split(",")
                                              if o.strip()),
             "SESSION_TTL_SECONDS": _env_int("SESSION_TTL_SECONDS", cls.SESSION_TTL_SECONDS),
+            "HTTP_CONNECT_TIMEOUT": _env_float("HTTP_CONNECT_TIMEOUT", cls.HTTP_CONNECT_TIMEOUT),
+            "HTTP_READ_TIMEOUT": _env_float("HTTP_READ_TIMEOUT", cls.HTTP_READ_TIMEOUT),
             "IDEMPOTENCY_TTL_HOURS": _env_int("IDEMPOTENCY_TTL_HOURS", cls.IDEMPOTENCY_TTL_HOURS),
             "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),
             "OA_WELCOME_ENABLED": _env_bool("OA_WELCOME_ENABLED", cls.OA_WELCOME_ENABLED),
