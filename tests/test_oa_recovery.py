@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from miniapp_api.extensions import db
 from miniapp_api.models import Customer, Message, OaContact, OaOutbound
-from miniapp_api.services.oa_recovery import NO_TEXT
+from miniapp_api.services.oa_recovery import NO_TEXT, PAGE, PAGES, TOO_BUSY
 from miniapp_api.services.outbound import queue_message, queue_text_message
 from miniapp_api.zalo.oa import request_user_info_message
 from tests.conftest import _base_config, _seeded_app
@@ -115,6 +115,23 @@ def test_message_without_text_is_left_to_staff_rather_than_resent(app, oa, custo
     row, message = _row(app, row_id)
     assert len(oa.sent_messages) == 1
     assert row.status == "dead" and message.delivery_state == "failed" and message.failure_reason == NO_TEXT
+
+
+def test_a_conversation_too_busy_to_look_through_is_left_to_staff(app, oa, customer, frozen_clock):
+    from sandbox.zalo.simulator import build_event, note_interaction
+
+    row_id = _queue(app)
+    _hang_next_send(oa)
+    run_worker(app, rounds=1)
+    oa.release.set()
+    for n in range(PAGE * PAGES):  # the customer writes 50 more messages before the retry
+        frozen_clock.advance(milliseconds=100)
+        note_interaction(oa, build_event(oa, "text", customer, text=f"tin {n}"))
+    frozen_clock.advance(seconds=6)
+    run_worker(app)
+    row, message = _row(app, row_id)
+    assert len(oa.sent_messages) == 1
+    assert row.status == "dead" and message.failure_reason == TOO_BUSY
 
 
 def test_a_failed_check_is_retried_and_never_turns_into_a_blind_resend(app, oa, customer, frozen_clock):

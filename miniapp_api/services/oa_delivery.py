@@ -133,7 +133,7 @@ def _settled_by_earlier_attempt(app: Flask, session: Session, row_id: int, owner
         outcome.reason = f"Could not check whether Zalo has an earlier attempt: {outcome.reason}"
         _record_failure(session, row_id, owner, outcome, attempts)
         return True
-    if (zalo_message_id := oa_recovery.unclaimed(session, finding)) is not None:
+    if (zalo_message_id := oa_recovery.unclaimed(session, finding, row_id)) is not None:
         _record_sent(session, session.get(OaOutbound, row_id), zalo_message_id)
         outbox.complete(session, OaOutbound, row_id, owner)
         session.commit()

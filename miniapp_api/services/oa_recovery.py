@@ -73,10 +73,10 @@ def search(client, oa_user_id: str, payload: dict, started_at: dt.datetime) -> F
     return Finding([m for _, m in sorted(found)], TOO_BUSY)
 
 
-def unclaimed(session: Session, finding: Finding) -> str | None:
-    """The oldest candidate no other queued message of ours already recorded as its own."""
+def unclaimed(session: Session, finding: Finding, row_id: int) -> str | None:
+    """The oldest candidate no other queued message of ours (than row `row_id`) recorded as its own."""
     if not finding.candidates:
         return None
-    taken = set(session.scalars(sa.select(OaOutbound.zalo_message_id)
-                                .where(OaOutbound.zalo_message_id.in_(finding.candidates))))
+    taken = set(session.scalars(sa.select(OaOutbound.zalo_message_id).where(
+        OaOutbound.zalo_message_id.in_(finding.candidates), OaOutbound.id != row_id)))
     return next((m for m in finding.candidates if m not in taken), None)
