@@ -2,7 +2,7 @@
 
 Claims are short leases (`outbox.LEASE`). A background thread renews every
 lease this process holds, in every queue, every `outbox.HEARTBEAT_INTERVAL`,
-in its own short transaction. So a long batch (a slow CRM, a hung Zalo call
+in short transactions of its own. So a long batch (a slow CRM, a hung Zalo call
 waiting for its read timeout) is never taken over by another worker, and a
 killed process stops beating: its rows are claimable again at most `LEASE`
 after its last beat. The worker (`flask worker`) and `flask crm sync` run one.
@@ -36,9 +36,7 @@ class Heartbeat:
 
         with self.app.app_context():
             try:
-                renewed = outbox.renew(db.session, self.owner, self.lease)
-                db.session.commit()
-                return renewed
+                return outbox.renew(db.session, self.owner, self.lease)
             finally:
                 db.session.remove()
 

@@ -107,10 +107,12 @@ def queue_models() -> list[type]:
 
 
 def renew(session: Session, owner: str, lease: dt.timedelta = LEASE) -> int:
-    """Extend the lease of every row `owner` holds, in every queue; returns how many (caller commits).
+    """Extend the lease of every row `owner` holds, in every queue; returns how many.
 
-    Only rows still leased to `owner` are touched: one another worker took over
-    after a lapse stays with that worker.
+    Commits after each queue, so a beat never holds row locks in two tables at
+    once (no lock-order deadlock with a job settling rows). Only rows still
+    leased to `owner` are touched: one another worker took over after a lapse
+    stays with that worker.
     """
     until = clock.now() + lease
     renewed = 0
@@ -118,6 +120,7 @@ def renew(session: Session, owner: str, lease: dt.timedelta = LEASE) -> int:
         result = session.execute(
             sa.update(model).where(model.status == PROCESSING, model.leased_by == owner)
             .values(lease_expires_at=until).execution_options(synchronize_session=False))
+        session.commit()
         renewed += result.rowcount
     return renewed
 
