@@ -12,6 +12,8 @@ from miniapp_api.models.queue import DEAD, PENDING, PROCESSING
 
 from . import outbox
 from .engine import UnknownConnector, lag_seconds, sync_all, sync_connector
+from .heartbeat import Heartbeat
+from .worker import worker_id
 
 crm_cli = AppGroup("crm", help="CRM sync: run now, status, dead letters.")
 dead_cli = AppGroup("dead-letters", help="Deliveries that gave up: list, replay, discard.")
@@ -29,7 +31,8 @@ def sync(name):
     """Run the sync now, the same pass the worker's schedule runs."""
     app = current_app._get_current_object()
     try:
-        reports = [sync_connector(app, name)] if name else sync_all(app)
+        with Heartbeat(app, worker_id()):  # a long pass keeps its claims
+            reports = [sync_connector(app, name)] if name else sync_all(app)
     except UnknownConnector as exc:
         raise click.ClickException(f"no connector named {exc}") from exc
     for report in reports:

@@ -116,7 +116,7 @@ class Dispatcher:
     """Sends one connector's due deliveries through its client."""
 
     def __init__(self, session: Session, connector: Connector, client: ConnectorClient, owner: str, *,
-                 lease: dt.timedelta = dt.timedelta(minutes=5), schedule: tuple[float, ...] = DEFAULT_SCHEDULE):
+                 lease: dt.timedelta = outbox.LEASE, schedule: tuple[float, ...] = DEFAULT_SCHEDULE):
         self.session, self.client, self.owner = session, client, owner
         self.connector_id = connector.id
         self.batch_size = max(1, connector.batch_size)

@@ -7,7 +7,6 @@ deliveries are claimed, outbox events are claimed, orders are upserts.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
 
 import sqlalchemy as sa
@@ -89,10 +88,9 @@ def sync_connector(app: Flask, name: str, owner: str | None = None) -> SyncRepor
         session.commit()
         return SyncReport(name, [], skipped=reason)
     client = client_for(app, connector)
-    lease = dt.timedelta(seconds=int(app.config.get("CRM_LEASE_SECONDS") or 300))
     run_id = _start(session, connector.id, "push", owner)
     connector = session.get(Connector, connector.id)
-    tally = Dispatcher(session, connector, client, owner, lease=lease, schedule=retry_schedule(app)).run()
+    tally = Dispatcher(session, connector, client, owner, schedule=retry_schedule(app)).run()
     runs = [_finish(session, run_id, tally)]
     connector = session.get(Connector, connector.id)
     if connector.pull_orders and connector.active:

@@ -8,7 +8,6 @@ keep receiving so nothing is missed while the key is fixed.
 """
 from __future__ import annotations
 
-import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,8 +19,6 @@ from miniapp_api.models.queue import PENDING
 
 from .outbox import claim, complete_many
 
-FANOUT_LEASE = dt.timedelta(minutes=2)
-
 
 def _insert_ignoring_duplicates(session: Session):
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -30,7 +27,7 @@ def _insert_ignoring_duplicates(session: Session):
 
 def fan_out(session: Session, owner: str, *, limit: int = 1000) -> int:
     """Turn up to `limit` due outbox events into deliveries; returns how many deliveries were queued."""
-    ids = claim(session, OutboxEvent, owner=owner, limit=limit, lease=FANOUT_LEASE, order_by=(OutboxEvent.id,))
+    ids = claim(session, OutboxEvent, owner=owner, limit=limit, order_by=(OutboxEvent.id,))
     if not ids:
         return 0
     events = session.scalars(sa.select(OutboxEvent).where(OutboxEvent.id.in_(ids)).order_by(OutboxEvent.id)).all()

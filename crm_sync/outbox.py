@@ -9,9 +9,14 @@ this one mechanism.
 
 Claiming is one compare-and-set `UPDATE … RETURNING`; on PostgreSQL the
 candidate rows are picked `FOR UPDATE SKIP LOCKED` so concurrent workers do
-not queue behind each other. A row whose lease expired (its worker died) is
-claimable again; `attempts` is counted at claim time so a row that crashes
-every worker still ends in dead letter.
+not queue behind each other.
+
+Leases are short (`LEASE`) and kept alive by a heartbeat: a live process
+renews the leases of every row it holds (`renew`, run by `heartbeat.Heartbeat`
+every `LEASE / 4`), so a long batch is never taken over, while a dead
+process's rows become claimable again at most `LEASE` after its last beat.
+`attempts` is counted at claim time so a row that crashes every worker still
+ends in dead letter.
 """
 from __future__ import annotations
 
@@ -26,6 +31,10 @@ from miniapp_api.models.outbox import OutboxEvent
 from miniapp_api.models.queue import DEAD, DONE, IGNORED, PENDING, PROCESSING
 
 from .backoff import DEFAULT_SCHEDULE, next_delay
+
+# How long a claim holds without a heartbeat: the bound on recovering a dead worker's rows.
+LEASE = dt.timedelta(seconds=20)
+HEARTBEAT_INTERVAL = LEASE / 4  # three beats may be missed (a busy database) before a live lease lapses
 
 
 def enqueue_event(session: Session, event_type: str, aggregate_type: str, aggregate_id: str,
@@ -47,7 +56,7 @@ def _claimable(model, now: dt.datetime):
 
 
 def claim(session: Session, model, *, owner: str, limit: int = 100,
-          lease: dt.timedelta = dt.timedelta(minutes=5), where=None, order_by=None) -> list[int]:
+          lease: dt.timedelta = LEASE, where=None, order_by=None) -> list[int]:
     """Atomically lease up to `limit` due rows to `owner`; returns their ids.
 
     Commits, so the lease is visible to other workers before any outbound call.
@@ -80,12 +89,40 @@ def claim(session: Session, model, *, owner: str, limit: int = 100,
 
 
 def run_claimed(session: Session, model, handle, *, owner: str, limit: int = 50,
-                lease: dt.timedelta = dt.timedelta(minutes=2)) -> int:
+                lease: dt.timedelta = LEASE) -> int:
     """Claim due rows in id order and pass each id to `handle`, which settles it; returns how many."""
     ids = claim(session, model, owner=owner, limit=limit, lease=lease, order_by=(model.id,))
     for row_id in ids:
         handle(row_id)
     return len(ids)
+
+
+def queue_models() -> list[type]:
+    """Every mapped table that mixes in `QueueMixin` (outbox, inbox, deliveries, OA calls, ...)."""
+    from miniapp_api.extensions import db
+    from miniapp_api.models.queue import QueueMixin
+
+    return sorted((m.class_ for m in db.Model.registry.mappers if issubclass(m.class_, QueueMixin)),
+                  key=lambda model: model.__tablename__)
+
+
+def renew(session: Session, owner: str, lease: dt.timedelta = LEASE) -> int:
+    """Extend the lease of every row `owner` holds, in every queue; returns how many.
+
+    Commits after each queue, so a beat never holds row locks in two tables at
+    once (no lock-order deadlock with a job settling rows). Only rows still
+    leased to `owner` are touched: one another worker took over after a lapse
+    stays with that worker.
+    """
+    until = clock.now() + lease
+    renewed = 0
+    for model in queue_models():
+        result = session.execute(
+            sa.update(model).where(model.status == PROCESSING, model.leased_by == owner)
+            .values(lease_expires_at=until).execution_options(synchronize_session=False))
+        session.commit()
+        renewed += result.rowcount
+    return renewed
 
 
 def _settle(session: Session, model, row_ids: list[int], owner: str, **values) -> int:

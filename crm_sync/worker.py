@@ -3,7 +3,9 @@
 Web processes never start it (`gunicorn wsgi:app` only serves HTTP). Every job
 is safe to run twice at once (row claims, unique keys), so two workers, or two
 hosts on one PostgreSQL, never double-send. Features register their jobs in
-`JOBS`; each runs inside an app context with a fresh database session.
+`JOBS`; each runs inside an app context with a fresh database session. A
+heartbeat thread keeps this process's claims leased while it lives, so a
+killed worker's rows are taken over within `outbox.LEASE`.
 """
 from __future__ import annotations
 
@@ -126,7 +128,9 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
 
 
 def run_worker(app: Flask) -> None:
-    """Run until SIGTERM/SIGINT, finishing the job in progress."""
+    """Run until SIGTERM/SIGINT, finishing the job in progress; the heartbeat stops last."""
+    from .heartbeat import Heartbeat
+
     scheduler = build_scheduler(app)
 
     def stop(signum, _frame):
@@ -135,10 +139,11 @@ def run_worker(app: Flask) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     log.info("worker %s started with jobs: %s", worker_id(), ", ".join(j[0] for j in JOBS))
-    try:
-        scheduler.start()
-    except KeyboardInterrupt:
-        pass
+    with Heartbeat(app, worker_id()):
+        try:
+            scheduler.start()
+        except KeyboardInterrupt:
+            pass
 
 
 if __name__ == "__main__":

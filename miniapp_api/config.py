@@ -31,6 +31,14 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name)
+    try:
+        return float(raw) if raw is not None else default
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def _env_json(name: str):
     raw = _env(name)
     try:
@@ -98,10 +106,9 @@ class Config:
     OA_WELCOME_FORM_BUTTON: bool = True
     OA_AUTO_REPLY_COOLDOWN_SECONDS: int = 600
     OA_TOKEN_REFRESH_MARGIN_SECONDS: int = 3600
-    # CRM sync: retry delays in seconds, comma-separated (empty: 5s, 5m, 30m, 2h, 5h, 10h, 10h);
-    # how long a worker holds claimed deliveries before another may take them over.
+    # CRM sync: retry delays in seconds, comma-separated (empty: 5s, 5m, 30m, 2h, 5h, 10h, 10h).
+    # (Claims are held by short leases a worker's heartbeat renews: crm_sync/outbox.py LEASE.)
     CRM_RETRY_SCHEDULE: str = ""
-    CRM_LEASE_SECONDS: int = 300
     # Inbox: route waiting conversations to available agents (round-robin within capacity);
     # move a conversation whose assignee has not replied for this many minutes (0: never).
     INBOX_AUTO_ASSIGN: bool = False
@@ -138,6 +145,8 @@ class Config:
             "MINIAPP_ALLOWED_ORIGINS": tuple(o.strip() for o in (_env("MINIAPP_ALLOWED_ORIGINS") or "").split(",")
                                              if o.strip()),
             "SESSION_TTL_SECONDS": _env_int("SESSION_TTL_SECONDS", cls.SESSION_TTL_SECONDS),
+            "HTTP_CONNECT_TIMEOUT": _env_float("HTTP_CONNECT_TIMEOUT", cls.HTTP_CONNECT_TIMEOUT),
+            "HTTP_READ_TIMEOUT": _env_float("HTTP_READ_TIMEOUT", cls.HTTP_READ_TIMEOUT),
             "IDEMPOTENCY_TTL_HOURS": _env_int("IDEMPOTENCY_TTL_HOURS", cls.IDEMPOTENCY_TTL_HOURS),
             "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),
             "OA_WELCOME_ENABLED": _env_bool("OA_WELCOME_ENABLED", cls.OA_WELCOME_ENABLED),
@@ -150,7 +159,6 @@ class Config:
             "OA_TOKEN_REFRESH_MARGIN_SECONDS": _env_int("OA_TOKEN_REFRESH_MARGIN_SECONDS",
                                                         cls.OA_TOKEN_REFRESH_MARGIN_SECONDS),
             "CRM_RETRY_SCHEDULE": _env("CRM_RETRY_SCHEDULE", cls.CRM_RETRY_SCHEDULE),
-            "CRM_LEASE_SECONDS": _env_int("CRM_LEASE_SECONDS", cls.CRM_LEASE_SECONDS),
             "INBOX_AUTO_ASSIGN": _env_bool("INBOX_AUTO_ASSIGN", cls.INBOX_AUTO_ASSIGN),
             "INBOX_REASSIGN_AFTER_MINUTES": _env_int("INBOX_REASSIGN_AFTER_MINUTES",
                                                      cls.INBOX_REASSIGN_AFTER_MINUTES),

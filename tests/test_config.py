@@ -23,6 +23,14 @@ def test_bad_integer_is_a_clear_error(monkeypatch):
         Config.from_env()
 
 
+def test_http_timeouts_are_read_and_checked(monkeypatch):
+    monkeypatch.setenv("HTTP_READ_TIMEOUT", "2.5")
+    assert Config.from_env().to_flask()["HTTP_TIMEOUT"] == (3.05, 2.5)
+    monkeypatch.setenv("HTTP_CONNECT_TIMEOUT", "fast")
+    with pytest.raises(ConfigError, match="HTTP_CONNECT_TIMEOUT"):
+        Config.from_env()
+
+
 def test_postgres_urls_use_psycopg3():
     assert Config.from_env(DATABASE_URL="postgres://u@h/db").DATABASE_URL == "postgresql+psycopg://u@h/db"
     assert Config.from_env(DATABASE_URL="postgresql://u@h/db").DATABASE_URL == "postgresql+psycopg://u@h/db"

@@ -23,6 +23,11 @@ class OaOutbound(QueueMixin, db.Model):
     For `send_message`, `payload` is the `message` object of `/v3.0/oa/message/cs`
     and `message_id` the conversation message it delivers; `dedupe_key` keeps
     one look-up per user for `user_detail`; tag calls carry `{"tag_name"}`.
+
+    `send_started_at` is written and committed just before a message is handed
+    to Zalo and cleared when Zalo's answer says it was not sent; on a row not yet
+    done it means "Zalo may have it": the next attempt asks Zalo's conversation
+    first instead of sending again (`services/oa_recovery.py`).
     """
 
     __tablename__ = "oa_outbound"
@@ -35,4 +40,5 @@ class OaOutbound(QueueMixin, db.Model):
     reason: Mapped[str] = mapped_column(sa.String(64))
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(160), unique=True)
     zalo_message_id: Mapped[str | None] = mapped_column(sa.String(64))
+    send_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,10 +1,14 @@
 """The worker's side of the OA queue: make the queued OA API calls and record what Zalo said.
 
-Per row: claim (committed), re-check the messaging window, call Zalo with no
-transaction open, then record the outcome in a new transaction. Zalo's codes
-decide the outcome: token errors were already refreshed-and-retried by the
-client; rate limits and quotas retry later; recipient errors (-213, -230,
--232, ...) are final for that message and kept with a readable reason.
+Per row: claim (committed), re-check the messaging window, record that the
+send starts (committed), call Zalo with no transaction open, then record the
+outcome in a new transaction. Zalo's codes decide the outcome: token errors
+were already refreshed-and-retried by the client; rate limits and quotas
+retry later; recipient errors (-213, -230, -232, ...) are final for that
+message and kept with a readable reason. A send whose outcome never came back
+(the worker died, the answer timed out) is looked up in Zalo's conversation
+before it is tried again (`oa_recovery`), so a crash re-sends nothing Zalo
+already accepted.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from ..zalo.http import ZaloError, ZaloUnavailable
 from ..zalo.oa import PERMANENT_REASONS, REFRESH_CODES, RETRY_LATER
 from .consents import has_marketing_consent
 from .conversations import advance_delivery, message_by_zalo_id
+from . import oa_recovery
 from .oa_tokens import OaNotConnected, TokenRefreshFailed
 from .oa_tags import still_wanted
 from .outbound import CLOSED, MARKETING_REASONS, PAID, marketing_refusal, window_refusal, window_state
@@ -72,6 +77,10 @@ def send_due(app: Flask, owner: str, limit: int = 50) -> int:
 def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
     row = session.get(OaOutbound, row_id)
     kind, uid, payload, attempts = row.kind, row.oa_user_id, dict(row.payload), row.attempts
+    if kind == SEND_MESSAGE and row.send_started_at is not None:
+        if _settled_by_earlier_attempt(app, session, row_id, owner):
+            return
+        row = session.get(OaOutbound, row_id)
     if kind == SEND_MESSAGE and not (_window_allows(session, row, owner) and _consent_allows(session, row, owner)):
         session.commit()
         return
@@ -79,18 +88,16 @@ def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
         outbox.ignore(session, OaOutbound, row_id, owner, "superseded: the customer's tags changed again")
         session.commit()
         return
+    if kind == SEND_MESSAGE:
+        row.send_started_at = clock.now()  # from this commit on, a crash leaves "Zalo may have it"
     session.commit()  # no transaction stays open across the HTTP call
     try:
         data = _call(app.extensions["zalo_oa"], kind, uid, payload)
     except Exception as exc:
-        outcome = classify(exc)
-        row = session.get(OaOutbound, row_id)
-        status = outbox.fail(session, OaOutbound, row_id, owner, outcome.reason, attempts=attempts,
-                             permanent=outcome.permanent, retry_after=outcome.retry_after, schedule=SEND_SCHEDULE)
-        if status == "dead" and (message := session.get(Message, row.message_id) if row.message_id else None):
-            message.delivery_state, message.failure_reason = FAILED, outcome.reason[:500]
-        session.commit()
-        log.info("OA %s to %s: %s (%s)", kind, uid, outcome.reason, status)
+        # Zalo's refusal (or no token to call with) means not sent; anything else may have been.
+        not_sent = isinstance(exc, (ZaloError, OaNotConnected, TokenRefreshFailed))
+        _record_failure(session, row_id, owner, classify(exc), attempts,
+                        extra={"send_started_at": None} if not_sent else None)
         return
     row = session.get(OaOutbound, row_id)
     if kind == SEND_MESSAGE:
@@ -99,6 +106,44 @@ def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
         apply_user_detail(session, uid, data)
     outbox.complete(session, OaOutbound, row_id, owner)
     session.commit()
+
+
+def _record_failure(session: Session, row_id: int, owner: str, outcome: Outcome, attempts: int,
+                    extra: dict | None = None) -> None:
+    """Retry later or bury the row; a buried message shows as failed, with why, in the conversation."""
+    row = session.get(OaOutbound, row_id)
+    kind, uid, message_id = row.kind, row.oa_user_id, row.message_id
+    status = outbox.fail(session, OaOutbound, row_id, owner, outcome.reason, attempts=attempts,
+                         permanent=outcome.permanent, retry_after=outcome.retry_after, schedule=SEND_SCHEDULE,
+                         extra=extra)
+    if status == "dead" and (message := session.get(Message, message_id) if message_id else None):
+        message.delivery_state, message.failure_reason = FAILED, outcome.reason[:500]
+    session.commit()
+    log.info("OA %s to %s: %s (%s)", kind, uid, outcome.reason, status)
+
+
+def _settled_by_earlier_attempt(app: Flask, session: Session, row_id: int, owner: str) -> bool:
+    """An earlier attempt may have reached Zalo: True when the row is settled here and must not be sent."""
+    row = session.get(OaOutbound, row_id)
+    uid, payload, started, attempts = row.oa_user_id, dict(row.payload), row.send_started_at, row.attempts
+    session.commit()  # the look-up is an HTTP call
+    try:
+        finding = oa_recovery.search(app.extensions["zalo_oa"], uid, payload, started)
+    except Exception as exc:
+        outcome = classify(exc)
+        outcome.reason = f"Could not check whether Zalo has an earlier attempt: {outcome.reason}"
+        _record_failure(session, row_id, owner, outcome, attempts)
+        return True
+    if (zalo_message_id := oa_recovery.unclaimed(session, finding, row_id)) is not None:
+        _record_sent(session, session.get(OaOutbound, row_id), zalo_message_id)
+        outbox.complete(session, OaOutbound, row_id, owner)
+        session.commit()
+        log.info("OA message %s: Zalo already had it from an earlier attempt; not sent again", row_id)
+        return True
+    if finding.undecidable:
+        _record_failure(session, row_id, owner, Outcome(finding.undecidable, permanent=True), attempts)
+        return True
+    return False
 
 
 def _call(client, kind: str, uid: str, payload: dict) -> dict:

@@ -84,6 +84,13 @@ class OaClient:
         body = self._call("POST", "/v3.0/oa/message/cs", json={"recipient": {"user_id": user_id}, "message": message})
         return body.get("data") or {}
 
+    def conversation(self, user_id: str, offset: int = 0, count: int = 10) -> list[dict]:
+        """`/v2.0/oa/conversation`: the messages between the OA and the user, newest first (`count` ≤ 10)."""
+        body = self._call("GET", "/v2.0/oa/conversation",
+                          params={"data": json.dumps({"user_id": user_id, "offset": offset, "count": count})})
+        data = body.get("data")
+        return [entry for entry in data if isinstance(entry, dict)] if isinstance(data, list) else []
+
     def tag_follower(self, user_id: str, tag_name: str) -> dict:
         """Put the user under an OA tag (Zalo creates the tag if it is new)."""
         return self._call("POST", "/v2.0/oa/tag/tagfollower", json={"user_id": user_id, "tag_name": tag_name})

@@ -79,11 +79,25 @@ def oa_token():
 
 @blp.post("/oa/faults")
 def oa_fault():
-    """Make the next `times` calls to `path` fail with Zalo error `code`."""
+    """Make the next `times` calls to `path` fail with Zalo error `code`, or (`hang_seconds`) take effect and
+    then hold the answer that long or until `POST /_sandbox/oa/release`: the caller never learns the outcome."""
     body = request.get_json(silent=True) or {}
+    fault = {"path": body["path"], "times": int(body.get("times", 1))}
+    if body.get("hang_seconds") is not None:
+        fault["hang_seconds"] = float(body["hang_seconds"])
+    else:
+        fault["code"] = int(body["code"])
     with _state().lock:
-        _state().faults.append({"path": body["path"], "code": int(body["code"]), "times": int(body.get("times", 1))})
+        _state().release.clear()
+        _state().faults.append(fault)
     return jsonify({"queued": True}), 201
+
+
+@blp.post("/oa/release")
+def oa_release():
+    """Answer every call held by a `hang_seconds` fault now."""
+    _state().release.set()
+    return jsonify({"released": True})
 
 
 @blp.get("/oa/messages")

@@ -1,10 +1,12 @@
-"""The OA API (`openapi.zalo.me`) as an OA backend sees it: CS messages, user detail, quota, tags.
+"""The OA API (`openapi.zalo.me`) as an OA backend sees it: CS messages, conversations, user detail,
+quota, tags.
 
 Shapes from the reference (§2): the token travels in the `access_token`
 header, GET parameters are one `data` JSON query parameter, and every
 refusal is HTTP 200 with `error != 0` (-216 invalid token, -220 expired,
 -230 no interaction in 7 days, -201 bad parameter). Tests force other codes
-(-32, -213, -232, ...) through `/_sandbox/oa/faults`.
+(-32, -213, -232, ...) through `/_sandbox/oa/faults`, or a hang: the message
+is sent, but its answer is held (the sender crashes or times out not knowing).
 """
 from __future__ import annotations
 
@@ -76,11 +78,56 @@ def send_cs():
     with state.lock:
         state.sent_messages.append({"message_id": message_id, "user_id": user_id, "message": message,
                                     "at": state.clock()})
+    state.log_chat(user_id, 0, *_listed_as(message), message_id)
     if state.echo_events and state.webhook_url:
         from .simulator import echo_and_receipt
 
         threading.Thread(target=echo_and_receipt, args=(state, user, message, message_id), daemon=True).start()
+    if (hang := state.take_fault(request.path, "hang_seconds")) is not None:
+        state.release.wait(hang)  # sent all the same: the caller times out or dies not knowing
     return _ok({"message_id": message_id, "user_id": user_id, "quota": {"quota_type": "reply"}})
+
+
+def _listed_as(message: dict) -> tuple[str, str]:
+    """How a sent message appears in the conversation: (type, message text)."""
+    payload = (message.get("attachment") or {}).get("payload") or {}
+    if payload.get("template_type") == "media":
+        return "photo", message.get("text") or ""
+    if message.get("text"):
+        return "text", message["text"]
+    return "links", ""
+
+
+@blp.get("/v2.0/oa/conversation")
+def conversation():
+    """Messages between the OA and one user, newest first, `count` (≤ 10) from `offset`."""
+    if (error := _guard()) is not None:
+        return error
+    state = _state()
+    data = _data_param()
+    user = state.user_by_oa_id(str(data.get("user_id") or ""))
+    if user is None:
+        return _error(-201, "user_id is invalid")
+    offset, count = data.get("offset", 0), data.get("count", 5)
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        return _error(-201, "offset is invalid")
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 10:
+        return _error(-201, "count must be between 1 and 10")
+    with state.lock:
+        lines = [line for line in reversed(state.chat) if line["user_id"] == user.oa_user_id]
+    avatar = user.avatar or f"https://s120-ava-talk.zadn.vn/sandbox/{user.oa_user_id}.jpg"
+    oa_side = {"id": state.oa_id, "display_name": "Sandbox OA",
+               "avatar": "https://s120-ava-talk.zadn.vn/sandbox/oa.jpg"}
+    user_side = {"id": user.oa_user_id, "display_name": user.name, "avatar": avatar}
+    page = []
+    for line in lines[offset:offset + count]:
+        sender, recipient = (oa_side, user_side) if line["src"] == 0 else (user_side, oa_side)
+        extra = {k: line[k] for k in ("url", "thumb") if k in line}
+        page.append({"src": line["src"], "time": line["time"], "type": line["type"], "message": line["message"],
+                     "message_id": line["message_id"], "from_id": sender["id"], "to_id": recipient["id"],
+                     "from_display_name": sender["display_name"], "from_avatar": sender["avatar"],
+                     "to_display_name": recipient["display_name"], "to_avatar": recipient["avatar"], **extra})
+    return _ok(page)
 
 
 @blp.get("/v3.0/oa/user/detail")

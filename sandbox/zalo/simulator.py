@@ -84,8 +84,13 @@ def sign(state: ZaloState, raw_body: bytes, payload: dict, secret: str | None = 
     return "mac=" + digest.hexdigest()
 
 
+# How a customer's message of each kind is listed by GET /v2.0/oa/conversation (reference §2 types).
+LISTED_TYPES = {"text": "text", "image": "photo", "gif": "GIF", "sticker": "sticker", "location": "location",
+                "audio": "voice"}
+
+
 def note_interaction(state: ZaloState, payload: dict) -> None:
-    """What Zalo itself learns from the event: followers and the messaging window."""
+    """What Zalo itself learns from the event: followers, the messaging window, the conversation."""
     name = payload["event_name"]
     uid = (payload.get("follower") or payload.get("sender") or {}).get("id")
     with state.lock:
@@ -95,6 +100,12 @@ def note_interaction(state: ZaloState, payload: dict) -> None:
             state.followers.discard(uid)
         if name == "follow" or name.startswith("user_send_") or name == "user_submit_info":
             state.last_interaction[uid] = int(payload["timestamp"])
+    if name.startswith("user_send_"):
+        message = payload["message"]
+        attachment = (message.get("attachments") or [{}])[0].get("payload") or {}
+        media = {"url": attachment["url"]} if attachment.get("url") else {}
+        state.log_chat(uid, 1, LISTED_TYPES.get(name.removeprefix("user_send_"), "link"), message.get("text") or "",
+                       message["msg_id"], **media)
 
 
 def deliver(state: ZaloState, payload: dict, url: str | None = None, timeout: float = 5.0) -> int:

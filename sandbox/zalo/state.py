@@ -45,7 +45,9 @@ class ZaloState:
         self.refresh_calls = 0
         self.token_delay = 0.0                       # seconds the token endpoint takes (widens races in tests)
         self.sent_messages: list[dict] = []
-        self.faults: list[dict] = []                 # {"path", "code", "times"}: forced Zalo errors
+        self.chat: list[dict] = []                   # both directions, oldest first: GET /v2.0/oa/conversation
+        self.faults: list[dict] = []                 # {"path", "code" | "hang_seconds", "times"}: forced faults
+        self.release = threading.Event()             # ends every hang early (POST /_sandbox/oa/release)
         self.tags: dict[str, set[str]] = {}          # tag → OA user ids
         self.followers: set[str] = set()             # OA user ids
         self.last_interaction: dict[str, int] = {}   # OA user id → ms
@@ -64,14 +66,20 @@ class ZaloState:
             self.refresh_tokens[refresh] = self.clock() + 90 * 24 * 3600
             return access, refresh
 
-    def take_fault(self, path: str) -> int | None:
-        """The next forced error code for `path`, if a test queued one."""
+    def take_fault(self, path: str, kind: str = "code"):
+        """The next forced error `code` (or `hang_seconds`) for `path`, if a test queued one."""
         with self.lock:
             for fault in self.faults:
-                if fault["path"] == path and fault["times"] > 0:
+                if fault["path"] == path and fault.get(kind) is not None and fault["times"] > 0:
                     fault["times"] -= 1
-                    return int(fault["code"])
+                    return fault[kind]
             return None
+
+    def log_chat(self, user_id: str, src: int, type_: str, text: str, message_id: str, **media) -> None:
+        """One line of a conversation as Zalo lists it (src 0: OA → user, 1: user → OA)."""
+        with self.lock:
+            self.chat.append({"user_id": user_id, "src": src, "time": int(self.clock() * 1000), "type": type_,
+                              "message": text, "message_id": message_id, **media})
 
     def create_user(self, name: str, phone: str | None = None, app_user_id: str | None = None,
                     oa_user_id: str | None = None, avatar: str | None = None) -> SandboxUser:
