@@ -60,8 +60,9 @@ def _sqlite_begin_immediate(connection):
     """
     if connection.dialect.name != "sqlite":
         return
-    _sqlite_writer.acquire()
-    connection.info["holds_writer_lock"] = True
+    writer = _sqlite_writer(connection.engine.url.database)
+    writer.acquire()
+    connection.info["holds_writer_lock"] = writer
     try:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     except BaseException:
@@ -69,14 +70,23 @@ def _sqlite_begin_immediate(connection):
         raise
 
 
-# Threads of one process queue here, in order, for SQLite's single writer slot,
-# instead of polling it through SQLite's busy handler (sleeps of up to 100 ms,
-# first come not first served), which made the latency tail long.
-_sqlite_writer = threading.RLock()
+# Threads of one process queue here, in order, for a SQLite file's single writer
+# slot, instead of polling it through SQLite's busy handler (sleeps of up to
+# 100 ms, first come not first served), which made the latency tail long. One
+# slot per file: the webhook's ingest store (its own file) never waits for the
+# main database's writers.
+_sqlite_writers: dict[str | None, threading.RLock] = {}
+_sqlite_writers_guard = threading.Lock()
+
+
+def _sqlite_writer(database: str | None) -> threading.RLock:
+    with _sqlite_writers_guard:
+        return _sqlite_writers.setdefault(database, threading.RLock())
 
 
 @sa.event.listens_for(sa.engine.Engine, "commit")
 @sa.event.listens_for(sa.engine.Engine, "rollback")
 def _release_writer(connection):
-    if connection.info.pop("holds_writer_lock", False):
-        _sqlite_writer.release()
+    writer = connection.info.pop("holds_writer_lock", None)
+    if writer is not None:
+        writer.release()
