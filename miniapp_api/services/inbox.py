@@ -101,9 +101,14 @@ def move_ingested(app: Flask, session: Session, limit: int = MOVE_BATCH) -> int:
                  received_at=r.received_at, available_at=r.received_at, status="pending", attempts=0) for r in batch]
     session.execute(_insert_new(session.get_bind(), WebhookEvent, rows))
     session.commit()
-    with ingest.begin() as connection:
-        connection.execute(sa.delete(WebhookIngest).where(WebhookIngest.id.in_([r.id for r in batch])))
+    forget_ingested(ingest, [r.id for r in batch])
     return len(batch)
+
+
+def forget_ingested(ingest: sa.Engine, ids: list[int]) -> None:
+    """Delete moved events from the ingest store (their copies in `webhook_event` are committed)."""
+    with ingest.begin() as connection:
+        connection.execute(sa.delete(WebhookIngest).where(WebhookIngest.id.in_(ids)))
 
 
 def process_due(app: Flask, owner: str, limit: int = 50) -> int:
