@@ -193,7 +193,8 @@ def main() -> None:
         env = {"DATABASE_URL": f"sqlite:///{workdir}/bench.db", "SECRET_KEY": "bench", "SANDBOX": "1",
                "FLASK_APP": "wsgi.py", "ZALO_GRAPH_URL": zalo.url, "ZALO_OPENAPI_URL": zalo.url,
                "ZALO_OAUTH_URL": zalo.url, "ZALO_BUSINESS_URL": zalo.url, "OA_AUTO_REPLY_COOLDOWN_SECONDS": "0",
-               "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4", **CREDENTIALS}
+               "WEB_CONCURRENCY": os.environ.get("BENCH_WEB_CONCURRENCY", "2"),
+               "GUNICORN_THREADS": os.environ.get("BENCH_GUNICORN_THREADS", "4"), **CREDENTIALS}
         runs = [("SQLite", env)]
         if pg := os.environ.get("BENCH_DATABASE_URL"):
             reset_postgres(pg)
@@ -201,7 +202,7 @@ def main() -> None:
         for database, run_env in runs:
             results.append((database, run_database(state, run_env, workdir)))
 
-    print(f"gunicorn 2 processes x 4 threads; burst of {BURST} signed events from {CONCURRENCY} client threads, "
+    print(f"gunicorn {env['WEB_CONCURRENCY']} processes x {env['GUNICORN_THREADS']} threads; burst of {BURST} signed events from {CONCURRENCY} client threads, "
           f"{FORM_THREADS} threads submitting forms throughout, {USERS} customers")
     for database, figures in results:
         alone, stopped, running = figures["alone"], figures["stopped"], figures["running"]

@@ -1,7 +1,9 @@
 """Extensions, created unbound and attached to an app in `create_app`."""
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 
 import sqlalchemy as sa
 from flask_limiter import Limiter
@@ -34,6 +36,9 @@ api = ProblemApi()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
 
+SQLITE_BUSY_TIMEOUT_MS = 30000
+
+
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
     """SQLite as a serious embedded database: WAL, foreign keys, a busy timeout."""
@@ -43,7 +48,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
     # Let SQLAlchemy's "begin" event below open transactions, not the driver.
@@ -64,10 +69,37 @@ def _sqlite_begin_immediate(connection):
     writer.acquire()
     connection.info["holds_writer_lock"] = writer
     try:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_immediate(connection)
     except BaseException:
         _release_writer(connection)
         raise
+
+
+def _begin_immediate(connection) -> None:
+    """`BEGIN IMMEDIATE`, retried every few milliseconds while another process holds the lock.
+
+    SQLite's own busy handler backs off to sleeps of 100 ms, so a writer that
+    just missed the lock went on sleeping long after it was free: with two
+    web processes sharing a file, those sleeps made the webhook's latency
+    tail. Polling stops after the busy timeout; the last attempt raises
+    SQLAlchemy's `OperationalError` ("database is locked") as before.
+    """
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline, pause = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000, 0.0005
+        while time.monotonic() < deadline:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc):
+                    break  # not contention: let the attempt below raise it the usual way
+            time.sleep(pause)
+            pause = min(2 * pause, 0.004)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 # Threads of one process queue here, in order, for a SQLite file's single writer
