@@ -53,6 +53,11 @@ def init_app(app: Flask) -> None:
                                             app.config["SQLALCHEMY_DATABASE_URI"])
 
 
+def shares_main_database(app: Flask | None = None) -> bool:
+    """True when the ingest store is the main database (its writes can join the caller's transaction)."""
+    return (app or current_app).extensions[EXTENSION].shared
+
+
 def ingest_engine(app: Flask | None = None) -> sa.Engine:
     """The engine to write accepted events to and move them from (inside an app context when shared)."""
     return (app or current_app).extensions[EXTENSION].engine()

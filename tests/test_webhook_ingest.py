@@ -170,3 +170,25 @@ def test_default_ingest_store_locations():
     assert default_inbox_url("sqlite:////srv/shop/var/miniapp.db") == "sqlite:////srv/shop/var/miniapp-inbox.db"
     assert default_inbox_url("sqlite:///var/shop") == "sqlite:///var/shop-inbox.db"
     assert default_inbox_url("postgresql+psycopg://u:p@db/shop") == "postgresql+psycopg://u:p@db/shop"
+
+
+def test_erasure_drops_the_persons_events_still_waiting_in_the_ingest_store(app, client, zalo, event):
+    from miniapp_api.models import Customer, OaContact
+    from miniapp_api.services.privacy import erase_customer
+
+    post_event(client, zalo, event)
+    run_worker(app)
+    later = build_event(zalo, "text", zalo.users[event["user_id_by_app"]], text="Số em 0987 654 321",
+                        msg_id="later0001")
+    post_event(client, zalo, later)
+    other = build_event(zalo, "text", zalo.create_user("Người khác"), text="Khách khác", msg_id="other0001")
+    post_event(client, zalo, other)
+    with app.app_context():
+        contact = db.session.scalar(sa.select(OaContact))
+        erase_customer(db.session, db.session.get(Customer, contact.customer_id))
+        db.session.commit()
+    assert [row.dedupe_key for row in ingested(app)] == ["user_send_text:other0001"]
+    run_worker(app)
+    with app.app_context():
+        bodies = db.session.scalars(sa.select(WebhookEvent.raw_body)).all()
+    assert not any("0987 654 321" in body for body in bodies) and any("Khách khác" in body for body in bodies)

@@ -26,7 +26,7 @@ from crm_sync import outbox
 
 from .. import clock
 from ..extensions import db
-from ..ingest_store import ingest_engine
+from ..ingest_store import ingest_engine, shares_main_database
 from ..models import WebhookEvent, WebhookIngest
 from .oa_events import UnknownEvent, handle_event
 
@@ -109,6 +109,20 @@ def forget_ingested(ingest: sa.Engine, ids: list[int]) -> None:
     """Delete moved events from the ingest store (their copies in `webhook_event` are committed)."""
     with ingest.begin() as connection:
         connection.execute(sa.delete(WebhookIngest).where(WebhookIngest.id.in_(ids)))
+
+
+def drop_ingested_for(session: Session, user_ids: set[str]) -> None:
+    """Erasure: events about these customers still waiting in the ingest store are deleted, never moved.
+
+    In the caller's transaction when the store is the main database; otherwise
+    in a short transaction of its own, before the caller's commits.
+    """
+    statement = sa.delete(WebhookIngest).where(WebhookIngest.user_id.in_(list(user_ids)))
+    if shares_main_database():
+        session.execute(statement)
+        return
+    with ingest_engine().begin() as connection:
+        connection.execute(statement)
 
 
 def process_due(app: Flask, owner: str, limit: int = 50) -> int:
