@@ -31,15 +31,17 @@ def create_app(config: dict | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_URL="/docs-assets/",  # bundled copy: /docs works offline too
         JSON_SORT_KEYS=False,
     )
-    if directory := sqlite_directory(settings.DATABASE_URL):
-        os.makedirs(directory, exist_ok=True)
+    for url in (settings.DATABASE_URL, settings.WEBHOOK_INBOX_DATABASE_URL):
+        if directory := sqlite_directory(url):
+            os.makedirs(directory, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-    from . import cli, models  # noqa: F401  (models register the schema)
+    from . import cli, ingest_store, models  # noqa: F401  (models register the schema)
     from .extensions import api, db, limiter, migrate
 
     db.init_app(app)
+    ingest_store.init_app(app)
     limiter.init_app(app)
     from .models.sql_only import include_object
     from .services import search_text

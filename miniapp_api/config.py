@@ -69,6 +69,9 @@ class Config:
 
     TESTING: bool = False
     DATABASE_URL: str = field(default_factory=default_database_url)
+    # Where the OA webhook stores what it accepts before the worker moves it into the inbox
+    # (docs/oa.md). None: derived from DATABASE_URL by `default_inbox_url`.
+    WEBHOOK_INBOX_DATABASE_URL: str | None = None
     SECRET_KEY: str | None = None
     ZALO_APP_ID: str | None = None
     ZALO_APP_SECRET: str | None = None
@@ -128,6 +131,7 @@ class Config:
         values = {
             "TESTING": _env_bool("TESTING", False),
             "DATABASE_URL": _env("DATABASE_URL", default_database_url()),
+            "WEBHOOK_INBOX_DATABASE_URL": _env("WEBHOOK_INBOX_DATABASE_URL"),
             "SECRET_KEY": _env("SECRET_KEY"),
             "ZALO_APP_ID": _env("ZALO_APP_ID"),
             "ZALO_APP_SECRET": _env("ZALO_APP_SECRET"),
@@ -168,6 +172,8 @@ class Config:
         }
         values.update(overrides)
         values["DATABASE_URL"] = normalise_database_url(values["DATABASE_URL"])
+        values["WEBHOOK_INBOX_DATABASE_URL"] = normalise_database_url(
+            values["WEBHOOK_INBOX_DATABASE_URL"] or default_inbox_url(values["DATABASE_URL"]))
         known = {f.name for f in fields(cls)} - {"extra"}
         extra = {k: v for k, v in values.items() if k not in known}
         return cls(**{k: v for k, v in values.items() if k in known}, extra=extra)
@@ -205,6 +211,19 @@ def sqlite_directory(url: str) -> str | None:
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     return os.path.dirname(os.path.abspath(parsed.database)) or None
+
+
+def default_inbox_url(url: str) -> str:
+    """The webhook's ingest store: a file beside a SQLite database (`miniapp.db` → `miniapp-inbox.db`), so
+    accepting an event never queues behind the main file's single writer; else the same database, where
+    an INSERT does not wait for other transactions' row locks."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return url
+    stem, extension = os.path.splitext(parsed.database)
+    return parsed.set(database=f"{stem}-inbox{extension or '.db'}").render_as_string(hide_password=False)
 
 
 def normalise_database_url(url: str) -> str:

@@ -5,7 +5,7 @@ can be overridden from the environment (WEB_CONCURRENCY, BIND, ...).
 
 On the embedded SQLite database one process with more threads is the default:
 SQLite has one writer at a time, threads of one process queue for it in order
-(see `extensions._sqlite_writer`), while several processes poll for it and the
+(see `extensions._sqlite_writers`), while several processes poll for it and the
 latency tail grows tenfold. PostgreSQL gets several processes.
 """
 import os

@@ -153,6 +153,7 @@ def _seeded_app(config: dict):
         db.session.commit()
     yield app
     close_clients(app)
+    app.extensions["webhook_ingest_store"].dispose()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

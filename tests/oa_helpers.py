@@ -4,8 +4,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from miniapp_api.extensions import db
-from miniapp_api.models import Conversation, Message, OaContact, WebhookEvent
-from miniapp_api.services.inbox import process_due
+from miniapp_api.ingest_store import ingest_engine
+from miniapp_api.models import Conversation, Message, OaContact, WebhookEvent, WebhookIngest
+from miniapp_api.services.inbox import move_ingested, process_due
 from miniapp_api.services.oa_delivery import send_due
 from sandbox.zalo.simulator import build_event, encode, sign
 
@@ -42,6 +43,21 @@ def run_worker(app, rounds: int = 3) -> None:
         db.session.remove()
 
 
+def ingested(app) -> list:
+    """Events the webhook accepted that the worker has not moved yet (rows of the ingest store)."""
+    with app.app_context(), ingest_engine(app).connect() as connection:
+        return connection.execute(sa.select(WebhookIngest).order_by(WebhookIngest.id)).all()
+
+
+def move(app) -> int:
+    """The worker's first step: accepted events into `webhook_event`."""
+    with app.app_context():
+        try:
+            return move_ingested(app, db.session)
+        finally:
+            db.session.remove()
+
+
 def messages(app) -> list[Message]:
     with app.app_context():
         rows = db.session.scalars(sa.select(Message).order_by(Message.id)).all()
@@ -61,5 +77,5 @@ def count(app, model) -> int:
         return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-__all__ = ["Conversation", "OaContact", "WebhookEvent", "count", "customer_says", "messages", "one",
-           "post_event", "run_worker"]
+__all__ = ["Conversation", "OaContact", "WebhookEvent", "count", "customer_says", "ingested", "messages", "move",
+           "one", "post_event", "run_worker"]

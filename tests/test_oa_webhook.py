@@ -5,7 +5,7 @@ import pytest
 
 from miniapp_api.models import Message, WebhookEvent
 from sandbox.zalo.simulator import build_event, encode, sign
-from tests.oa_helpers import count, one, post_event, run_worker
+from tests.oa_helpers import count, ingested, move, one, post_event, run_worker
 
 
 @pytest.fixture
@@ -27,8 +27,11 @@ def _post(client, raw: bytes, header: str | None):
 def test_valid_signature_is_stored(client, app, zalo, event):
     raw = encode(event)
     assert _post(client, raw, sign(zalo, raw, event)) == (200, "application/json")
+    [accepted] = ingested(app)
+    assert accepted.dedupe_key == "user_send_text:96d3cdf3af150460909" and accepted.raw_body == raw.decode()
+    assert move(app) == 1 and ingested(app) == []
     row = one(app, WebhookEvent)
-    assert row.event_name == "user_send_text" and row.raw_body == raw.decode()
+    assert row.event_name == "user_send_text" and row.raw_body == raw.decode() and row.status == "pending"
     assert row.dedupe_key == "user_send_text:96d3cdf3af150460909"
 
 
@@ -51,21 +54,21 @@ def test_bad_signatures_are_401_and_store_nothing(client, app, zalo, event, case
         header = sign(zalo, raw, event, secret=zalo.app_secret)
     status, mimetype = _post(client, raw, header)
     assert (status, mimetype) == (401, "application/problem+json")
-    assert count(app, WebhookEvent) == 0
+    assert ingested(app) == [] and count(app, WebhookEvent) == 0
 
 
 def test_malformed_json_is_400(client, app, zalo):
     raw = b'{"event_name": "user_send_text", '
     assert _post(client, raw, "mac=" + "0" * 64)[0] == 400
     assert _post(client, b'["not", "an", "event"]', "mac=" + "0" * 64)[0] == 400
-    assert count(app, WebhookEvent) == 0
+    assert ingested(app) == [] and count(app, WebhookEvent) == 0
 
 
 def test_oversize_body_is_413(client, app, zalo, event):
     event["message"]["text"] = "x" * (300 * 1024)
     raw = encode(event)
     assert _post(client, raw, sign(zalo, raw, event))[0] == 413
-    assert count(app, WebhookEvent) == 0
+    assert ingested(app) == [] and count(app, WebhookEvent) == 0
 
 
 def test_same_event_five_times_gives_one_message(client, app, zalo, event):

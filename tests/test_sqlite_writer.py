@@ -61,3 +61,49 @@ def test_the_slot_is_given_back_after_a_rollback_or_an_error(engine):
 
     threading.Thread(target=writer, daemon=True).start()
     assert done.wait(timeout=5), "a failed transaction left the writer slot taken"
+
+
+def test_a_writer_waits_for_another_process_then_takes_the_lock(engine, database_url):
+    """Another process's write lock (a connection outside this process's slots) is waited for, not an error."""
+    import sqlite3
+
+    other_process = sqlite3.connect(sa.engine.make_url(database_url).database, isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")
+    done = threading.Event()
+
+    def writer():
+        with Session(engine) as session:
+            session.add(Tag(name="after the other process"))
+            session.commit()
+        done.set()
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    assert not done.wait(timeout=0.3), "the writer must wait for the other process's lock"
+    other_process.execute("COMMIT")
+    other_process.close()
+    assert done.wait(timeout=10)
+    with Session(engine) as session:
+        assert session.scalar(sa.select(Tag.name)) == "after the other process"
+
+
+def test_each_database_file_has_its_own_slot(engine, tmp_path):
+    """A thread writing one file never queues behind a thread writing another (the webhook's ingest store)."""
+    other = sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        with Session(engine) as first:
+            first.add(Tag(name="held"))
+            first.flush()  # holds the main file's slot
+            done = threading.Event()
+
+            def other_writer():
+                with other.begin() as connection:
+                    connection.exec_driver_sql("CREATE TABLE t (x)")
+                done.set()
+
+            threading.Thread(target=other_writer, daemon=True).start()
+            answered = done.wait(timeout=20)
+            first.commit()
+        assert answered, "a write to another file waited for this one's slot"
+    finally:
+        other.dispose()

@@ -1,8 +1,10 @@
 """`POST /webhooks/zalo`: the OA webhook. Verify, store, answer 200 fast.
 
 Nothing here calls out or does heavy work: Zalo wants an answer within ~2 s
-and resends otherwise. The worker processes what was stored. Old timestamps
-are accepted on purpose: a legitimate resend can be hours old.
+and resends otherwise. The one write goes to the ingest store, which no other
+writer holds for long (`ingest_store`); the worker moves and processes what
+was stored. Old timestamps are accepted on purpose: a legitimate resend can
+be hours old.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from ..errors import Problem
-from ..extensions import db
+from ..ingest_store import ingest_engine
 from ..services.inbox import store_event
 from ..zalo import signature
 
@@ -43,5 +45,5 @@ def zalo_event():
                               secret):
         current_app.logger.warning("webhook signature mismatch for event %s", payload.get("event_name"))
         raise Problem(401, "Signature does not match.", title="Unauthorized")
-    stored = store_event(db.session, raw, payload)
+    stored = store_event(ingest_engine(), raw, payload)
     return {"status": "stored" if stored else "duplicate"}

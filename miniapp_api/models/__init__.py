@@ -8,7 +8,7 @@ from .customer import Customer, CustomerIdentity, ProfileConflict, ProfileMerge
 from .delivery import Delivery
 from .form import Form, FormSubmission
 from .idempotency import IdempotencyRecord
-from .inbox import WebhookEvent
+from .inbox import WebhookEvent, WebhookIngest
 from .oa_outbound import OaOutbound
 from .oa_token import OaToken, OauthAttempt
 from .order import Order, OrderCursor, OrderStatusChange
@@ -23,5 +23,5 @@ __all__ = [
     "AutoReplyRule", "ConsentRecord", "Connector", "Conversation", "Customer", "CustomerIdentity", "Delivery",
     "Form", "FormSubmission", "IdempotencyRecord", "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",
-    "ProfileMerge", "Segment", "SyncRun", "WebhookEvent",
+    "ProfileMerge", "Segment", "SyncRun", "WebhookEvent", "WebhookIngest",
 ]

@@ -1,10 +1,15 @@
 """The webhook inbox: store each distinct Zalo event once, process it in the worker.
 
-Storing is one `INSERT … ON CONFLICT DO NOTHING` on a unique dedupe key, so
-Zalo's resends (for hours) answer 200 and add nothing. Processing claims rows
-through the shared queue (`crm_sync.outbox`), handles each in one
-transaction, retries failures with backoff and parks them as dead after the
-last attempt with the error kept; unknown events are marked ignored.
+Accepting is one `INSERT … ON CONFLICT DO NOTHING` into the ingest store
+(`webhook_ingest`, its own SQLite file by default: see `ingest_store`), so the
+answer to Zalo never waits for another writer. The worker then moves accepted
+events into `webhook_event` with the same statement on its unique dedupe key,
+and only then deletes them from the ingest store: a crash in between moves
+them again and the key drops the copy, so an event is neither lost nor
+doubled, and Zalo's resends (for hours) add nothing. Processing claims
+`webhook_event` rows through the shared queue (`crm_sync.outbox`), handles
+each in one transaction, retries failures with backoff and parks them as dead
+after the last attempt with the error kept; unknown events are marked ignored.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import json
 import logging
 
 from flask import Flask
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -20,12 +26,15 @@ from crm_sync import outbox
 
 from .. import clock
 from ..extensions import db
-from ..models import WebhookEvent
+from ..ingest_store import ingest_engine, shares_main_database
+from ..models import WebhookEvent, WebhookIngest
 from .oa_events import UnknownEvent, handle_event
 
 log = logging.getLogger(__name__)
 # Processing failures are ours (a bug, a database hiccup): retry soon, then less often.
 INBOX_SCHEDULE = (2, 10, 60, 300, 1800, 7200)
+# Events moved from the ingest store per transaction: a few milliseconds of either database's writer slot.
+MOVE_BATCH = 200
 
 
 def event_user_id(payload: dict) -> str | None:
@@ -54,22 +63,74 @@ def dedupe_key(payload: dict) -> str:
     return f"{name}:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def store_event(session: Session, raw_body: bytes, payload: dict) -> bool:
-    """Insert the event unless its key is already stored; True when it is new. Commits."""
-    now = clock.now()
-    values = dict(dedupe_key=dedupe_key(payload), event_name=str(payload.get("event_name") or "")[:64],
-                  user_id=(str(event_user_id(payload) or "") or None), raw_body=raw_body.decode("utf-8"),
-                  received_at=now, available_at=now, status="pending", attempts=0)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(WebhookEvent).values(**values)
-                 .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(WebhookEvent.id))
-    inserted = session.execute(statement).scalar() is not None
+def _insert_new(bind, model, rows: list[dict]):
+    """`INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id` on either database."""
+    dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
+    return (dialect.insert(model).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(model.id))
+
+
+def store_event(engine: sa.Engine, raw_body: bytes, payload: dict) -> bool:
+    """Accept the event into the ingest store unless it is waiting there already; True when it is new.
+
+    One statement in its own transaction on the ingest store: the webhook's only write.
+    """
+    row = dict(dedupe_key=dedupe_key(payload), event_name=str(payload.get("event_name") or "")[:64],
+               user_id=(str(event_user_id(payload) or "") or None), raw_body=raw_body.decode("utf-8"),
+               received_at=clock.now())
+    with engine.begin() as connection:
+        return connection.execute(_insert_new(connection, WebhookIngest, [row])).scalar() is not None
+
+
+def move_ingested(app: Flask, session: Session, limit: int = MOVE_BATCH) -> int:
+    """Move up to `limit` accepted events into `webhook_event`; returns how many left the ingest store.
+
+    Three short transactions, never two at once (each database's writer slot
+    is held only for its own step): read a batch, insert it into the inbox
+    where its dedupe key is new and commit, delete the batch from the ingest
+    store. Repeating any step after a crash changes nothing.
+    """
+    ingest = ingest_engine(app)
+    columns = [WebhookIngest.id, WebhookIngest.dedupe_key, WebhookIngest.event_name, WebhookIngest.user_id,
+               WebhookIngest.raw_body, WebhookIngest.received_at]
+    with ingest.begin() as connection:
+        batch = connection.execute(sa.select(*columns).order_by(WebhookIngest.id).limit(limit)).all()
+    if not batch:
+        return 0
+    rows = [dict(dedupe_key=r.dedupe_key, event_name=r.event_name, user_id=r.user_id, raw_body=r.raw_body,
+                 received_at=r.received_at, available_at=r.received_at, status="pending", attempts=0) for r in batch]
+    session.execute(_insert_new(session.get_bind(), WebhookEvent, rows))
     session.commit()
-    return inserted
+    forget_ingested(ingest, [r.id for r in batch])
+    return len(batch)
+
+
+def forget_ingested(ingest: sa.Engine, ids: list[int]) -> None:
+    """Delete moved events from the ingest store (their copies in `webhook_event` are committed)."""
+    with ingest.begin() as connection:
+        connection.execute(sa.delete(WebhookIngest).where(WebhookIngest.id.in_(ids)))
+
+
+def drop_ingested_for(session: Session, user_ids: set[str]) -> None:
+    """Erasure: events about these customers still waiting in the ingest store are deleted, never moved.
+
+    In the caller's transaction when the store is the main database; otherwise
+    in a short transaction of its own, before the caller's commits.
+    """
+    statement = sa.delete(WebhookIngest).where(WebhookIngest.user_id.in_(list(user_ids)))
+    if shares_main_database():
+        session.execute(statement)
+        return
+    with ingest_engine().begin() as connection:
+        connection.execute(statement)
 
 
 def process_due(app: Flask, owner: str, limit: int = 50) -> int:
-    """Claim due inbox rows and process each in its own transaction; returns how many were claimed."""
+    """Move what the webhook accepted, then claim due inbox rows and process each in its own transaction.
+
+    Returns how many were claimed.
+    """
+    move_ingested(app, db.session)
     return outbox.run_claimed(db.session, WebhookEvent, lambda row_id: process_one(app, db.session, row_id, owner),
                               owner=owner, limit=limit)
 

@@ -21,6 +21,7 @@ from ..models import (Conversation, Customer, CustomerIdentity, CustomerTag, Del
                       ProfileMerge, WebhookEvent)
 from ..models.customer import PHONE
 from ..models.queue import IGNORED, PENDING
+from .inbox import drop_ingested_for
 from .profiles import PROFILE_FIELDS
 
 ERASED_EVENT = "customer.erased"
@@ -120,3 +121,4 @@ def _scrub_queues(session: Session, refs: list[str], zalo_ids: set[str]) -> None
         _update(session, model, sa.and_(where, model.status == PENDING), status=IGNORED, last_error=why,
                 finished_at=clock.now())
         _update(session, model, where, **values)
+    drop_ingested_for(session, zalo_ids)
