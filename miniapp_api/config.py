@@ -53,6 +53,8 @@ def default_database_url() -> str:
 
 
 REQUIRED_SECRETS = ("SECRET_KEY", "ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY")
+# SECRET_KEY signs Mini App sessions and derives the at-rest encryption key: `secrets.token_hex(32)` is 64.
+MIN_SECRET_KEY_LENGTH = 32
 
 
 @dataclass
@@ -165,12 +167,21 @@ class Config:
         return cls(**{k: v for k, v in values.items() if k in known}, extra=extra)
 
     def validate(self) -> None:
-        """Fail fast when a production process lacks a secret."""
-        if self.TESTING or self.SANDBOX:
+        """Fail fast when a process lacks a secret or has a weak SECRET_KEY.
+
+        Tests may run without secrets. The sandbox gets its Zalo credentials from the
+        emulator, but never signs sessions with an empty or guessable key: anyone could
+        forge a Mini App session on a sandbox reachable from the network.
+        """
+        if self.TESTING:
             return
-        missing = [name for name in REQUIRED_SECRETS if not getattr(self, name)]
+        required = ("SECRET_KEY",) if self.SANDBOX else REQUIRED_SECRETS
+        missing = [name for name in required if not getattr(self, name)]
         if missing:
             raise ConfigError("missing required settings: " + ", ".join(missing))
+        if len(self.SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters; generate one with "
+                              "python -c 'import secrets; print(secrets.token_hex(32))'")
 
     def to_flask(self) -> dict:
         """The mapping handed to `app.config`."""
