@@ -48,6 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(static_root), "migrations"),
                      include_object=include_object)
     api.init_app(app)
+    from . import storage
+
+    storage.init_app(app, api.handle_unexpected)
     api.spec.components.security_scheme("miniappSession", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("staffBearer", {"type": "http", "scheme": "bearer",
                                                         "description": "Staff session token or integrator API key"})

@@ -78,5 +78,7 @@ _sqlite_writer = threading.RLock()
 @sa.event.listens_for(sa.engine.Engine, "commit")
 @sa.event.listens_for(sa.engine.Engine, "rollback")
 def _release_writer(connection):
+    if connection.dialect.name != "sqlite":
+        return  # (and an invalidated PostgreSQL connection has no `info` to read)
     if connection.info.pop("holds_writer_lock", False):
         _sqlite_writer.release()
