@@ -37,10 +37,16 @@ def create_app(config: dict | None = None) -> Flask:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from . import cli, models  # noqa: F401  (models register the schema)
-    from .extensions import api, db, limiter, migrate
+    from .extensions import api, db, migrate
+    from .services import login_throttle
 
     db.init_app(app)
-    limiter.init_app(app)
+    if settings.TRUSTED_PROXY_COUNT:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.TRUSTED_PROXY_COUNT
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # client address for login limits, audit
+    login_throttle.for_app(app)  # a malformed LOGIN_RATE_LIMIT or storage URI stops the start
     from .models.sql_only import include_object
     from .services import search_text
 

@@ -78,11 +78,14 @@ class Config:
     # Where the browser reaches the Zalo emulator's control endpoints (`make run` sets it);
     # only published to the Mini App page when SANDBOX is on.
     SANDBOX_ZALO_URL: str | None = None
-    # Staff login attempts (failed ones count) per client address and account; limits storage.
+    # Failed staff logins allowed per client address and per account (docs/staff.md).
     LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
     # Order status → Zalo text ({order} is replaced); JSON in the environment. None: built-in Vietnamese texts.
     ORDER_STATUS_MESSAGES: dict | None = None
-    RATELIMIT_STORAGE_URI: str = "memory://"
+    # Where login counters live: empty for the product's own database, or `redis://…`.
+    RATELIMIT_STORAGE_URI: str = ""
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none, use the peer address).
+    TRUSTED_PROXY_COUNT: int = 0
     # Origins allowed to call the Mini App API from a browser (the Mini App is hosted by Zalo).
     MINIAPP_ALLOWED_ORIGINS: tuple[str, ...] = ()
     SESSION_TTL_SECONDS: int = 3600
@@ -137,6 +140,7 @@ class Config:
             "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", cls.LOGIN_RATE_LIMIT),
             "ORDER_STATUS_MESSAGES": _env_json("ORDER_STATUS_MESSAGES"),
             "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI),
+            "TRUSTED_PROXY_COUNT": _env_int("TRUSTED_PROXY_COUNT", cls.TRUSTED_PROXY_COUNT),
             "MINIAPP_ALLOWED_ORIGINS": tuple(o.strip() for o in (_env("MINIAPP_ALLOWED_ORIGINS") or "").split(",")
                                              if o.strip()),
             "SESSION_TTL_SECONDS": _env_int("SESSION_TTL_SECONDS", cls.SESSION_TTL_SECONDS),

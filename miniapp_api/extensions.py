@@ -4,8 +4,6 @@ from __future__ import annotations
 import threading
 
 import sqlalchemy as sa
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
@@ -30,8 +28,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = ProblemApi()
-# Storage from RATELIMIT_STORAGE_URI: in-process by default, `redis://…` to share limits across hosts.
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
