@@ -3,10 +3,14 @@ or several sharing the database; counted per address and per account; the client
 X-Forwarded-For only behind a configured number of trusted proxies."""
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
 import threading
 from collections import Counter
 
 import pytest
+import redis
 import sqlalchemy as sa
 
 from crm_sync.worker import purge_login_counters
@@ -87,11 +91,42 @@ def test_the_window_ends_and_only_failures_count(app, client, frozen_clock):
     assert client.post(LOGIN, json={"email": "agent@shop.vn", "password": PASSWORD}).status_code == 200
 
 
-def test_redis_style_storage_is_atomic_too(app, frozen_clock):
-    """`RATELIMIT_STORAGE_URI` names a `limits` storage (redis://… in production; memory:// here)."""
-    app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """A Redis server of this test module's own, on a free loopback port."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                               "--dir", str(tmp_path_factory.mktemp("redis"))], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            server.poll()
+            threading.Event().wait(0.05)  # the server's start-up, not a backoff
+    yield url
+    client.close()
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_counters_in_redis_are_atomic_and_shared(app, second_app, redis_url, frozen_clock):
+    """`RATELIMIT_STORAGE_URI=redis://…`: the counters leave the database, still atomic and shared."""
+    for instance in (app, second_app):
+        instance.config["RATELIMIT_STORAGE_URI"] = redis_url
     make_staff(app, "agent")
-    assert _at_once([_attempt(app)] * 40) == {401: 10, 429: 30}
+    assert _at_once([_attempt(app), _attempt(second_app)] * 20) == {401: 10, 429: 30}
+    blocked = app.test_client().post(LOGIN, json=WRONG, environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    assert 0 < int(blocked.headers["Retry-After"]) <= 900  # Redis keeps its own (real) time
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginThrottle)) == 0
 
 
 @pytest.fixture
