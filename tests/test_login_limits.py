@@ -71,6 +71,12 @@ def test_an_account_is_limited_across_addresses(app, frozen_clock):
     assert _attempt(app, {"email": "other@shop.vn", "password": "x"}, "198.51.100.1")() == 401
 
 
+def test_an_ipv6_subscriber_cannot_rotate_through_its_prefix(app, frozen_clock):
+    spread = [_attempt(app, {"email": f"staff{n}@shop.vn", "password": "x"}, f"2001:db8:1:2::{n:x}")
+              for n in range(12)]
+    assert _at_once(spread) == {401: 10, 429: 2}
+
+
 def test_an_address_is_limited_across_accounts(app, frozen_clock):
     spread = [_attempt(app, {"email": f"staff{n}@shop.vn", "password": "x"}) for n in range(40)]
     assert _at_once(spread) == {401: 10, 429: 30}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import ipaddress
 import math
 import threading
 import time
@@ -50,7 +51,18 @@ class TooManyAttempts(Exception):
 def keys(address: str | None, email: str) -> list[str]:
     """The counters one attempt takes a slot in, hashed: the table holds no addresses or emails."""
     return [hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
-            for kind, value in (("addr", address or "unknown"), ("account", email.strip().lower()))]
+            for kind, value in (("addr", client_network(address)), ("account", email.strip().lower()))]
+
+
+def client_network(address: str | None) -> str:
+    """An IPv4 address, or the /64 of an IPv6 one: one subscriber holds a whole /64 and could rotate through it."""
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "unknown"
+    if parsed.version == 6 and not parsed.ipv4_mapped:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed.ipv4_mapped or parsed)
 
 
 class DatabaseCounters:
