@@ -60,9 +60,11 @@ def client_network(address: str | None) -> str:
         parsed = ipaddress.ip_address(address or "")
     except ValueError:
         return address or "unknown"
-    if parsed.version == 6 and not parsed.ipv4_mapped:
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped:
+            return str(parsed.ipv4_mapped)
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return str(parsed.ipv4_mapped or parsed)
+    return str(parsed)
 
 
 class DatabaseCounters:
