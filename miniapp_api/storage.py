@@ -24,8 +24,9 @@ READ_ONLY_RECHECK_SECONDS = 5
 # SQLite primary result codes (the low byte of the extended code).
 _SQLITE_FAULTS = {13: "disk full", 8: "read-only", 10: "I/O error", 14: "cannot open the database file"}
 # PostgreSQL SQLSTATEs, exact or by class.
-_PG_FAULTS = {"25006": "read-only", "57P01": "shutting down", "57P02": "shutting down", "57P03": "starting up"}
-_PG_FAULT_CLASSES = {"53": "insufficient resources (disk full)", "58": "I/O error", "08": "unreachable"}
+_PG_FAULTS = {"25006": "read-only", "53100": "disk full", "53200": "out of memory", "53300": "too many connections",
+              "57P01": "shutting down", "57P02": "shutting down", "57P03": "starting up"}
+_PG_FAULT_CLASSES = {"53": "insufficient resources", "58": "I/O error", "08": "unreachable"}
 _PROBE_BYTES = 8192  # more than a SQLite page, so the probe needs room to grow like a real write
 
 

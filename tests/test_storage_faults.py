@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from miniapp_api.extensions import db
 from miniapp_api.models import FormSubmission
+from miniapp_api.storage import storage_fault
 from tests.conftest import BACKENDS, _base_config, _migrate, _pg_url, _seeded_app
 from tests.helpers import bearer, contact_values, open_session, zalo_user
 
@@ -149,3 +150,16 @@ def test_full_or_read_only_database_is_503_and_not_ready_until_it_recovers(fault
     again = client.post(SUBMIT, json={"values": contact_values()}, headers=bearer(session))
     assert again.status_code == 201, again.get_json()
     assert _submissions(app) == before + accepted + 1  # the refused submission left nothing behind
+
+
+@pytest.mark.parametrize("sqlstate, reason", [("25006", "read-only"), ("53100", "disk full"),
+                                              ("53300", "too many connections"), ("58030", "I/O error"),
+                                              ("08006", "unreachable"), ("23505", None), ("57014", None)])
+def test_postgresql_faults_are_told_from_bugs_by_sqlstate(sqlstate, reason):
+    """The classification table; the real read-only error is exercised above."""
+    class DriverError(Exception):
+        pass
+
+    error = DriverError()
+    error.sqlstate = sqlstate
+    assert storage_fault(error) == reason
