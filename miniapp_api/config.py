@@ -177,6 +177,8 @@ class Config:
         emulator, but never signs sessions with an empty or guessable key: anyone could
         forge a Mini App session on a sandbox reachable from the network.
         """
+        if self.TRUSTED_PROXY_COUNT < 0:
+            raise ConfigError("TRUSTED_PROXY_COUNT is the number of proxies in front of the app: 0 or more")
         if self.TESTING:
             return
         required = ("SECRET_KEY",) if self.SANDBOX else REQUIRED_SECRETS

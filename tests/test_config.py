@@ -61,3 +61,9 @@ def test_a_generated_secret_key_is_accepted_and_tests_need_none(monkeypatch):
     Config.from_env().validate()
     _production_secrets(monkeypatch, TESTING="1")
     Config.from_env().validate()
+
+
+def test_trusted_proxy_count_cannot_be_negative(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXY_COUNT", "-1")
+    with pytest.raises(ConfigError, match="TRUSTED_PROXY_COUNT"):
+        Config.from_env(TESTING=True).validate()
