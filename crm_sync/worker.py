@@ -38,6 +38,15 @@ def purge_idempotency_keys(app: Flask) -> None:
         log.info("purged %d idempotency keys", removed)
 
 
+def purge_login_counters(app: Flask) -> None:
+    """Forget failed-login counters whose window has ended (they live in the database unless Redis holds them)."""
+    from miniapp_api.services import login_throttle
+
+    removed = login_throttle.for_app(app).purge()
+    if removed:
+        log.info("purged %d login counters", removed)
+
+
 def process_oa_inbox(app: Flask) -> None:
     """Apply stored OA webhook events (the inbox is polled twice a second: replies within ~1 s)."""
     from miniapp_api.services.inbox import process_due
@@ -94,6 +103,7 @@ def route_inbox(app: Flask) -> None:
 # (job id, function(app), trigger kwargs). Features append their jobs here.
 JOBS: list[tuple[str, Callable[[Flask], None], dict]] = [
     ("purge-idempotency-keys", purge_idempotency_keys, {"trigger": "interval", "minutes": 30}),
+    ("purge-login-counters", purge_login_counters, {"trigger": "interval", "minutes": 30}),
     ("oa-inbox", process_oa_inbox, {"trigger": "interval", "seconds": 0.5}),
     ("oa-outbound", send_oa_outbound, {"trigger": "interval", "seconds": 0.5}),
     ("oa-token-refresh", refresh_oa_token, {"trigger": "interval", "minutes": 10}),

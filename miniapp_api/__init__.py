@@ -38,11 +38,17 @@ def create_app(config: dict | None = None) -> Flask:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from . import cli, ingest_store, models  # noqa: F401  (models register the schema)
-    from .extensions import api, db, limiter, migrate
+    from .extensions import api, db, migrate
+    from .services import login_throttle
 
     db.init_app(app)
     ingest_store.init_app(app)
-    limiter.init_app(app)
+    if settings.TRUSTED_PROXY_COUNT:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.TRUSTED_PROXY_COUNT
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # client address for login limits, audit
+    login_throttle.for_app(app)  # a malformed LOGIN_RATE_LIMIT or storage URI stops the start
     from .models.sql_only import include_object
     from .services import search_text
 
@@ -50,6 +56,9 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(static_root), "migrations"),
                      include_object=include_object)
     api.init_app(app)
+    from . import storage
+
+    storage.init_app(app, api.handle_unexpected)
     api.spec.components.security_scheme("miniappSession", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("staffBearer", {"type": "http", "scheme": "bearer",
                                                         "description": "Staff session token or integrator API key"})

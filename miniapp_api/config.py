@@ -61,6 +61,8 @@ def default_database_url() -> str:
 
 
 REQUIRED_SECRETS = ("SECRET_KEY", "ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY")
+# SECRET_KEY signs Mini App sessions and derives the at-rest encryption key: `secrets.token_hex(32)` is 64.
+MIN_SECRET_KEY_LENGTH = 32
 
 
 @dataclass
@@ -87,11 +89,14 @@ class Config:
     # Where the browser reaches the Zalo emulator's control endpoints (`make run` sets it);
     # only published to the Mini App page when SANDBOX is on.
     SANDBOX_ZALO_URL: str | None = None
-    # Staff login attempts (failed ones count) per client address and account; limits storage.
+    # Failed staff logins allowed per client address and per account (docs/staff.md).
     LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
     # Order status → Zalo text ({order} is replaced); JSON in the environment. None: built-in Vietnamese texts.
     ORDER_STATUS_MESSAGES: dict | None = None
-    RATELIMIT_STORAGE_URI: str = "memory://"
+    # Where login counters live: empty for the product's own database, or `redis://…`.
+    RATELIMIT_STORAGE_URI: str = ""
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none, use the peer address).
+    TRUSTED_PROXY_COUNT: int = 0
     # Origins allowed to call the Mini App API from a browser (the Mini App is hosted by Zalo).
     MINIAPP_ALLOWED_ORIGINS: tuple[str, ...] = ()
     SESSION_TTL_SECONDS: int = 3600
@@ -146,6 +151,7 @@ class Config:
             "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", cls.LOGIN_RATE_LIMIT),
             "ORDER_STATUS_MESSAGES": _env_json("ORDER_STATUS_MESSAGES"),
             "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI),
+            "TRUSTED_PROXY_COUNT": _env_int("TRUSTED_PROXY_COUNT", cls.TRUSTED_PROXY_COUNT),
             "MINIAPP_ALLOWED_ORIGINS": tuple(o.strip() for o in (_env("MINIAPP_ALLOWED_ORIGINS") or "").split(",")
                                              if o.strip()),
             "SESSION_TTL_SECONDS": _env_int("SESSION_TTL_SECONDS", cls.SESSION_TTL_SECONDS),
@@ -179,12 +185,23 @@ class Config:
         return cls(**{k: v for k, v in values.items() if k in known}, extra=extra)
 
     def validate(self) -> None:
-        """Fail fast when a production process lacks a secret."""
-        if self.TESTING or self.SANDBOX:
+        """Fail fast when a process lacks a secret or has a weak SECRET_KEY.
+
+        Tests may run without secrets. The sandbox gets its Zalo credentials from the
+        emulator, but never signs sessions with an empty or guessable key: anyone could
+        forge a Mini App session on a sandbox reachable from the network.
+        """
+        if self.TRUSTED_PROXY_COUNT < 0:
+            raise ConfigError("TRUSTED_PROXY_COUNT is the number of proxies in front of the app: 0 or more")
+        if self.TESTING:
             return
-        missing = [name for name in REQUIRED_SECRETS if not getattr(self, name)]
+        required = ("SECRET_KEY",) if self.SANDBOX else REQUIRED_SECRETS
+        missing = [name for name in required if not getattr(self, name)]
         if missing:
             raise ConfigError("missing required settings: " + ", ".join(missing))
+        if len(self.SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters; generate one with "
+                              "python -c 'import secrets; print(secrets.token_hex(32))'")
 
     def to_flask(self) -> dict:
         """The mapping handed to `app.config`."""

@@ -6,8 +6,6 @@ import threading
 import time
 
 import sqlalchemy as sa
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
@@ -32,8 +30,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = ProblemApi()
-# Storage from RATELIMIT_STORAGE_URI: in-process by default, `redis://…` to share limits across hosts.
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
 
 SQLITE_BUSY_TIMEOUT_MS = 30000
@@ -119,6 +115,8 @@ def _sqlite_writer(database: str | None) -> threading.RLock:
 @sa.event.listens_for(sa.engine.Engine, "commit")
 @sa.event.listens_for(sa.engine.Engine, "rollback")
 def _release_writer(connection):
+    if connection.dialect.name != "sqlite":
+        return  # (and an invalidated PostgreSQL connection has no `info` to read)
     writer = connection.info.pop("holds_writer_lock", None)
     if writer is not None:
         writer.release()

@@ -5,38 +5,44 @@ from flask import current_app, make_response, request
 from flask_smorest import Blueprint
 
 from ..errors import Problem
-from ..extensions import db, limiter
+from ..extensions import db
 from ..models.staff import ROLES
 from ..schemas.staff import LoginRequest, LoginResponse, StaffSchema
-from ..services import access, audit
+from ..services import access, audit, login_throttle
 from ..services.transactions import run_in_transaction
 from .access import SESSION_COOKIE, STAFF_SECURITY, current, public, require
 
 blp = Blueprint("admin_auth", __name__, url_prefix="/api/v1/admin/auth", description="Staff login")
 
 
-def _login_key() -> str:
-    """Rate-limit per client address and account, so one attacker cannot lock everyone out."""
-    body = request.get_json(silent=True)
-    email = str(body.get("email", "")).strip().lower() if isinstance(body, dict) else ""
-    return f"{request.remote_addr}|{email}"
-
-
 @blp.route("/login", methods=["POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key,
-               deduct_when=lambda response: response.status_code == 401)
 @blp.arguments(LoginRequest)
 @blp.response(200, LoginResponse)
 @blp.alt_response(401, description="Wrong email or password")
 @blp.alt_response(429, description="Too many failed attempts; see Retry-After")
 def login(body):
-    """Log in with email and password."""
-    result = run_in_transaction(db.session, lambda: access.login(
-        db.session, body["email"], body["password"], ip=request.remote_addr,
-        user_agent=request.headers.get("User-Agent")))
+    """Log in with email and password.
+
+    Failed logins are limited per client address and per account (`LOGIN_RATE_LIMIT`; docs/staff.md):
+    the attempt is counted before the password is checked, and given back unless it fails.
+    """
+    counters = login_throttle.for_app(current_app)
+    try:
+        slots = counters.take(login_throttle.keys(request.remote_addr, body["email"]))
+    except login_throttle.TooManyAttempts as exc:
+        raise Problem(429, f"Too many failed logins; try again in {exc.retry_after} seconds.",
+                      title="Too Many Requests", headers={"Retry-After": str(exc.retry_after)}) from exc
+    try:
+        result = run_in_transaction(db.session, lambda: access.login(
+            db.session, body["email"], body["password"], ip=request.remote_addr,
+            user_agent=request.headers.get("User-Agent")))
+    except Exception:
+        counters.give_back(slots)  # not a wrong password: the database or the code failed
+        raise
     if result is None:
         raise Problem(401, "Wrong email or password.", title="Unauthorized")
+    counters.give_back(slots)
     payload = LoginResponse().dump({"token": result.token, "csrf_token": result.csrf_token,
                                     "expires_at": result.expires_at, "staff": result.staff})
     response = make_response(payload, 200)

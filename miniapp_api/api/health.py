@@ -1,11 +1,11 @@
 """Liveness and readiness probes for load balancers and orchestrators."""
 from __future__ import annotations
 
-import sqlalchemy as sa
+from flask import current_app
 from flask_smorest import Blueprint
 
-from ..errors import Problem
 from ..extensions import db
+from ..storage import probe_writes, recent_fault, unavailable_response
 
 blp = Blueprint("health", __name__, description="Process and dependency health")
 
@@ -17,12 +17,12 @@ def healthz():
 
 
 @blp.route("/readyz")
-@blp.response(200, description="The database answers")
-@blp.alt_response(503, description="The database does not answer")
+@blp.response(200, description="The database takes writes")
+@blp.alt_response(503, description="The database does not answer or cannot take writes (disk full, read-only)")
 def readyz():
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError as exc:
-        db.session.rollback()
-        raise Problem(503, f"database unreachable: {type(exc).__name__}", title="Not Ready") from exc
+    """Ready when a write would go through: a probe row is written and rolled back. After a request met a
+    storage fault, not ready for `Retry-After` seconds, since the probe cannot see every way a disk is full."""
+    reason = recent_fault(current_app) or probe_writes(db.session)
+    if reason:
+        return unavailable_response(reason, title="Not Ready")
     return {"status": "ready"}

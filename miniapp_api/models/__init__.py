@@ -9,11 +9,13 @@ from .delivery import Delivery
 from .form import Form, FormSubmission
 from .idempotency import IdempotencyRecord
 from .inbox import WebhookEvent, WebhookIngest
+from .login_throttle import LoginThrottle
 from .oa_outbound import OaOutbound
 from .oa_token import OaToken, OauthAttempt
 from .order import Order, OrderCursor, OrderStatusChange
 from .outbox import OutboxEvent
 from .segment import Segment
+from .storage_probe import StorageProbe
 from .staff import ApiKey, ApiKeyUse, StaffSession, StaffUser
 from .tags import CustomerTag, PipelineChange, Tag
 
@@ -23,5 +25,5 @@ __all__ = [
     "AutoReplyRule", "ConsentRecord", "Connector", "Conversation", "Customer", "CustomerIdentity", "Delivery",
     "Form", "FormSubmission", "IdempotencyRecord", "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",
-    "ProfileMerge", "Segment", "SyncRun", "WebhookEvent", "WebhookIngest",
+    "ProfileMerge", "Segment", "SyncRun", "WebhookEvent", "WebhookIngest", "LoginThrottle", "StorageProbe",
 ]

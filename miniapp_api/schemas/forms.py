@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import marshmallow as ma
+import phonenumbers
 from marshmallow import fields, validate
 
 FIELD_TYPES = ("text", "textarea", "phone", "email", "choice", "multichoice", "province", "consent", "checkbox")
@@ -48,6 +49,11 @@ class FieldDefinition(ma.Schema):
     maps_to = fields.String(validate=validate.OneOf(PROFILE_TARGETS))
     purpose = fields.String(validate=validate.Length(min=1, max=32))
     consent_version = fields.String(validate=validate.Length(min=1, max=32))
+    countries = fields.List(
+        fields.String(validate=validate.OneOf(phonenumbers.SUPPORTED_REGIONS,
+                                             error="not an ISO 3166 country code with phone numbers")),
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "Phone fields: ISO 3166 countries whose numbers are accepted (default [\"VN\"])"})
 
     @ma.validates_schema
     def _coherent(self, data, **_):
@@ -55,6 +61,8 @@ class FieldDefinition(ma.Schema):
             raise ma.ValidationError("choice fields need options", "options")
         if data["type"] == "consent" and not (data.get("purpose") and data.get("consent_version")):
             raise ma.ValidationError("consent fields need a purpose and a consent_version", "purpose")
+        if data.get("countries") and data["type"] != "phone":
+            raise ma.ValidationError("only phone fields take countries", "countries")
 
 
 class FormDefinitionSchema(ma.Schema):

@@ -24,6 +24,8 @@ from ..schemas.forms import FormDefinitionSchema
 from .phones import InvalidPhone, normalize_phone
 
 EMAIL = ma.validate.Email()
+# A phone field without `countries` accepts Vietnamese numbers only: these are Vietnamese shops.
+DEFAULT_PHONE_COUNTRIES = ["VN"]
 
 
 @dataclasses.dataclass
@@ -109,10 +111,11 @@ def _clean_field(spec: dict, value, lang):
         raise ma.ValidationError(message("not_text", lang))
     value = value.strip()
     if kind == "phone":
+        countries = spec.get("countries") or DEFAULT_PHONE_COUNTRIES
         try:
-            return normalize_phone(value)
+            return normalize_phone(value, countries)
         except InvalidPhone as exc:
-            raise ma.ValidationError(message("phone", lang)) from exc
+            raise ma.ValidationError(_phone_message(exc.reason, countries, lang)) from exc
     if kind == "email":
         try:
             return EMAIL(value).lower()
@@ -123,6 +126,16 @@ def _clean_field(spec: dict, value, lang):
             raise ma.ValidationError(message("choice", lang))
         return value
     return _check_text(spec.get("validation") or {}, value, lang)
+
+
+def _phone_message(reason: str, countries: list[str], lang) -> str:
+    """Why a phone was refused, in words the customer can act on."""
+    vietnamese_only = countries == ["VN"]
+    if reason == "country":
+        return message("phone_country_vn" if vietnamese_only else "phone_country", lang,
+                       countries=", ".join(countries))
+    return message({"letters": "phone_letters", "extension": "phone_extension", "type": "phone_type"}.get(
+        reason, "phone" if vietnamese_only else "phone_any"), lang)
 
 
 def _check_text(rules: dict, value: str, lang) -> str:
