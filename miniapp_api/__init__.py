@@ -33,6 +33,9 @@ def create_app(config: dict | None = None) -> Flask:
     )
     if directory := sqlite_directory(settings.DATABASE_URL):
         os.makedirs(directory, exist_ok=True)
+    from . import log_safety
+
+    log_safety.install()  # untrusted values are escaped in every log record, one line each
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
