@@ -78,9 +78,14 @@ def process_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
     row = session.get(WebhookEvent, row_id)
     payload = json.loads(row.raw_body)
     received_at, attempts = row.received_at, row.attempts
+    if not outbox.still_held(row, owner):  # cancelled since the claim (an erasure)
+        session.commit()
+        return
     try:
+        if not outbox.complete(session, WebhookEvent, row_id, owner):  # settled first: locks the row
+            session.rollback()
+            return
         handle_event(app, session, payload, received_at)
-        outbox.complete(session, WebhookEvent, row_id, owner)
         session.commit()
     except UnknownEvent as exc:
         session.rollback()

@@ -70,6 +70,9 @@ def send_due(app: Flask, owner: str, limit: int = 50) -> int:
 
 def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
     row = session.get(OaOutbound, row_id)
+    if not outbox.still_held(row, owner):  # cancelled since the claim (an erasure)
+        session.commit()
+        return
     kind, uid, payload, attempts = row.kind, row.oa_user_id, dict(row.payload), row.attempts
     if kind == SEND_MESSAGE and not (_window_allows(session, row, owner) and _consent_allows(session, row, owner)):
         session.commit()
@@ -91,12 +94,15 @@ def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
         session.commit()
         log.info("OA %s to %s: %s (%s)", kind, uid, outcome.reason, status)
         return
+    if not outbox.complete(session, OaOutbound, row_id, owner):
+        session.rollback()  # cancelled while Zalo answered (an erasure): what it said is not ours to keep
+        log.info("OA %s row %s was cancelled during the call; result discarded", kind, row_id)
+        return
     row = session.get(OaOutbound, row_id)
     if kind == SEND_MESSAGE:
         _record_sent(session, row, str(data.get("message_id") or ""))
     elif kind == USER_DETAIL:
         apply_user_detail(session, uid, data)
-    outbox.complete(session, OaOutbound, row_id, owner)
     session.commit()
 
 

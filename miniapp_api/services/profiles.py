@@ -107,7 +107,8 @@ def resolve_profile(session: Session, claims: list[Claim], *, facts: dict | None
             _attach(resolution, claim, None)
     session.flush()
     for claim, other in matched:
-        _merge_or_report(session, resolution, other, f"{claim.kind} {claim.value} via {claim.source}")
+        # the reason travels to connectors and outlives erasure checks: the kind, never the value
+        _merge_or_report(session, resolution, other, f"same {claim.kind} via {claim.source}")
     for claim in claims:
         if (claim.kind, claim.value) in existing:
             _attach(resolution, claim, existing[(claim.kind, claim.value)])
