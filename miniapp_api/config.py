@@ -111,6 +111,8 @@ class Config:
     # submission to count as its conversion.
     BUSINESS_HOURS: str = ""
     METRICS_CONVERSION_WINDOW_DAYS: int = 30
+    # Staff with the viewer role see phone numbers masked (+84 91* *** *78) unless the owner sets this.
+    VIEWERS_SEE_FULL_PHONES: bool = False
     # Overrides that are not settings of their own (e.g. Flask keys a test sets).
     extra: dict = field(default_factory=dict)
 
@@ -157,6 +159,7 @@ class Config:
             "BUSINESS_HOURS": _env("BUSINESS_HOURS", cls.BUSINESS_HOURS),
             "METRICS_CONVERSION_WINDOW_DAYS": _env_int("METRICS_CONVERSION_WINDOW_DAYS",
                                                        cls.METRICS_CONVERSION_WINDOW_DAYS),
+            "VIEWERS_SEE_FULL_PHONES": _env_bool("VIEWERS_SEE_FULL_PHONES", cls.VIEWERS_SEE_FULL_PHONES),
         }
         values.update(overrides)
         values["DATABASE_URL"] = normalise_database_url(values["DATABASE_URL"])
