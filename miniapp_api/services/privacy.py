@@ -6,7 +6,9 @@ moves, consent history), while everything that identifies or describes the
 person goes: names, phones, emails, addresses, Zalo ids, form answers,
 message texts and attachments, order personal fields, queued payloads. The
 profile's merged tombstones are erased with it. Every table that references a
-customer must be classified in `ERASURE`; a test enforces it.
+customer must be classified in `ERASURE`; a test enforces it, and another
+reads every column of every table after an erasure (tests/test_erasure_traces.py).
+Work queued about the person is cancelled even while a worker holds it.
 """
 from __future__ import annotations
 
@@ -122,15 +124,15 @@ def _scrub_queues(session: Session, refs: list[str], zalo_ids: set[str]) -> None
         (OaOutbound, OaOutbound.oa_user_id.in_(zalo_ids), {"payload": {}, "oa_user_id": "erased", "dedupe_key": None}),
         (WebhookEvent, WebhookEvent.user_id.in_(zalo_ids), {"raw_body": "{}", "user_id": None}),
     ):
-        merged = getattr(model, "event_type", None)
-        keep = merged == MERGED_EVENT if merged is not None else sa.false()
-        # pending and in-flight work is cancelled, except ref-only merges connectors still need
-        _update(session, model, sa.and_(where, model.status.in_((PENDING, PROCESSING)), sa.not_(keep)),
+        event_type = getattr(model, "event_type", None)
+        merges = event_type == MERGED_EVENT if event_type is not None else sa.false()
+        # pending and in-flight work is cancelled, except merges connectors still need (cut to refs below)
+        _update(session, model, sa.and_(where, model.status.in_((PENDING, PROCESSING)), sa.not_(merges)),
                 status=IGNORED, last_error=why, finished_at=clock.now(), lease_expires_at=None, leased_by=None)
         _update(session, model, sa.and_(where, model.last_error.is_not(None)), last_error=why)
-        _update(session, model, sa.and_(where, sa.not_(keep)), **values)
-        if merged is not None:
-            _refs_only(session, model, sa.and_(where, keep))
+        _update(session, model, sa.and_(where, sa.not_(merges)), **values)
+        if event_type is not None:
+            _refs_only(session, model, sa.and_(where, merges))
 
 
 def _refs_only(session: Session, model, where) -> None:
