@@ -171,3 +171,36 @@ def test_a_webhook_event_claimed_before_the_erasure_does_nothing_after_it(app, c
     assert _live_customers(app) == []
     leftovers = {(t, c) for t, c, text in _every_cell(app) if CHAT in text or user.oa_user_id in text}
     assert leftovers == set()
+
+
+def test_the_migration_removes_what_earlier_erasures_left(tmp_path, zalo):
+    from flask_migrate import downgrade, upgrade
+
+    from miniapp_api import create_app
+    from tests.conftest import _base_config
+
+    app = create_app(_base_config(f"sqlite:///{tmp_path / 'old.db'}", zalo.url))
+    with app.app_context():
+        upgrade(revision="0014_privacy")
+        downgrade(revision="0014_privacy-1")  # as erased by the release before
+        now = "2026-11-01 03:00:00"
+        with db.engine.begin() as connection:
+            for ref, erased in (("cus_erased", now), ("cus_live", None)):
+                connection.execute(sa.text(
+                    "INSERT INTO customer (ref, attributes, source, pipeline_status, search_text, erased_at, "
+                    "created_at, updated_at) VALUES (:ref, '{}', 'miniapp', 'new', :text, :erased, :now, :now)"),
+                    {"ref": ref, "text": "84987654321 0987654321", "erased": erased, "now": now})
+                connection.execute(sa.text(
+                    "INSERT INTO outbox_event (event_type, aggregate_type, aggregate_id, payload, created_at, status, "
+                    "attempts, available_at) VALUES ('customer.merged', 'customer', :ref, :payload, :now, 'done', 1, "
+                    ":now)"), {"ref": ref, "now": now, "payload": json.dumps(
+                        {"survivor_ref": ref, "merged_ref": "cus_x", "reason": "phone +84987654321 via form"})})
+        upgrade(revision="0014_privacy")
+        with db.engine.connect() as connection:
+            texts = dict(connection.execute(sa.text("SELECT ref, search_text FROM customer")).all())
+            payloads = {ref: json.loads(payload) for ref, payload in connection.execute(
+                sa.text("SELECT aggregate_id, payload FROM outbox_event"))}
+        db.engine.dispose()
+    assert texts == {"cus_erased": None, "cus_live": "84987654321 0987654321"}
+    assert payloads["cus_erased"] == {"survivor_ref": "cus_erased", "merged_ref": "cus_x"}
+    assert payloads["cus_live"]["reason"] == "phone +84987654321 via form"  # live profiles: untouched
