@@ -186,10 +186,14 @@ class Config:
 
 
 def engine_options(url: str) -> dict:
-    """Engine settings per backend: SQLite waits on locks, PostgreSQL pings its pool."""
+    """Engine settings per backend: SQLite waits on locks, PostgreSQL pings its pool.
+
+    `hide_parameters`: a database error logged with its traceback would otherwise print the
+    statement's values (phones, names, message text) into the log.
+    """
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True}
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "hide_parameters": True}
 
 
 def sqlite_directory(url: str) -> str | None:

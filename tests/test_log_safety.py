@@ -6,7 +6,9 @@ import os
 import shutil
 import subprocess
 
+import pytest
 import requests
+import sqlalchemy as sa
 
 from bench.harness import BIN, ROOT, free_port, wait_for
 from miniapp_api.log_safety import escape
@@ -72,3 +74,15 @@ def test_gunicorn_logs_neither_query_strings_nor_forged_lines(sqlite_template, t
     assert "912345678" not in logged and "q=" not in logged
     assert not [line for line in logged.splitlines() if "FORGED" in line and not line.startswith("WARNING:")]
     assert "x\\nERROR:miniapp_api:FORGED" in logged
+
+
+def test_database_errors_do_not_carry_the_statement_values(app):
+    from miniapp_api.extensions import db
+
+    with app.app_context():
+        with pytest.raises(sa.exc.DBAPIError) as failed:
+            db.session.execute(sa.text("SELECT no_such_column FROM customer WHERE full_name = :name"),
+                               {"name": "Trần Thị Bích +84987654321"})
+        db.session.rollback()
+    assert "no_such_column" in str(failed.value)  # the statement is there to debug with ...
+    assert "84987654321" not in str(failed.value) and "Bích" not in str(failed.value)  # ... its values are not

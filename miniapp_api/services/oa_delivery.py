@@ -92,7 +92,7 @@ def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
         if status == "dead" and (message := session.get(Message, row.message_id) if row.message_id else None):
             message.delivery_state, message.failure_reason = FAILED, outcome.reason[:500]
         session.commit()
-        log.info("OA %s to %s: %s (%s)", kind, uid, outcome.reason, status)
+        log.info("OA %s row %s: %s (%s)", kind, row_id, outcome.reason, status)  # row, not the Zalo id
         return
     if not outbox.complete(session, OaOutbound, row_id, owner):
         session.rollback()  # cancelled while Zalo answered (an erasure): what it said is not ours to keep
