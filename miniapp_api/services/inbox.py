@@ -3,7 +3,8 @@
 Storing is one `INSERT … ON CONFLICT DO NOTHING` on a unique dedupe key, so
 Zalo's resends (for hours) answer 200 and add nothing. Processing claims rows
 through the shared queue (`crm_sync.outbox`), handles each in one
-transaction, retries failures with backoff and parks them as dead after the
+transaction (settling the row first, so an event cancelled meanwhile by an
+erasure is not applied), retries failures with backoff and parks them as dead after the
 last attempt with the error kept; unknown events are marked ignored.
 """
 from __future__ import annotations
@@ -76,11 +77,11 @@ def process_due(app: Flask, owner: str, limit: int = 50) -> int:
 
 def process_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
     row = session.get(WebhookEvent, row_id)
-    payload = json.loads(row.raw_body)
-    received_at, attempts = row.received_at, row.attempts
     if not outbox.still_held(row, owner):  # cancelled since the claim (an erasure)
         session.commit()
         return
+    payload = json.loads(row.raw_body)
+    received_at, attempts = row.received_at, row.attempts
     try:
         if not outbox.complete(session, WebhookEvent, row_id, owner):  # settled first: locks the row
             session.rollback()
