@@ -17,7 +17,7 @@ from miniapp_api import clock
 from miniapp_api.models import Connector, Delivery, OutboxEvent
 from miniapp_api.models.queue import PENDING
 
-from .outbox import claim, complete_many
+from .outbox import claim, complete_held
 
 
 def _insert_ignoring_duplicates(session: Session):
@@ -30,7 +30,11 @@ def fan_out(session: Session, owner: str, *, limit: int = 1000) -> int:
     ids = claim(session, OutboxEvent, owner=owner, limit=limit, order_by=(OutboxEvent.id,))
     if not ids:
         return 0
-    events = session.scalars(sa.select(OutboxEvent).where(OutboxEvent.id.in_(ids)).order_by(OutboxEvent.id)).all()
+    # Settled first, payloads read after: an event cancelled meanwhile (an erasure scrubbed it) is not
+    # copied, and on PostgreSQL an erasure starting now waits until these deliveries exist to scrub them.
+    held = complete_held(session, OutboxEvent, ids, owner)
+    events = session.scalars(sa.select(OutboxEvent).where(OutboxEvent.id.in_(held)).order_by(OutboxEvent.id)
+                             .execution_options(populate_existing=True)).all()
     connectors = session.scalars(sa.select(Connector).where(Connector.enabled.is_(True))).all()
     now = clock.now()
     rows = [{"connector_id": connector.id, "outbox_event_id": event.id, "aggregate_id": event.aggregate_id,
@@ -39,6 +43,5 @@ def fan_out(session: Session, owner: str, *, limit: int = 1000) -> int:
             for event in events for connector in connectors if event.event_type in (connector.events or ())]
     if rows:
         session.execute(_insert_ignoring_duplicates(session), rows)
-    complete_many(session, OutboxEvent, ids, owner)
     session.commit()
     return len(rows)

@@ -125,15 +125,21 @@ def renew(session: Session, owner: str, lease: dt.timedelta = LEASE) -> int:
     return renewed
 
 
-def _settle(session: Session, model, row_ids: list[int], owner: str, **values) -> int:
-    """Update leased rows only where `owner` still holds the lease (it may have expired)."""
-    result = session.execute(
+def _settle(session: Session, model, row_ids: list[int], owner: str, **values) -> list[int]:
+    """Update leased rows only where `owner` still holds the lease (it may have expired, or the row was
+    cancelled); returns the ids updated."""
+    return list(session.scalars(
         sa.update(model)
         .where(model.id.in_(row_ids), model.status == PROCESSING, model.leased_by == owner)
         .values(lease_expires_at=None, leased_by=None, **values)
+        .returning(model.id)
         .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
+    ))
+
+
+def still_held(row, owner: str) -> bool:
+    """The row is still leased to `owner` (not cancelled, not re-claimed after its lease ran out)."""
+    return row is not None and row.status == PROCESSING and row.leased_by == owner
 
 
 def complete(session: Session, model, row_id: int, owner: str) -> bool:
@@ -143,6 +149,12 @@ def complete(session: Session, model, row_id: int, owner: str) -> bool:
 
 def complete_many(session: Session, model, row_ids: list[int], owner: str) -> int:
     """Mark several leased rows done in one statement; returns how many were still ours."""
+    return len(complete_held(session, model, row_ids, owner))
+
+
+def complete_held(session: Session, model, row_ids: list[int], owner: str) -> list[int]:
+    """Mark the rows still leased to `owner` done; returns their ids (on PostgreSQL they stay locked
+    until commit, so whoever wants to cancel them waits for this transaction)."""
     return _settle(session, model, row_ids, owner, status=DONE, finished_at=clock.now(), last_error=None)
 
 
@@ -152,12 +164,12 @@ def ignore(session: Session, model, row_id: int, owner: str, reason: str) -> boo
 
 
 def ignore_many(session: Session, model, row_ids: list[int], owner: str, reason: str) -> int:
-    return _settle(session, model, row_ids, owner, status=IGNORED, finished_at=clock.now(), last_error=reason)
+    return len(_settle(session, model, row_ids, owner, status=IGNORED, finished_at=clock.now(), last_error=reason))
 
 
 def release(session: Session, model, row_ids: list[int], owner: str) -> int:
     """Give back leased rows that were not attempted; the claim does not count as an attempt."""
-    return _settle(session, model, row_ids, owner, status=PENDING, attempts=model.attempts - 1)
+    return len(_settle(session, model, row_ids, owner, status=PENDING, attempts=model.attempts - 1))
 
 
 def fail(session: Session, model, row_id: int, owner: str, error: str, *, attempts: int,

@@ -34,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
     for url in (settings.DATABASE_URL, settings.WEBHOOK_INBOX_DATABASE_URL):
         if directory := sqlite_directory(url):
             os.makedirs(directory, exist_ok=True)
+    from . import log_safety
+
+    log_safety.install()  # untrusted values are escaped in every log record, one line each
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 

@@ -126,6 +126,8 @@ class Config:
     # submission to count as its conversion.
     BUSINESS_HOURS: str = ""
     METRICS_CONVERSION_WINDOW_DAYS: int = 30
+    # Staff with the viewer role see phone numbers masked (+84 91* *** *78) unless the owner sets this.
+    VIEWERS_SEE_FULL_PHONES: bool = False
     # Overrides that are not settings of their own (e.g. Flask keys a test sets).
     extra: dict = field(default_factory=dict)
 
@@ -175,6 +177,7 @@ class Config:
             "BUSINESS_HOURS": _env("BUSINESS_HOURS", cls.BUSINESS_HOURS),
             "METRICS_CONVERSION_WINDOW_DAYS": _env_int("METRICS_CONVERSION_WINDOW_DAYS",
                                                        cls.METRICS_CONVERSION_WINDOW_DAYS),
+            "VIEWERS_SEE_FULL_PHONES": _env_bool("VIEWERS_SEE_FULL_PHONES", cls.VIEWERS_SEE_FULL_PHONES),
         }
         values.update(overrides)
         values["DATABASE_URL"] = normalise_database_url(values["DATABASE_URL"])
@@ -214,10 +217,14 @@ class Config:
 
 
 def engine_options(url: str) -> dict:
-    """Engine settings per backend: SQLite waits on locks, PostgreSQL pings its pool."""
+    """Engine settings per backend: SQLite waits on locks, PostgreSQL pings its pool.
+
+    `hide_parameters`: a database error logged with its traceback would otherwise print the
+    statement's values (phones, names, message text) into the log.
+    """
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True}
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "hide_parameters": True}
 
 
 def sqlite_directory(url: str) -> str | None:

@@ -10,7 +10,10 @@ latency tail grows tenfold. PostgreSQL gets several processes.
 """
 import os
 
+from miniapp_api import log_safety
 from miniapp_api.config import Config
+
+log_safety.install()  # the master's records too (workers install it in create_app)
 
 _sqlite = Config.from_env().DATABASE_URL.startswith("sqlite")
 
@@ -22,5 +25,8 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
+# The path without its query string, and no referrer: staff search by phone or name (`/search?q=0912…`),
+# and personal data must not reach the logs. Paths carry only refs and row ids.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 # Zalo's webhook must be answered within ~2 s; anything slower is a bug, so keep the backlog short.
 backlog = 256

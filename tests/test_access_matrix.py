@@ -31,7 +31,7 @@ EXPECTED = {
     "admin_inbox.reply": ((OWNER, ADMIN, AGENT), None),
     "admin_inbox.add_note": ((OWNER, ADMIN, AGENT), None),
     "admin_inbox.close_conversation": ((OWNER, ADMIN, AGENT), None),
-    "admin_inbox.reopen_conversation": ((OWNER, ADMIN, AGENT), None),
+    "admin_inbox.reopen_conversation": ((OWNER, ADMIN), None),
     "admin_inbox.assign_conversation": ((OWNER, ADMIN), None),
     "admin_inbox.unassign_conversation": ((OWNER, ADMIN), None),
     "admin_metrics.get_metrics": (ALL, None),

@@ -51,6 +51,8 @@ def test_phone_first_then_verified_phone_of_a_zalo_user_merges(client, zalo, app
     assert body["customer"]["ref"] == phone_ref
     assert body["customer"]["phones"] == [{"e164": "+84987654321", "verified": True}]
     assert body["customer"]["zalo"]["app_user_id"] == user.app_user_id
+    with app.app_context():  # the reason travels to connectors: the kind, never the value
+        assert db.session.scalar(sa.select(ProfileMerge.reason)).startswith("same phone via")
 
 
 def test_zalo_first_then_phone_arrival_finds_the_same_profile(client, zalo, app):

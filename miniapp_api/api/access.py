@@ -10,11 +10,11 @@ import dataclasses
 import functools
 import hmac
 
-from flask import g, request
+from flask import current_app, g, has_app_context, request
 
 from ..errors import Problem
 from ..extensions import db
-from ..models.staff import ROLES, ApiKey, StaffSession, StaffUser
+from ..models.staff import ROLES, VIEWER, ApiKey, StaffSession, StaffUser
 from ..services import access
 
 SESSION_COOKIE = "staff_session"
@@ -100,3 +100,10 @@ def public(view):
 
 def current() -> Principal:
     return g.principal
+
+
+def phones_masked() -> bool:
+    """Viewers see phone numbers masked unless the owner allows full ones (`VIEWERS_SEE_FULL_PHONES`)."""
+    principal = g.get("principal") if has_app_context() else None
+    return (principal is not None and principal.kind == "staff" and principal.role == VIEWER
+            and not current_app.config.get("VIEWERS_SEE_FULL_PHONES"))

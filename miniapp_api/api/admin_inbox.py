@@ -1,12 +1,15 @@
 """The shared inbox: list, read, claim, assign, reply, notes, close/reopen, search.
 
 Reads are open to every role and to API keys with `conversations:read`; agents
-only see conversations assigned to them or unassigned (others answer 404).
-Actions on a conversation someone else holds answer 409 naming the holder, so
-two people never answer the same customer; admins may take over explicitly.
+only read conversations assigned to them or unassigned and open
+(`services.visibility`); any other answers 404, for reads and actions alike.
+Of two staff taking the same conversation at once, the loser gets 409 naming
+the winner, so two people never answer the same customer; admins may take
+over explicitly.
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask_smorest import Blueprint
 
 from .. import clock
@@ -36,22 +39,13 @@ def _staff() -> StaffUser | None:
 
 
 def _visible_conversation(conversation_id: int) -> Conversation:
-    """The conversation if the caller may read it, else 404 (agents do not learn others' conversations)."""
-    conversation = db.session.get(Conversation, conversation_id)
+    """The conversation if the caller may read it, else 404: an agent learns nothing of a conversation
+    they cannot read (`services.visibility`), neither that it exists nor who holds it."""
     visible = inbox_query.visible_to(_staff())
-    if conversation is None or (visible is not None and conversation.assignee_id not in (None, _staff().id)):
-        raise Problem(404, f"No conversation {conversation_id}.", title="Not Found")
-    return conversation
-
-
-def _actionable_conversation(conversation_id: int) -> Conversation:
-    """The conversation to act on; an agent acting on someone else's gets 409 naming the holder."""
-    conversation = db.session.get(Conversation, conversation_id)
+    conversation = db.session.scalar(sa.select(Conversation).where(
+        Conversation.id == conversation_id, *([visible] if visible is not None else [])))
     if conversation is None:
         raise Problem(404, f"No conversation {conversation_id}.", title="Not Found")
-    staff = _staff()
-    if staff.role == AGENT and conversation.assignee_id not in (None, staff.id):
-        raise _conflict(inbox_assign.owner_conflict(db.session, conversation))
     return conversation
 
 
@@ -62,7 +56,7 @@ def _conflict(exc: inbox_assign.InboxConflict) -> Problem:
 def _act(conversation_id: int, action) -> dict:
     """Run `action(conversation)` in one transaction and answer with the conversation's summary."""
     def work():
-        conversation = _actionable_conversation(conversation_id)
+        conversation = _visible_conversation(conversation_id)
         try:
             action(conversation)
         except inbox_assign.InboxConflict as exc:
@@ -138,8 +132,9 @@ _action_route("unassign", "unassign_conversation", MANAGERS, lambda c: inbox_ass
               "Put the conversation back in the unassigned queue.")
 _action_route("close", "close_conversation", HANDLERS, lambda c: inbox_assign.close(db.session, c),
               "Close and unassign; the customer's next message reopens it.")
-_action_route("reopen", "reopen_conversation", HANDLERS, lambda c: inbox_assign.reopen(db.session, c),
-              "Reopen a closed conversation (unassigned); refused when the customer has a newer one.")
+_action_route("reopen", "reopen_conversation", MANAGERS, lambda c: inbox_assign.reopen(db.session, c),
+              "Reopen a closed conversation (unassigned); refused when the customer has a newer one. "
+              "Agents do not read closed conversations; the customer's next message reopens one for them.")
 
 
 @blp.route("/conversations/<int:conversation_id>/reply", methods=["POST"])
@@ -155,7 +150,7 @@ def reply(body, conversation_id):
     Replying to a conversation someone else holds is refused unless `take_over` (admins and owners).
     """
     def work():
-        conversation = _actionable_conversation(conversation_id)
+        conversation = _visible_conversation(conversation_id)
         staff = _staff()
         try:
             if conversation.status == CLOSED:
@@ -191,7 +186,7 @@ def reply(body, conversation_id):
 def add_note(body, conversation_id):
     """An internal note for the team; never sent to the customer."""
     def work():
-        conversation = _actionable_conversation(conversation_id)
+        conversation = _visible_conversation(conversation_id)
         note = add_message(db.session, conversation, direction=OUTBOUND, author="staff",
                            author_staff_id=_staff().id, internal=True, type="note", text=body["text"],
                            attachments=[])

@@ -8,7 +8,8 @@ from ..extensions import db
 from ..models import Customer, Segment
 from ..schemas.admin_customers import CONTROL, CustomerFilter
 from ..models.staff import AGENT
-from ..services.segments import agent_visibility, compile_filter
+from ..services.segments import compile_filter
+from ..services.visibility import agent_customers
 from .access import current
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger path values cannot exist (and overflow drivers)
@@ -17,7 +18,7 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger path values cannot exist (
 def visibility() -> list:
     """Extra conditions for the caller: agents only see the customers of their conversations."""
     principal = current()
-    return [agent_visibility(principal.id)] if principal.kind == "staff" and principal.role == AGENT else []
+    return [agent_customers(principal.id)] if principal.kind == "staff" and principal.role == AGENT else []
 
 
 def load_customer(ref: str, *, live: bool = False) -> Customer:

@@ -4,9 +4,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
+from .phones import DictWithPhones, PhoneString
+
 
 class PhoneSchema(ma.Schema):
-    e164 = fields.String(metadata={"example": "+84912345678"})
+    e164 = PhoneString(metadata={"example": "+84912345678", "description": "Masked for viewers (docs/staff.md)"})
     verified = fields.Boolean()
 
 
@@ -26,12 +28,12 @@ class CustomerSchema(ma.Schema):
     full_name = fields.String(allow_none=True)
     zalo_display_name = fields.String(allow_none=True)
     avatar_url = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True, metadata={"description": "Preferred phone, E.164"})
+    phone = PhoneString(allow_none=True, metadata={"description": "Preferred phone, E.164 (masked for viewers)"})
     phones = fields.List(fields.Nested(PhoneSchema))
     email = fields.String(allow_none=True)
     province = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
-    attributes = fields.Dict()
+    attributes = DictWithPhones()
     zalo = fields.Nested(ZaloIdsSchema)
     consents = fields.Dict(keys=fields.String(), values=fields.Nested(ConsentStateSchema))
     pipeline_status = fields.String(metadata={"description": "new → contacted → qualified → customer → vip / lost"})

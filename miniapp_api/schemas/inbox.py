@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from ..models.conversation import CONVERSATION_STATUSES
 from .customers import CustomerSchema
 from .ids import row_id
+from .phones import DictWithPhones, ListWithPhones
 
 WINDOW_STATES = ("free", "paid", "closed")
 WINDOW_HELP = ("Zalo messaging window from the customer's last message: free ≤ 48 h, paid ≤ 7 days, "
@@ -49,7 +50,7 @@ class MessageSchema(ma.Schema):
     internal = fields.Boolean(metadata={"description": "A staff note, never sent to the customer"})
     type = fields.String()
     text = fields.String(allow_none=True)
-    attachments = fields.List(fields.Dict())
+    attachments = ListWithPhones(fields.Dict())
     delivery_state = fields.String(allow_none=True)
     failure_reason = fields.String(allow_none=True)
     paid = fields.Boolean()
@@ -88,7 +89,7 @@ class EventSchema(ma.Schema):
 class SubmissionBrief(ma.Schema):
     ref = fields.String()
     form = fields.String(metadata={"description": "Form slug"})
-    values = fields.Dict()
+    values = DictWithPhones()
     created_at = fields.DateTime()
 
 

@@ -11,20 +11,29 @@ from ..models import Conversation, ConversationEvent, Message, MessageReceipt, O
 from ..models.conversation import CLOSED, DELIVERY_ORDER, OPEN, OPENED, REOPENED
 
 
-def current_conversation(session: Session, contact: OaContact, *, reopen: bool) -> Conversation:
-    """The contact's latest conversation; a closed one is reopened when `reopen`, one is created if none."""
+def current_conversation(session: Session, contact: OaContact, *, reopen: bool,
+                         at: dt.datetime | None = None) -> Conversation:
+    """The contact's latest conversation; a closed one is reopened when `reopen`, one is created if none.
+
+    `at` is when the message that causes the opening happened (Zalo's timestamp, which
+    precedes our processing): the opening is dated by it, so the message falls inside
+    the segment it opened and starts a response cycle (docs/metrics.md).
+    """
     conversation = session.scalar(sa.select(Conversation).where(Conversation.contact_id == contact.id)
                                   .order_by(Conversation.id.desc()).limit(1))
     now = clock.now()
+    opened = min(at or now, now)
     if conversation is None:
         conversation = Conversation(contact_id=contact.id, customer_id=contact.customer_id, status=OPEN,
-                                    opened_at=now, updated_at=now)
+                                    opened_at=opened, updated_at=now)
         session.add(conversation)
         session.flush()
-        session.add(ConversationEvent(conversation_id=conversation.id, kind=OPENED, at=now))
+        session.add(ConversationEvent(conversation_id=conversation.id, kind=OPENED, at=opened))
     elif reopen and conversation.status == CLOSED:
-        conversation.status, conversation.closed_at, conversation.opened_at = OPEN, None, now
-        session.add(ConversationEvent(conversation_id=conversation.id, kind=REOPENED, at=now))
+        # never before the close: a message written before it but processed after still reopens
+        opened = max(opened, conversation.closed_at or opened)
+        conversation.status, conversation.closed_at, conversation.opened_at = OPEN, None, opened
+        session.add(ConversationEvent(conversation_id=conversation.id, kind=REOPENED, at=opened))
     conversation.customer_id = contact.customer_id  # follows profile merges
     return conversation
 

@@ -8,7 +8,8 @@ and only then deletes them from the ingest store: a crash in between moves
 them again and the key drops the copy, so an event is neither lost nor
 doubled, and Zalo's resends (for hours) add nothing. Processing claims
 `webhook_event` rows through the shared queue (`crm_sync.outbox`), handles
-each in one transaction, retries failures with backoff and parks them as dead
+each in one transaction (settling the row first, so an event cancelled meanwhile by an
+erasure is not applied), retries failures with backoff and parks them as dead
 after the last attempt with the error kept; unknown events are marked ignored.
 """
 from __future__ import annotations
@@ -137,11 +138,16 @@ def process_due(app: Flask, owner: str, limit: int = 50) -> int:
 
 def process_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
     row = session.get(WebhookEvent, row_id)
+    if not outbox.still_held(row, owner):  # cancelled since the claim (an erasure)
+        session.commit()
+        return
     payload = json.loads(row.raw_body)
     received_at, attempts = row.received_at, row.attempts
     try:
+        if not outbox.complete(session, WebhookEvent, row_id, owner):  # settled first: locks the row
+            session.rollback()
+            return
         handle_event(app, session, payload, received_at)
-        outbox.complete(session, WebhookEvent, row_id, owner)
         session.commit()
     except UnknownEvent as exc:
         session.rollback()

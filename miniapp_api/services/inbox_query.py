@@ -21,6 +21,7 @@ from ..models.staff import AGENT
 from . import search
 from .outbound import FREE, FREE_WINDOW, PAID, PAID_WINDOW, window_state
 from .snapshots import customer_snapshot
+from .visibility import agent_conversations
 
 DETAIL_MESSAGES = 500
 
@@ -30,10 +31,10 @@ class BadCursor(ValueError):
 
 
 def visible_to(staff: StaffUser | None):
-    """Agents see conversations assigned to them or unassigned; None means no restriction."""
+    """The agent's conversations (`services.visibility`); None means no restriction."""
     if staff is None or staff.role != AGENT:
         return None
-    return sa.or_(Conversation.assignee_id == staff.id, Conversation.assignee_id.is_(None))
+    return agent_conversations(staff.id)
 
 
 def encode_cursor(conversation: Conversation) -> str:

@@ -76,6 +76,9 @@ def send_due(app: Flask, owner: str, limit: int = 50) -> int:
 
 def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
     row = session.get(OaOutbound, row_id)
+    if not outbox.still_held(row, owner):  # cancelled since the claim (an erasure)
+        session.commit()
+        return
     kind, uid, payload, attempts = row.kind, row.oa_user_id, dict(row.payload), row.attempts
     if kind == SEND_MESSAGE and row.send_started_at is not None:
         if _settled_by_earlier_attempt(app, session, row_id, owner):
@@ -99,12 +102,15 @@ def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
         _record_failure(session, row_id, owner, classify(exc), attempts,
                         extra={"send_started_at": None} if not_sent else None)
         return
+    if not outbox.complete(session, OaOutbound, row_id, owner):
+        session.rollback()  # cancelled while Zalo answered (an erasure): what it said is not ours to keep
+        log.info("OA %s row %s was cancelled during the call; result discarded", kind, row_id)
+        return
     row = session.get(OaOutbound, row_id)
     if kind == SEND_MESSAGE:
         _record_sent(session, row, str(data.get("message_id") or ""))
     elif kind == USER_DETAIL:
         apply_user_detail(session, uid, data)
-    outbox.complete(session, OaOutbound, row_id, owner)
     session.commit()
 
 
@@ -112,14 +118,14 @@ def _record_failure(session: Session, row_id: int, owner: str, outcome: Outcome,
                     extra: dict | None = None) -> None:
     """Retry later or bury the row; a buried message shows as failed, with why, in the conversation."""
     row = session.get(OaOutbound, row_id)
-    kind, uid, message_id = row.kind, row.oa_user_id, row.message_id
+    kind, message_id = row.kind, row.message_id
     status = outbox.fail(session, OaOutbound, row_id, owner, outcome.reason, attempts=attempts,
                          permanent=outcome.permanent, retry_after=outcome.retry_after, schedule=SEND_SCHEDULE,
                          extra=extra)
     if status == "dead" and (message := session.get(Message, message_id) if message_id else None):
         message.delivery_state, message.failure_reason = FAILED, outcome.reason[:500]
     session.commit()
-    log.info("OA %s to %s: %s (%s)", kind, uid, outcome.reason, status)
+    log.info("OA %s row %s: %s (%s)", kind, row_id, outcome.reason, status)  # row, not the Zalo id
 
 
 def _settled_by_earlier_attempt(app: Flask, session: Session, row_id: int, owner: str) -> bool:

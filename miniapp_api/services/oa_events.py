@@ -125,7 +125,7 @@ def on_user_message(app: Flask, session: Session, payload: dict, when: dt.dateti
         raise UnknownEvent("user event sent by the OA itself (loop guard)")
     contact = upsert_contact(session, sender, payload.get("user_id_by_app"), source="oa_webhook")
     _touch(contact, when)
-    conversation = current_conversation(session, contact, reopen=True)
+    conversation = current_conversation(session, contact, reopen=True, at=when)
     conversation.status = OPEN
     if conversation.last_customer_message_at is None or when > conversation.last_customer_message_at:
         conversation.last_customer_message_at = when
@@ -164,7 +164,7 @@ def on_submit_info(app: Flask, session: Session, payload: dict, when: dt.datetim
     contact = upsert_contact(session, sender, payload.get("user_id_by_app"), source="oa_webhook", facts=facts,
                              extra_claims=claims)
     _touch(contact, when)
-    conversation = current_conversation(session, contact, reopen=True)
+    conversation = current_conversation(session, contact, reopen=True, at=when)
     add_message(session, conversation, direction=INBOUND, author="customer", type="submit_info",
                 text=info.get("name"), attachments=[info], sent_at=when)
 
@@ -176,7 +176,7 @@ def on_oa_echo(app: Flask, session: Session, payload: dict, when: dt.datetime) -
         return  # our own send, already recorded
     recipient = str((payload.get("recipient") or {}).get("id") or "")
     contact = upsert_contact(session, recipient, payload.get("user_id_by_app"), source="oa_webhook")
-    conversation = current_conversation(session, contact, reopen=False)
+    conversation = current_conversation(session, contact, reopen=False, at=when)
     add_message(session, conversation, direction=OUTBOUND, author="oa_console",
                 type=payload["event_name"].removeprefix("oa_send_"), text=message.get("text"),
                 attachments=_attachments(message), zalo_msg_id=message.get("msg_id"), delivery_state="sent",

@@ -80,3 +80,32 @@ def to_local_vn(e164: str) -> str:
 def to_zalo(e164: str) -> str:
     """`+84912345678` → `84912345678`, the form Zalo APIs send and accept."""
     return e164.lstrip("+")
+
+
+_PHONE_LIKE = re.compile(r"^\+?[0-9][0-9 .()-]{7,18}$")
+_VN_DIGITS = re.compile(r"^(84|0)[0-9]{8,10}$")  # a Vietnamese number, international or national form
+
+
+def masked(phone: str) -> str:
+    """`+84912345678` → `+84 91* *** *78`: enough to tell two numbers apart, not to call one."""
+    digits = re.sub(r"\D", "", phone)
+    if digits.startswith("84") and (phone.startswith("+") or len(digits) == 11):
+        prefix, national = "+84 ", digits[2:]
+    elif digits.startswith("0"):
+        prefix, national = "0", digits[1:]
+    else:
+        prefix, national = "", digits
+    hidden = national[:2] + "*" * (len(national) - 4) + national[-2:] if len(national) > 4 else "*" * len(national)
+    return prefix + " ".join(hidden[i:i + 3] for i in range(0, len(hidden), 3))
+
+
+def mask_phones_in(value):
+    """`value` with every string that looks like a phone number masked, however deep in lists and dicts."""
+    if isinstance(value, str):
+        phone = _PHONE_LIKE.match(value) and _VN_DIGITS.match(re.sub(r"\D", "", value))
+        return masked(value) if phone else value
+    if isinstance(value, dict):
+        return {key: mask_phones_in(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_phones_in(item) for item in value]
+    return value

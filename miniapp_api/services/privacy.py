@@ -6,7 +6,9 @@ moves, consent history), while everything that identifies or describes the
 person goes: names, phones, emails, addresses, Zalo ids, form answers,
 message texts and attachments, order personal fields, queued payloads. The
 profile's merged tombstones are erased with it. Every table that references a
-customer must be classified in `ERASURE`; a test enforces it.
+customer must be classified in `ERASURE`; a test enforces it, and another
+reads every column of every table after an erasure (tests/test_erasure_traces.py).
+Work queued about the person is cancelled even while a worker holds it.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from ..models import (Conversation, Customer, CustomerIdentity, CustomerTag, Del
                       IdempotencyRecord, Message, OaContact, OaOutbound, Order, OutboxEvent, ProfileConflict,
                       ProfileMerge, WebhookEvent)
 from ..models.customer import PHONE
-from ..models.queue import IGNORED, PENDING
+from ..models.queue import IGNORED, PENDING, PROCESSING
 from .inbox import drop_ingested_for
 from .profiles import PROFILE_FIELDS
 
@@ -39,7 +41,7 @@ ERASURE = {
     "profile_merge": "reason and moved identities cleared",
     "profile_conflict": "kept (kinds only; the claimed value is cleared)",
 }
-ERASED_PAYLOAD_TYPES = (ERASED_EVENT, "customer.merged")  # payloads of refs only
+MERGED_EVENT, MERGED_REFS = "customer.merged", ("survivor_ref", "merged_ref")
 
 
 class AlreadyErased(Exception):
@@ -64,6 +66,9 @@ def erase_customer(session: Session, customer: Customer) -> list[str]:
     members = family(session, customer)
     ids, refs = [c.id for c in members], [c.ref for c in members]
     zalo_ids = _zalo_ids(session, ids)
+    # First: a worker holding queued work about the person either finished it already or now never
+    # will (on PostgreSQL this waits for it), so everything below sees what that work wrote.
+    _scrub_queues(session, refs, zalo_ids)
     for member in members:
         for name in PROFILE_FIELDS:
             setattr(member, name, None)
@@ -81,7 +86,6 @@ def erase_customer(session: Session, customer: Customer) -> list[str]:
                                              ProfileConflict.other_customer_id.in_(ids)), claim=None)
     for contact in session.scalars(sa.select(OaContact).where(OaContact.customer_id.in_(ids))):
         contact.oa_user_id, contact.app_user_id, contact.follow_source = f"erased:{contact.id}", None, None
-    _scrub_queues(session, refs, zalo_ids)
     _forget_idempotent_responses(session, zalo_ids)
     session.expire_all()  # bulk updates above bypassed the loaded objects
     enqueue_event(session, ERASED_EVENT, "customer", customer.ref,
@@ -108,17 +112,38 @@ def _zalo_ids(session: Session, ids: list[int]) -> set[str]:
 
 
 def _scrub_queues(session: Session, refs: list[str], zalo_ids: set[str]) -> None:
-    """Queued work still carrying the person's data: emptied, and cancelled if not yet done."""
+    """Queued work about the person: emptied, and cancelled unless finished.
+
+    Rows a worker holds right now (`processing`) are cancelled too: the worker
+    settles a row only while it still holds it (`crm_sync.outbox.complete` is a
+    compare-and-set) and discards its work otherwise, so a profile look-up or a
+    webhook event in flight during the erasure cannot bring the person back.
+    """
     why = "customer erased"
     for model, where, values in (
-        (OutboxEvent, sa.and_(OutboxEvent.aggregate_id.in_(refs), OutboxEvent.event_type.not_in(ERASED_PAYLOAD_TYPES)),
+        (OutboxEvent, sa.and_(OutboxEvent.aggregate_id.in_(refs), OutboxEvent.event_type != ERASED_EVENT),
          {"payload": {"erased": True}}),
-        (Delivery, sa.and_(Delivery.aggregate_id.in_(refs), Delivery.event_type.not_in(ERASED_PAYLOAD_TYPES)),
+        (Delivery, sa.and_(Delivery.aggregate_id.in_(refs), Delivery.event_type != ERASED_EVENT),
          {"payload": {"erased": True}, "response_body": None}),
         (OaOutbound, OaOutbound.oa_user_id.in_(zalo_ids), {"payload": {}, "oa_user_id": "erased", "dedupe_key": None}),
         (WebhookEvent, WebhookEvent.user_id.in_(zalo_ids), {"raw_body": "{}", "user_id": None}),
     ):
-        _update(session, model, sa.and_(where, model.status == PENDING), status=IGNORED, last_error=why,
-                finished_at=clock.now())
-        _update(session, model, where, **values)
+        event_type = getattr(model, "event_type", None)
+        merges = event_type == MERGED_EVENT if event_type is not None else sa.false()
+        # pending and in-flight work is cancelled, except merges connectors still need (cut to refs below)
+        _update(session, model, sa.and_(where, model.status.in_((PENDING, PROCESSING)), sa.not_(merges)),
+                status=IGNORED, last_error=why, finished_at=clock.now(), lease_expires_at=None, leased_by=None)
+        _update(session, model, sa.and_(where, model.last_error.is_not(None)), last_error=why)
+        _update(session, model, sa.and_(where, sa.not_(merges)), **values)
+        if event_type is not None:
+            _refs_only(session, model, sa.and_(where, merges))
     drop_ingested_for(session, zalo_ids)
+
+
+def _refs_only(session: Session, model, where) -> None:
+    """A `customer.merged` payload keeps the two refs connectors act on; its reason may name an identity."""
+    for row in session.scalars(sa.select(model).where(where)):
+        row.payload = {key: row.payload.get(key) for key in MERGED_REFS}
+        if getattr(row, "response_body", None) is not None:
+            row.response_body = None
+    session.flush()  # before the caller expires everything

@@ -45,7 +45,8 @@ class Claim:
         return order[self.kind] + (0 if self.verified else 10)
 
     def describe(self) -> str:
-        return f"{self.kind} {self.value} via {self.source}"
+        """Why two profiles were merged, as it travels to connectors: the kind, never the value."""
+        return f"same {self.kind} via {self.source}"
 
 
 @dataclasses.dataclass

@@ -45,6 +45,9 @@ def customer_text(full_name, display_name, email, phones: list[str]) -> str:
 
 
 def _refresh_customer(customer: Customer) -> None:
+    if customer.erased_at is not None:  # nothing to find: the identities loaded may be deleted ones
+        customer.search_text = None
+        return
     phones = [i.value for i in customer.identities if i.kind == PHONE]
     customer.search_text = customer_text(customer.full_name, customer.zalo_display_name, customer.email,
                                          phones) or None

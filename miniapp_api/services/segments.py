@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from .. import clock
-from ..models import ConsentRecord, Conversation, Customer, CustomerIdentity, CustomerTag, OaContact, Order, Tag
-from ..models.conversation import CLOSED
+from ..models import ConsentRecord, Customer, CustomerIdentity, CustomerTag, OaContact, Order, Tag
 from ..models.customer import PHONE
 from .consents import MARKETING
 
@@ -67,13 +66,6 @@ def compile_filter(spec: dict) -> list:
     if "has_orders" in spec:
         conditions.append(_flag(sa.exists().where(Order.customer_id == Customer.id), spec["has_orders"]))
     return conditions
-
-
-def agent_visibility(staff_id: int):
-    """Agents see the customers of conversations assigned to them or open and unassigned."""
-    return sa.exists().where(Conversation.customer_id == Customer.id, sa.or_(
-        Conversation.assignee_id == staff_id,
-        sa.and_(Conversation.assignee_id.is_(None), Conversation.status != CLOSED)))
 
 
 def count(session: Session, conditions: list) -> int:

@@ -23,6 +23,7 @@ def create_sandbox_app(state: ZaloState) -> Flask:
             app.config["ZALO_STATE"].record({"method": request.method, "path": request.path, "args": request.args.to_dict(),
                           "headers": {k.lower(): v for k, v in request.environ.get("sandbox.raw_headers", request.headers.items())},
                           "body": request.get_data(as_text=True)})
+            app.config["ZALO_STATE"].run_while_in_flight(request.path)
 
     app.register_blueprint(graph.blp)
     app.register_blueprint(oa.blp)

@@ -53,6 +53,15 @@ class ZaloState:
         self.last_interaction: dict[str, int] = {}   # OA user id → ms
         self.webhook_url: str | None = None          # where the customer simulator delivers events
         self.echo_events = False                     # after message/cs: deliver oa_send_* echo and receipt
+        # path → callables run once while a call to that path is in flight, before it is answered
+        # (tests: something happens on our side between the backend's call and Zalo's answer)
+        self.in_flight: dict[str, list] = {}
+
+    def run_while_in_flight(self, path: str) -> None:
+        with self.lock:
+            actions = self.in_flight.pop(path, [])
+        for action in actions:
+            action()
 
     def user_by_oa_id(self, oa_user_id: str) -> SandboxUser | None:
         with self.lock:
