@@ -127,6 +127,9 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
 
 def run_worker(app: Flask) -> None:
     """Run until SIGTERM/SIGINT, finishing the job in progress."""
+    if not app.config.get("WORKER_LOG_TICKS"):
+        # APScheduler logs two INFO lines per job run (thousands a minute with 0.5 s jobs), burying what matters.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = build_scheduler(app)
 
     def stop(signum, _frame):
@@ -142,6 +145,6 @@ def run_worker(app: Flask) -> None:
 
 
 if __name__ == "__main__":
-    from miniapp_api import create_app
+    from wsgi import app as configured_app  # the same settings (and one-line config errors) as the flask CLI
 
-    run_worker(create_app())
+    run_worker(configured_app)
