@@ -7,6 +7,7 @@ same data: the development key persists under `var/` (see `sandbox.devsettings`)
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -159,7 +160,39 @@ def announce(base_url: str, use_sandbox: bool, owner_password: str | None) -> No
     print("\n".join(lines), flush=True)
 
 
+@contextlib.contextmanager
+def own_the_terminal():
+    """Take the terminal's Ctrl-C for this process alone, as a shell does for a job.
+
+    Otherwise `make` (our parent, in the same foreground group) gets SIGINT too and reports
+    "Interrupt" with status 130 even though everything stopped cleanly. Without a terminal
+    (CI, tests) nothing changes.
+    """
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR)
+    except OSError:
+        yield
+        return
+    previous = os.tcgetpgrp(tty)
+    hang_up = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # a background group may not set the terminal
+    try:
+        if previous == os.getpgrp() and os.getpid() != os.getsid(0):
+            os.setpgid(0, 0)
+            os.tcsetpgrp(tty, os.getpgrp())
+        yield
+    finally:
+        if os.tcgetpgrp(tty) != previous:
+            os.tcsetpgrp(tty, previous)
+        signal.signal(signal.SIGTTOU, hang_up)
+        os.close(tty)
+
+
 def main() -> None:
+    with own_the_terminal():
+        run_stack()
+
+
+def run_stack() -> None:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     load_dotenv(os.path.join(ROOT, ".env"))
     use_sandbox = not os.environ.get("ZALO_APP_ID")

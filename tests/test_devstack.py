@@ -82,7 +82,10 @@ def test_make_run_serves_on_bind_stops_on_ctrl_c_and_restarts_on_the_same_data(t
         assert simulated.returncode == 0, simulated.stdout + simulated.stderr
         for line in ("FLASK_APP=wsgi.py .venv/bin/flask crm status",
                      "FLASK_APP=wsgi.py .venv/bin/flask connectors show shopone",
-                     "FLASK_APP=wsgi.py .venv/bin/flask staff list"):
+                     "FLASK_APP=wsgi.py .venv/bin/flask staff list",
+                     "FLASK_APP=wsgi.py .venv/bin/flask zalo token-status",
+                     "FLASK_APP=wsgi.py .venv/bin/flask rules list",
+                     "FLASK_APP=wsgi.py .venv/bin/flask forms list"):
             result = shell(line, terminal)
             assert result.returncode == 0, f"{line}\n{result.stdout}{result.stderr}"
             assert "Traceback" not in result.stderr

@@ -22,6 +22,7 @@ from ..services.conversations import add_message
 from ..services.outbound import OutboundRefused, outbound_message, queue_text_message
 from ..services.transactions import run_in_transaction
 from .access import STAFF_SECURITY, current, require
+from .inbox_problems import conflict_problem, outbound_problem, take_over_refused
 
 blp = Blueprint("admin_inbox", __name__, url_prefix="/api/v1/admin", description="Shared inbox (staff)")
 
@@ -44,19 +45,18 @@ def _visible_conversation(conversation_id: int) -> Conversation:
     return conversation
 
 
-def _actionable_conversation(conversation_id: int) -> Conversation:
-    """The conversation to act on; an agent acting on someone else's gets 409 naming the holder."""
+def _actionable_conversation(conversation_id: int, take_over: bool = False) -> Conversation:
+    """The conversation to act on; an agent acting on someone else's gets 409 naming the holder (or, asking to
+    take it over, saying only owners and admins may)."""
     conversation = db.session.get(Conversation, conversation_id)
     if conversation is None:
         raise Problem(404, f"No conversation {conversation_id}.", title="Not Found")
     staff = _staff()
     if staff.role == AGENT and conversation.assignee_id not in (None, staff.id):
-        raise _conflict(inbox_assign.owner_conflict(db.session, conversation))
+        if take_over:
+            raise take_over_refused(conversation.id)
+        raise conflict_problem(inbox_assign.owner_conflict(db.session, conversation))
     return conversation
-
-
-def _conflict(exc: inbox_assign.InboxConflict) -> Problem:
-    return Problem(409, str(exc), title="Conflict")
 
 
 def _act(conversation_id: int, action) -> dict:
@@ -66,7 +66,7 @@ def _act(conversation_id: int, action) -> dict:
         try:
             action(conversation)
         except inbox_assign.InboxConflict as exc:
-            raise _conflict(exc) from exc
+            raise conflict_problem(exc) from exc
         return conversation.id
 
     run_in_transaction(db.session, work)
@@ -155,25 +155,24 @@ def reply(body, conversation_id):
     Replying to a conversation someone else holds is refused unless `take_over` (admins and owners).
     """
     def work():
-        conversation = _actionable_conversation(conversation_id)
+        conversation = _actionable_conversation(conversation_id, take_over=body["take_over"])
         staff = _staff()
         try:
             if conversation.status == CLOSED:
-                raise inbox_assign.InboxConflict(f"Conversation {conversation.id} is closed; reopen it first.")
+                raise inbox_assign.closed_conflict(conversation)
             if conversation.assignee_id is None:
                 inbox_assign.claim(db.session, conversation, staff)
             elif conversation.assignee_id != staff.id:
-                if not (body["take_over"] and staff.role in MANAGERS):
+                if not body["take_over"]:  # agents asking to take over were refused above
                     raise inbox_assign.owner_conflict(db.session, conversation)
                 inbox_assign.assign(db.session, conversation, staff, reason="take_over")
         except inbox_assign.InboxConflict as exc:
-            raise _conflict(exc) from exc
+            raise conflict_problem(exc) from exc
         try:
             row = queue_text_message(db.session, db.session.get(Customer, conversation.customer_id), body["text"],
                                      reason="staff_reply", author="staff")
         except OutboundRefused as exc:
-            status = 422 if exc.code == "invalid_text" else 409
-            raise Problem(status, exc.reason, title="Not sent", type_=f"urn:problem:outbound:{exc.code}") from exc
+            raise outbound_problem(exc) from exc
         message = outbound_message(db.session, row)
         message.author_staff_id = staff.id
         conversation.waiting_for_human, conversation.waiting_since = False, None
