@@ -6,9 +6,10 @@ from flask_smorest import Blueprint
 from ..errors import Problem, ValidationProblem
 from ..extensions import db
 from ..models.staff import ADMIN, AGENT, OWNER, VIEWER
-from ..schemas.admin_customers import (AdminCustomerSchema, CustomerListQuery, CustomerPage, CustomerUpdate,
+from ..schemas.admin_customers import (AdminCustomerDetailSchema, AdminCustomerSchema, CustomerListQuery, CustomerPage, CustomerUpdate,
                                        ErasureSchema, ExportSchema, MergeRequest, PipelineRequest, PipelineSchema)
-from ..services import audit, segments
+from ..services import audit, inbox_query, segments
+from ..services.customer_detail import customer_detail
 from ..services.customers_admin import (CustomerError, admin_view, manual_merge, move_pipeline, pipeline_history,
                                         update_customer)
 from ..services.phones import InvalidPhone
@@ -51,12 +52,14 @@ def list_customers(query):
 
 @blp.route("/customers/<ref>")
 @require(roles=READERS, scope="customers:read")
-@blp.response(200, AdminCustomerSchema)
+@blp.response(200, AdminCustomerDetailSchema)
 @blp.alt_response(404, description="No such customer")
 @blp.doc(security=STAFF_SECURITY)
 def get_customer(ref):
-    """One profile; a merged one shows `merged_into`, the ref to follow."""
-    return admin_view(db.session, load_customer(ref))
+    """One profile with its form submissions (labelled), orders, conversation ids and per-connector sync state;
+    a merged one shows `merged_into`, the ref to follow."""
+    staff = current().staff
+    return customer_detail(db.session, load_customer(ref), inbox_query.visible_to(staff))
 
 
 @blp.route("/customers/<ref>", methods=["PATCH"])

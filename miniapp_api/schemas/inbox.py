@@ -18,6 +18,8 @@ class ConversationQuery(ma.Schema):
     assignee_id = row_id()
     unassigned = fields.Boolean()
     tag = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Customer tag name"})
+    customer = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"),
+                             metadata={"description": "Customer ref: only that customer's conversations"})
     waiting = fields.Boolean(metadata={"description": "Handed over by the bot, waiting for a human"})
     window = fields.String(validate=validate.OneOf(WINDOW_STATES), metadata={"description": WINDOW_HELP})
     q = fields.String(validate=validate.Length(min=1, max=200),
@@ -85,10 +87,19 @@ class EventSchema(ma.Schema):
     at = fields.DateTime()
 
 
+class AnswerSchema(ma.Schema):
+    name = fields.String(metadata={"description": "Field name"})
+    label = fields.Dict(metadata={"description": "The field's label, {vi, en}"})
+    value = fields.Raw(metadata={"description": "As a person reads it: a choice's label (list for several), text, "
+                                               "true/false"})
+    code = fields.Raw(metadata={"description": "Choices only: the stored option code(s)"})
+
+
 class SubmissionBrief(ma.Schema):
     ref = fields.String()
     form = fields.String(metadata={"description": "Form slug"})
-    values = fields.Dict()
+    values = fields.Dict(metadata={"description": "As stored (option codes)"})
+    answers = fields.List(fields.Nested(AnswerSchema), metadata={"description": "Labelled, in form order"})
     created_at = fields.DateTime()
 
 
