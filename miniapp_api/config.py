@@ -126,7 +126,8 @@ class Config:
     # counts), e.g. "mon-sat 08:00-21:00", Asia/Ho_Chi_Minh; days an order may follow a form
     # submission to count as its conversion.
     BUSINESS_HOURS: str = ""
-    # The worker's per-run scheduler lines (two INFO lines per job run); off unless debugging the scheduler.
+    # The scheduler's own lines (two INFO per job run, a WARNING per tick skipped while a run is still going);
+    # off unless debugging the scheduler. Job failures are logged either way.
     WORKER_LOG_TICKS: bool = False
     METRICS_CONVERSION_WINDOW_DAYS: int = 30
     # Overrides that are not settings of their own (e.g. Flask keys a test sets).

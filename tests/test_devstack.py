@@ -95,7 +95,7 @@ def test_make_run_serves_on_bind_stops_on_ctrl_c_and_restarts_on_the_same_data(t
     assert status == 0, output
     ready = output.index(f"Ready: http://127.0.0.1:{web}")
     assert output.index("Owner account:  chu@cuahang.local") > ready, "the owner's password is shown after Ready"
-    assert "apscheduler" not in output, "per-tick scheduler lines are off by default"
+    assert ":apscheduler." not in output, "per-tick scheduler lines are off by default"
 
     second_log = tmp_path / "second.log"
     stack = start_stack(env, second_log)
