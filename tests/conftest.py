@@ -30,7 +30,6 @@ BACKENDS = [
     "sqlite",
     pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)),
 ]
-pytest_plugins = ["pytester"]
 
 
 def _pg_url() -> str:

@@ -9,7 +9,7 @@ CONFTEST = pathlib.Path(__file__).with_name("conftest.py")
 def test_browser_skips_are_reported_as_browser_skips_not_postgresql(pytester, monkeypatch):
     monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
     monkeypatch.setenv("PYTHONPATH", str(CONFTEST.parent.parent))
-    pytester.makeconftest(CONFTEST.read_text().replace('pytest_plugins = ["pytester"]', ""))
+    pytester.makeconftest(CONFTEST.read_text())
     pytester.makeini("[pytest]\nmarkers =\n    browser: drives Chromium\n")
     pytester.makepyfile(test_inner='''
 import pytest
