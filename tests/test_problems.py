@@ -8,9 +8,13 @@ import re
 import pytest
 
 from miniapp_api.errors import PROBLEM_TYPE_PREFIX, PROBLEM_TYPES
+from miniapp_api.extensions import db
+from miniapp_api.models.customer import PHONE
+from miniapp_api.services.profiles import Claim, resolve_profile
 from miniapp_api.models.staff import SCOPES
 from tests.inbox_helpers import BASE, call, open_conversation
 from tests.staff_helpers import auth, login, make_staff, staff_headers
+from tests.sync_helpers import new_customer
 
 DOC = pathlib.Path(__file__).resolve().parent.parent / "docs" / "problems.md"
 VI = {"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"}
@@ -95,3 +99,18 @@ def test_conflicts_say_which_conflict_it_is(app, client, oa, two_agents):
     assert status == 409 and closed["type"] == "urn:problem:conversation-closed"
     status, closed_vi = call(client, "POST", f"{BASE}/{cid}/reply", {**owner, **VI}, json={"text": "Dạ"})
     assert closed_vi["title"] == "Cuộc hội thoại đã đóng"
+
+
+def test_customer_conflicts_say_merged_or_erased(app, client):
+    owner = staff_headers(app, client, "owner")
+    survivor = new_customer(app, "+84912345678")
+    with app.app_context():  # an unverified phone: nothing stops the merge
+        merged = resolve_profile(db.session, [Claim(PHONE, "+84987654321", False, "test")], facts={}).customer.ref
+        db.session.commit()
+    assert call(client, "POST", f"/api/v1/admin/customers/{survivor}/merge", owner, json={"other_ref": merged})[0] == 200
+    status, body = call(client, "PATCH", f"/api/v1/admin/customers/{merged}", owner, json={"full_name": "X"})
+    assert status == 409 and body["type"] == "urn:problem:customer-merged" and body["merged_into"] == survivor
+    assert call(client, "POST", f"/api/v1/admin/customers/{survivor}/erase", owner)[0] == 200
+    status, body = call(client, "POST", f"/api/v1/admin/customers/{survivor}/erase", {**owner, **VI})
+    assert status == 409 and body["type"] == "urn:problem:customer-erased"
+    assert body["title"] == "Khách hàng đã bị xóa dữ liệu"

@@ -18,7 +18,8 @@ from ..services.privacy_export import export_customer
 from ..services.profiles import live
 from ..services.transactions import run_in_transaction
 from .access import STAFF_SECURITY, current, require
-from .customer_access import find_segment, load_customer, segment_conditions, visibility
+from .customer_access import (CUSTOMER_ERASED, find_segment, load_customer, merged_problem, segment_conditions,
+                              visibility)
 
 blp = Blueprint("admin_customers", __name__, url_prefix="/api/v1/admin",
                 description="Customers: list, edit, merge, pipeline, export and erasure")
@@ -165,12 +166,11 @@ def erase(ref):
     def work():
         customer = load_customer(ref)
         if customer.merged_into_id is not None:
-            raise Problem(409, f"{ref} was merged into {customer.merged_into.ref}; erase that profile.",
-                          title="Conflict")
+            raise merged_problem(customer, "erase that profile")
         try:
             refs = erase_customer(db.session, customer)
         except AlreadyErased as exc:
-            raise Problem(409, f"{ref} was erased already.", title="Conflict") from exc
+            raise Problem(409, f"{ref} was erased already.", kind=CUSTOMER_ERASED) from exc
         audit.record(db.session, "customer.erase", "customer", ref, erased_refs=refs)
         return {"ref": ref, "erased_at": customer.erased_at, "erased_refs": refs}
 
