@@ -47,7 +47,7 @@ def sandbox_environment(env: dict) -> dict:
     return env
 
 
-def wait_for(url: str, child: subprocess.Popen | None = None, seconds: float = 60) -> None:
+def wait_for(url: str, child: subprocess.Popen | None = None, seconds: float = 180) -> None:
     """Until `url` answers; stop early, saying so, if the process meant to serve it has exited."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -64,7 +64,7 @@ def wait_for(url: str, child: subprocess.Popen | None = None, seconds: float = 6
 WORKER_STARTED = "started with jobs"
 
 
-def wait_for_line(child: subprocess.Popen, marker: str, seconds: float = 60) -> None:
+def wait_for_line(child: subprocess.Popen, marker: str, seconds: float = 180) -> None:
     """Pass the child's stderr through, and return once a line contains `marker` (its start-up is logged)."""
     seen = threading.Event()
 
