@@ -115,7 +115,7 @@ def test_a_busy_port_is_one_clear_line(terminal):
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run([sys.executable, "-m", "sandbox.devstack"], cwd=ROOT, capture_output=True, text=True,
-                                env={**terminal, "BIND": f"127.0.0.1:{port}"}, timeout=60)
+                                env={**terminal, "BIND": f"127.0.0.1:{port}"}, timeout=300)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"cannot start: port {port} on 127.0.0.1 (the web server) is already in use — is another `make run` "
