@@ -141,6 +141,11 @@ def run_worker(app: Flask) -> None:
     """Run until SIGTERM/SIGINT, finishing the job in progress; the heartbeat stops last."""
     from .heartbeat import Heartbeat
 
+    if not app.config.get("WORKER_LOG_TICKS"):
+        # APScheduler logs two INFO lines per job run (thousands a minute with 0.5 s jobs) and, on a busy machine,
+        # a WARNING per tick skipped while the previous run is still going: expected, and it buries what matters.
+        # Job failures are still logged, by `_in_context`.
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
     scheduler = build_scheduler(app)
 
     def stop(signum, _frame):
@@ -157,6 +162,6 @@ def run_worker(app: Flask) -> None:
 
 
 if __name__ == "__main__":
-    from miniapp_api import create_app
+    from wsgi import app as configured_app  # the same settings (and one-line config errors) as the flask CLI
 
-    run_worker(create_app())
+    run_worker(configured_app)

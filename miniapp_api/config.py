@@ -54,10 +54,26 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# What `make run` writes for the processes a developer starts beside it (see load_local_settings).
+DEVSTACK_ENV_FILE = "devstack.env"
+
+
+def var_directory() -> str:
+    """Local state beside the code (never committed): the embedded SQLite file, `make run`'s key and settings."""
+    return _env("VAR_DIR") or os.path.join(ROOT, "var")
+
+
 def default_database_url() -> str:
-    """The embedded SQLite file, kept under `var/` beside the code."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return "sqlite:///" + os.path.join(root, "var", "miniapp.db")
+    """The embedded SQLite file, kept under `var/`."""
+    return "sqlite:///" + os.path.join(var_directory(), "miniapp.db")
+
+
+def load_local_settings() -> None:
+    """For commands started by hand (the flask CLI, gunicorn, the simulator): `.env`, then the settings the running
+    `make run` uses (`var/devstack.env`), so a second terminal talks to the same product. Set variables win."""
+    load_dotenv(os.path.join(ROOT, ".env"), override=False)
+    load_dotenv(os.path.join(var_directory(), DEVSTACK_ENV_FILE), override=False)
 
 
 REQUIRED_SECRETS = ("SECRET_KEY", "ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY")
@@ -125,6 +141,9 @@ class Config:
     # counts), e.g. "mon-sat 08:00-21:00", Asia/Ho_Chi_Minh; days an order may follow a form
     # submission to count as its conversion.
     BUSINESS_HOURS: str = ""
+    # The scheduler's own lines (two INFO per job run, a WARNING per tick skipped while a run is still going);
+    # off unless debugging the scheduler. Job failures are logged either way.
+    WORKER_LOG_TICKS: bool = False
     METRICS_CONVERSION_WINDOW_DAYS: int = 30
     # Staff with the viewer role see phone numbers masked (+84 91* *** *78) unless the owner sets this.
     VIEWERS_SEE_FULL_PHONES: bool = False
@@ -175,6 +194,7 @@ class Config:
             "INBOX_REASSIGN_AFTER_MINUTES": _env_int("INBOX_REASSIGN_AFTER_MINUTES",
                                                      cls.INBOX_REASSIGN_AFTER_MINUTES),
             "BUSINESS_HOURS": _env("BUSINESS_HOURS", cls.BUSINESS_HOURS),
+            "WORKER_LOG_TICKS": _env_bool("WORKER_LOG_TICKS", cls.WORKER_LOG_TICKS),
             "METRICS_CONVERSION_WINDOW_DAYS": _env_int("METRICS_CONVERSION_WINDOW_DAYS",
                                                        cls.METRICS_CONVERSION_WINDOW_DAYS),
             "VIEWERS_SEE_FULL_PHONES": _env_bool("VIEWERS_SEE_FULL_PHONES", cls.VIEWERS_SEE_FULL_PHONES),
@@ -201,7 +221,9 @@ class Config:
         required = ("SECRET_KEY",) if self.SANDBOX else REQUIRED_SECRETS
         missing = [name for name in required if not getattr(self, name)]
         if missing:
-            raise ConfigError("missing required settings: " + ", ".join(missing))
+            raise ConfigError("missing required settings: " + ", ".join(missing) + " (set them in the environment "
+                              "or .env, see README \"Configuration\"; beside `make run` they come from "
+                              "var/devstack.env, written when it starts)")
         if len(self.SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
             raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters; generate one with "
                               "python -c 'import secrets; print(secrets.token_hex(32))'")

@@ -4,31 +4,110 @@ Every error the API returns, whether raised by our code, by request parsing
 (webargs) or by Werkzeug, leaves through `ProblemApi.handle_http_exception`, so
 clients see a single shape: `type`, `title`, `status`, `detail` and, for 422,
 `errors` keyed by field name.
+
+`type` is always a stable URI from one registry (`PROBLEM_TYPES`, listed in
+docs/problems.md, which a test keeps in step): a generic one per HTTP status, or
+a specific one where a client must tell cases apart (a conversation held by
+someone else, closed, or only a manager may take it over). A request that prefers
+Vietnamese (`Accept-Language: vi`) gets the Vietnamese `title` and `detail`.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import marshmallow as ma
-from flask import current_app, jsonify
+from flask import current_app, has_request_context, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 log = logging.getLogger(__name__)
 
 PROBLEM_MIMETYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:problem:"
+LANGUAGES = ("en", "vi")  # English unless the request prefers Vietnamese
+
+
+@dataclasses.dataclass(frozen=True)
+class ProblemType:
+    """One kind of problem: the URI clients branch on, its titles, and a Vietnamese detail for when none is given."""
+
+    slug: str
+    status: int
+    title: str
+    title_vi: str
+    detail_vi: str
+
+    @property
+    def uri(self) -> str:
+        return PROBLEM_TYPE_PREFIX + self.slug
+
+
+PROBLEM_TYPES: dict[str, ProblemType] = {}
+
+
+def problem_type(slug: str, status: int, title: str, title_vi: str, detail_vi: str) -> ProblemType:
+    """Register a problem type; modules declare theirs at import. Each one must be listed in docs/problems.md."""
+    kind = ProblemType(slug, status, title, title_vi, detail_vi)
+    if PROBLEM_TYPES.setdefault(slug, kind) != kind:
+        raise ValueError(f"problem type {slug!r} is registered twice, differently")
+    return kind
+
+
+# Generic types, one per HTTP status the API can answer; specific types are registered beside the code raising them.
+_GENERIC = {
+    400: ("bad-request", "Yêu cầu không hợp lệ", "Yêu cầu không đúng định dạng."),
+    401: ("unauthorized", "Chưa xác thực", "Cần đăng nhập hoặc gửi khóa API hợp lệ."),
+    403: ("forbidden", "Không có quyền", "Tài khoản hoặc khóa API này không được phép làm việc này."),
+    404: ("not-found", "Không tìm thấy", "Không tìm thấy đối tượng được yêu cầu."),
+    405: ("method-not-allowed", "Phương thức không được hỗ trợ", "Đường dẫn này không nhận phương thức đó."),
+    406: ("not-acceptable", "Không thể đáp ứng định dạng", "Không có định dạng trả về phù hợp với yêu cầu."),
+    409: ("conflict", "Xung đột", "Trạng thái hiện tại không cho phép thao tác này."),
+    410: ("gone", "Không còn tồn tại", "Đối tượng này không còn nữa."),
+    412: ("precondition-failed", "Điều kiện không thỏa", "Điều kiện kèm theo yêu cầu không thỏa."),
+    413: ("payload-too-large", "Nội dung quá lớn", "Nội dung gửi lên vượt quá giới hạn cho phép."),
+    414: ("uri-too-long", "Đường dẫn quá dài", "Đường dẫn yêu cầu quá dài."),
+    415: ("unsupported-media-type", "Định dạng không được hỗ trợ", "Hãy gửi nội dung JSON."),
+    422: ("validation", "Dữ liệu không hợp lệ", "Một số trường không hợp lệ."),
+    428: ("precondition-required", "Thiếu điều kiện", "Yêu cầu này cần kèm điều kiện."),
+    429: ("too-many-requests", "Quá nhiều yêu cầu", "Quá nhiều yêu cầu; hãy thử lại sau."),
+    500: ("internal", "Lỗi máy chủ", "Đã có lỗi xảy ra; hãy thử lại sau."),
+    501: ("not-implemented", "Chưa hỗ trợ", "Máy chủ chưa hỗ trợ thao tác này."),
+    502: ("bad-gateway", "Lỗi dịch vụ bên ngoài", "Dịch vụ bên ngoài trả về dữ liệu không hợp lệ."),
+    503: ("unavailable", "Tạm thời không phục vụ được", "Dịch vụ tạm thời không sẵn sàng; hãy thử lại sau."),
+    504: ("gateway-timeout", "Dịch vụ bên ngoài không trả lời", "Dịch vụ bên ngoài không trả lời kịp."),
+}
+GENERIC_TYPES = {status: problem_type(slug, status, HTTP_STATUS_CODES[status], title_vi, detail_vi)
+                 for status, (slug, title_vi, detail_vi) in _GENERIC.items()}
+
+
+def generic_type(status: int) -> ProblemType:
+    """The generic type of an HTTP status (a 4xx/5xx without one of its own falls back to its class)."""
+    return GENERIC_TYPES.get(status) or GENERIC_TYPES[500 if status >= 500 else 400]
+
+
+def prefers_vietnamese() -> bool:
+    return has_request_context() and request.accept_languages.best_match(LANGUAGES) == "vi"
 
 
 class Problem(HTTPException):
-    """An error the API reports to its caller as problem+json."""
+    """An error the API reports to its caller as problem+json.
 
-    def __init__(self, status: int, detail: str, *, title: str | None = None,
-                 errors: dict | None = None, type_: str = "about:blank", headers: dict | None = None):
+    `kind` is the registered type (default: the generic one of `status`); `detail_vi` the Vietnamese detail
+    (default: the type's); `extra` adds members to the body (e.g. who holds a conversation).
+    """
+
+    def __init__(self, status: int, detail: str, *, title: str | None = None, errors: dict | None = None,
+                 kind: ProblemType | None = None, detail_vi: str | None = None, extra: dict | None = None,
+                 headers: dict | None = None):
         super().__init__(description=detail)
         self.code = status
-        self.title = title
+        self.kind = kind or generic_type(status)
+        self.title = title or self.kind.title
+        self.detail_vi = detail_vi
         self.errors = errors
-        self.type_ = type_
+        self.extra = extra or {}
         self.extra_headers = headers or {}
 
 
@@ -36,7 +115,8 @@ class ValidationProblem(Problem):
     """The request was understood but some fields are invalid."""
 
     def __init__(self, errors: dict, detail: str = "Some fields are invalid."):
-        super().__init__(422, detail, title="Unprocessable Content", errors=errors)
+        super().__init__(422, detail, title="Unprocessable Content", errors=errors,
+                         detail_vi="Một số trường không hợp lệ: " + ", ".join(sorted(map(str, errors))))
 
 
 class ProblemSchema(ma.Schema):
@@ -60,14 +140,22 @@ def flatten_webargs_errors(messages: dict) -> dict:
     return flat
 
 
-def problem_response(status: int, title: str, detail: str, *, errors: dict | None = None,
-                     type_: str = "about:blank", headers: dict | None = None):
-    body = {"type": type_, "title": title, "status": status, "detail": detail}
+def problem_response(status: int, title: str, detail: str, *, kind: ProblemType | None = None,
+                     detail_vi: str | None = None, errors: dict | None = None, extra: dict | None = None,
+                     headers: dict | None = None):
+    """The problem+json response, in Vietnamese when the request prefers it."""
+    kind = kind or generic_type(status)
+    vietnamese = prefers_vietnamese()
+    if vietnamese:
+        title, detail = kind.title_vi, detail_vi or kind.detail_vi
+    body = {"type": kind.uri, "title": title, "status": status, "detail": detail, **(extra or {})}
     if errors:
         body["errors"] = errors
     response = jsonify(body)
     response.status_code = status
     response.mimetype = PROBLEM_MIMETYPE
+    response.headers["Content-Language"] = "vi" if vietnamese else "en"
+    response.vary.add("Accept-Language")
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -91,16 +179,19 @@ class ProblemApi(Api):
     def handle_http_exception(self, error: HTTPException):
         if isinstance(error, Problem):
             return problem_response(
-                error.code, error.title or error.name, error.description,
-                errors=error.errors, type_=error.type_, headers=error.extra_headers)
+                error.code, error.title, error.description, kind=error.kind, detail_vi=error.detail_vi,
+                errors=error.errors, extra=error.extra, headers=error.extra_headers)
         data = getattr(error, "data", None) or {}
         errors = data.get("errors")
         if errors is None and "messages" in data:
             errors = flatten_webargs_errors(data["messages"])
         detail = data.get("message") or error.description or error.name
+        detail_vi = None
         if error.code == 422 and errors:
-            detail = "Some fields are invalid: " + ", ".join(sorted(map(str, errors)))
+            fields = ", ".join(sorted(map(str, errors)))
+            detail, detail_vi = f"Some fields are invalid: {fields}", f"Một số trường không hợp lệ: {fields}"
         headers = dict(data.get("headers") or {})
         if getattr(error, "valid_methods", None):
             headers["Allow"] = ", ".join(error.valid_methods)
-        return problem_response(error.code or 500, error.name, detail, errors=errors, headers=headers)
+        return problem_response(error.code or 500, error.name, detail, detail_vi=detail_vi, errors=errors,
+                                headers=headers)

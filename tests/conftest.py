@@ -25,10 +25,10 @@ OA_SECRET_KEY = "test-oa-secret-key"
 SHOPONE_KEY = "test-shopone-key"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
+PG_SKIP_REASON = "PostgreSQL tests skipped: set TEST_DATABASE_URL (CI sets it) to run them"
 BACKENDS = [
     "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.skipif(
-        not PG_URL, reason="PostgreSQL tests skipped: set TEST_DATABASE_URL (CI sets it) to run them")),
+    pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)),
 ]
 
 
@@ -180,13 +180,24 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    return reason.removeprefix("Skipped: ")
+
+
 def pytest_terminal_summary(terminalreporter):
-    """Say once, plainly, when the PostgreSQL half of the suite did not run."""
+    """Say once, plainly, which halves of the suite did not run and why: PostgreSQL runs, browser tests."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    postgres = [r for r in skipped if _skip_reason(r) == PG_SKIP_REASON]
+    browser = [r for r in skipped if "browser" in r.keywords and r not in postgres]
     if not PG_URL:
-        skipped = len(terminalreporter.stats.get("skipped", []))
         terminalreporter.write_line(
-            f"PostgreSQL: not configured, {skipped} PostgreSQL test runs skipped "
+            f"PostgreSQL: not configured, {len(postgres)} PostgreSQL test runs skipped "
             "(set TEST_DATABASE_URL=postgresql://... to run them; .ci/run does).", yellow=True)
+    for reason in sorted({_skip_reason(r) for r in browser}):
+        count = sum(1 for r in browser if _skip_reason(r) == reason)
+        terminalreporter.write_line(f"Browser: {count} browser test runs skipped ({reason}).", yellow=True)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ EXPECTED = {
     "admin_staff.list_api_keys": ((OWNER,), None),
     "admin_staff.create_api_key": ((OWNER,), None),
     "admin_staff.revoke_api_key": ((OWNER,), None),
+    "admin_staff.list_api_key_uses": ((OWNER,), None),
     "admin_staff.list_audit": ((OWNER,), None),
     "admin_inbox.list_conversations": (STAFF, "conversations:read"),
     "admin_inbox.get_conversation": (STAFF, "conversations:read"),
@@ -89,7 +90,7 @@ def test_roles_and_keys_are_enforced_on_every_route(app, client):
                if make_staff(app, role) is not None}
     owner = headers[OWNER]
     # key 1 is what `DELETE /api-keys/1` revokes during the walk; the caller's key is another
-    client.post("/api/v1/admin/api-keys", json={"name": "decoy", "scopes": ["events:read"]}, headers=owner)
+    client.post("/api/v1/admin/api-keys", json={"name": "decoy", "scopes": ["customers:read"]}, headers=owner)
     key = client.post("/api/v1/admin/api-keys", json={"name": "all", "scopes": list(SCOPES)}, headers=owner).get_json()
     every_scope = {"Authorization": f"Bearer {key['secret']}"}
     for rule, method in protected_routes(app):

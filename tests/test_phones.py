@@ -1,6 +1,8 @@
 import pytest
+import requests
 
 from miniapp_api.services.phones import InvalidPhone, normalize_phone, to_local_vn, to_zalo
+from sandbox.zalo.state import random_mobile_phone
 
 
 @pytest.mark.parametrize("raw", ["0912 345 678", "84912345678", "+84 912-345-678", "(+84) 912.345.678",
@@ -58,3 +60,15 @@ def test_countries_limit_where_a_number_may_come_from():
     assert normalize_phone("+82 10 1234 5678", ["VN", "KR"]) == "+821012345678"
     assert normalize_phone("0912345678", ["VN", "KR"]) == "+84912345678"  # national form is Vietnamese
     assert normalize_phone("02838123456", ["VN"]) == "+842838123456"  # landlines are fine
+
+
+def test_sandbox_users_get_random_phones_the_backend_always_accepts(zalo):
+    """The emulator's random test phones come only from assigned mobile prefixes (a `0992…` one made the
+    browser test flake about 1 % of the time)."""
+    created = requests.post(f"{zalo.url}/_sandbox/users", json={"name": "Khách"}, timeout=5).json()
+    phones = [created["phone"]] + [random_mobile_phone() for _ in range(5000)]
+    for phone in phones:
+        assert phone.startswith("84")
+        assert normalize_phone(phone) == "+" + phone
+    no_phone = requests.post(f"{zalo.url}/_sandbox/users", json={"name": "Khách", "phone": None}, timeout=5).json()
+    assert no_phone["phone"] is None

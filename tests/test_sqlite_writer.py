@@ -18,15 +18,19 @@ def engine(app, database_url):
 
 
 def test_a_second_writer_waits_for_the_first_to_commit(engine):
+    """Proof by what the second writer sees, not by timing: once it holds the slot, the first's row is there."""
     order = []
     first = Session(engine)
     first.add(Tag(name="a"))
     first.flush()  # holds the writer slot
     order.append("first wrote")
+    seen_by_second = []
 
     def second_writer():
         with Session(engine) as second:
             second.add(Tag(name="b"))
+            second.flush()  # waits here for the slot
+            seen_by_second.extend(second.scalars(sa.select(Tag.name).order_by(Tag.name)))
             second.commit()
             order.append("second committed")
 
@@ -34,11 +38,13 @@ def test_a_second_writer_waits_for_the_first_to_commit(engine):
     thread.start()
     thread.join(timeout=0.3)
     assert thread.is_alive(), "the second writer must wait, not fail or barge in"
+    order.append("first commits")  # before releasing the slot: the second cannot append before this
     first.commit()
-    order.append("first committed")
-    thread.join(timeout=10)
+    thread.join(timeout=30)
     first.close()
-    assert order == ["first wrote", "first committed", "second committed"]
+    assert not thread.is_alive(), "the second writer never got the slot"
+    assert order == ["first wrote", "first commits", "second committed"]
+    assert "a" in seen_by_second, "the second writer ran before the first committed"
 
 
 def test_the_slot_is_given_back_after_a_rollback_or_an_error(engine):

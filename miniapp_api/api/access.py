@@ -1,8 +1,9 @@
 """Who is calling: staff (bearer token or HttpOnly cookie + CSRF) or an integrator API key.
 
-Every staff/integrator route is wrapped in `require(...)`, which marks the view
-with its policy; a test walks the URL map and fails on any `/api/v1/admin` or
-`/api/v1/integrations` route without one, so nothing is left open by accident.
+Every staff route is wrapped in `require(...)`, which marks the view with its
+policy; a test walks the URL map and fails on any `/api/v1/admin` route (and, once
+they exist, `/api/v1/integrations` routes) without one, so nothing is left open by
+accident.
 """
 from __future__ import annotations
 
@@ -12,10 +13,23 @@ import hmac
 
 from flask import current_app, g, has_app_context, request
 
-from ..errors import Problem
+from ..errors import Problem, problem_type
 from ..extensions import db
 from ..models.staff import ROLES, VIEWER, ApiKey, StaffSession, StaffUser
 from ..services import access
+
+CSRF_FAILED = problem_type(
+    "csrf-token-missing", 403, "CSRF token missing or wrong", "Thiếu hoặc sai mã CSRF",
+    "Thay đổi dùng cookie phải kèm header X-CSRF-Token nhận được khi đăng nhập.")
+ROLE_REQUIRED = problem_type(
+    "role-required", 403, "Your role does not allow this", "Vai trò của bạn không được phép",
+    "Vai trò của tài khoản này không được phép làm việc này.")
+SCOPE_REQUIRED = problem_type(
+    "scope-required", 403, "The API key lacks the scope", "Khóa API thiếu phạm vi",
+    "Khóa API này không có phạm vi (scope) cần cho đường dẫn này.")
+STAFF_ONLY = problem_type(
+    "staff-only", 403, "Only staff accounts may do this", "Chỉ tài khoản nhân viên được làm việc này",
+    "Đường dẫn này dành cho tài khoản nhân viên; khóa API không dùng được.")
 
 SESSION_COOKIE = "staff_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -61,7 +75,7 @@ def authenticate() -> Principal | None:
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent.encode(), record.csrf_token.encode()):
             raise Problem(403, f"Cookie-authenticated changes need the {CSRF_HEADER} header from login.",
-                          title="CSRF token missing or wrong")
+                          kind=CSRF_FAILED)
     staff = record.staff
     return Principal("staff", staff.id, staff.email, role=staff.role, staff=staff, session=record)
 
@@ -78,11 +92,16 @@ def require(*, roles: tuple[str, ...] = (), scope: str | None = None):
             principal = authenticate()
             if principal is None:
                 raise Problem(401, "Log in (POST /api/v1/admin/auth/login) or send an API key as a Bearer token.",
-                              title="Unauthorized", headers={"WWW-Authenticate": "Bearer"})
-            allowed = principal.role in roles if principal.kind == "staff" else scope in principal.scopes
-            if not allowed:
-                need = f"role {' or '.join(roles)}" if principal.kind == "staff" else f"scope {scope}"
-                raise Problem(403, f"This needs {need}.", title="Forbidden")
+                              detail_vi="Hãy đăng nhập (POST /api/v1/admin/auth/login) hoặc gửi khóa API dạng "
+                              "Bearer.", headers={"WWW-Authenticate": "Bearer"})
+            if principal.kind == "staff" and principal.role not in roles:
+                raise Problem(403, f"This needs role {' or '.join(roles)}.", kind=ROLE_REQUIRED,
+                              detail_vi=f"Việc này cần vai trò {' hoặc '.join(roles)}.")
+            if principal.kind == "api_key" and scope is None:
+                raise Problem(403, "API keys cannot use this route; it is for staff accounts.", kind=STAFF_ONLY)
+            if principal.kind == "api_key" and scope not in principal.scopes:
+                raise Problem(403, f"This needs scope {scope}.", kind=SCOPE_REQUIRED,
+                              detail_vi=f"Việc này cần phạm vi {scope}.")
             g.principal = principal
             return view(*args, **kwargs)
 

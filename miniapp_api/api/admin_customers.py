@@ -6,9 +6,10 @@ from flask_smorest import Blueprint
 from ..errors import Problem, ValidationProblem
 from ..extensions import db
 from ..models.staff import ADMIN, AGENT, OWNER, VIEWER
-from ..schemas.admin_customers import (AdminCustomerSchema, CustomerListQuery, CustomerPage, CustomerUpdate,
+from ..schemas.admin_customers import (AdminCustomerDetailSchema, AdminCustomerSchema, CustomerListQuery, CustomerPage, CustomerUpdate,
                                        ErasureSchema, ExportSchema, MergeRequest, PipelineRequest, PipelineSchema)
-from ..services import audit, segments
+from ..services import audit, inbox_query, segments
+from ..services.customer_detail import customer_detail
 from ..services.customers_admin import (CustomerError, admin_view, manual_merge, move_pipeline, pipeline_history,
                                         update_customer)
 from ..services.phones import InvalidPhone
@@ -17,7 +18,8 @@ from ..services.privacy_export import export_customer
 from ..services.profiles import live
 from ..services.transactions import run_in_transaction
 from .access import STAFF_SECURITY, current, require
-from .customer_access import find_segment, load_customer, segment_conditions, visibility
+from .customer_access import (CUSTOMER_ERASED, find_segment, load_customer, merged_problem, segment_conditions,
+                              visibility)
 
 blp = Blueprint("admin_customers", __name__, url_prefix="/api/v1/admin",
                 description="Customers: list, edit, merge, pipeline, export and erasure")
@@ -51,12 +53,14 @@ def list_customers(query):
 
 @blp.route("/customers/<ref>")
 @require(roles=READERS, scope="customers:read")
-@blp.response(200, AdminCustomerSchema)
+@blp.response(200, AdminCustomerDetailSchema)
 @blp.alt_response(404, description="No such customer")
 @blp.doc(security=STAFF_SECURITY)
 def get_customer(ref):
-    """One profile; a merged one shows `merged_into`, the ref to follow."""
-    return admin_view(db.session, load_customer(ref))
+    """One profile with its form submissions (labelled), orders, conversation ids and per-connector sync state;
+    a merged one shows `merged_into`, the ref to follow."""
+    staff = current().staff
+    return customer_detail(db.session, load_customer(ref), inbox_query.visible_to(staff))
 
 
 @blp.route("/customers/<ref>", methods=["PATCH"])
@@ -162,12 +166,11 @@ def erase(ref):
     def work():
         customer = load_customer(ref)
         if customer.merged_into_id is not None:
-            raise Problem(409, f"{ref} was merged into {customer.merged_into.ref}; erase that profile.",
-                          title="Conflict")
+            raise merged_problem(customer, "erase that profile")
         try:
             refs = erase_customer(db.session, customer)
         except AlreadyErased as exc:
-            raise Problem(409, f"{ref} was erased already.", title="Conflict") from exc
+            raise Problem(409, f"{ref} was erased already.", kind=CUSTOMER_ERASED) from exc
         audit.record(db.session, "customer.erase", "customer", ref, erased_refs=refs)
         return {"ref": ref, "erased_at": customer.erased_at, "erased_refs": refs}
 

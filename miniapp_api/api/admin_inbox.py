@@ -25,6 +25,7 @@ from ..services.conversations import add_message
 from ..services.outbound import OutboundRefused, outbound_message, queue_text_message
 from ..services.transactions import run_in_transaction
 from .access import STAFF_SECURITY, current, require
+from .inbox_problems import conflict_problem, outbound_problem, take_over_refused
 
 blp = Blueprint("admin_inbox", __name__, url_prefix="/api/v1/admin", description="Shared inbox (staff)")
 
@@ -49,10 +50,6 @@ def _visible_conversation(conversation_id: int) -> Conversation:
     return conversation
 
 
-def _conflict(exc: inbox_assign.InboxConflict) -> Problem:
-    return Problem(409, str(exc), title="Conflict")
-
-
 def _act(conversation_id: int, action) -> dict:
     """Run `action(conversation)` in one transaction and answer with the conversation's summary."""
     def work():
@@ -60,7 +57,7 @@ def _act(conversation_id: int, action) -> dict:
         try:
             action(conversation)
         except inbox_assign.InboxConflict as exc:
-            raise _conflict(exc) from exc
+            raise conflict_problem(exc) from exc
         return conversation.id
 
     run_in_transaction(db.session, work)
@@ -154,21 +151,22 @@ def reply(body, conversation_id):
         staff = _staff()
         try:
             if conversation.status == CLOSED:
-                raise inbox_assign.InboxConflict(f"Conversation {conversation.id} is closed; reopen it first.")
+                raise inbox_assign.closed_conflict(conversation)
             if conversation.assignee_id is None:
                 inbox_assign.claim(db.session, conversation, staff)
             elif conversation.assignee_id != staff.id:
-                if not (body["take_over"] and staff.role in MANAGERS):
+                if not body["take_over"]:
                     raise inbox_assign.owner_conflict(db.session, conversation)
+                if staff.role == AGENT:  # (an agent only sees it if it was claimed under them just now)
+                    raise take_over_refused(conversation.id)
                 inbox_assign.assign(db.session, conversation, staff, reason="take_over")
         except inbox_assign.InboxConflict as exc:
-            raise _conflict(exc) from exc
+            raise conflict_problem(exc) from exc
         try:
             row = queue_text_message(db.session, db.session.get(Customer, conversation.customer_id), body["text"],
                                      reason="staff_reply", author="staff")
         except OutboundRefused as exc:
-            status = 422 if exc.code == "invalid_text" else 409
-            raise Problem(status, exc.reason, title="Not sent", type_=f"urn:problem:outbound:{exc.code}") from exc
+            raise outbound_problem(exc) from exc
         message = outbound_message(db.session, row)
         message.author_staff_id = staff.id
         conversation.waiting_for_human, conversation.waiting_since = False, None

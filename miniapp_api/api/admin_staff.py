@@ -7,9 +7,9 @@ from flask_smorest import Blueprint
 from ..errors import Problem
 from ..extensions import db
 from ..models.audit import AuditEntry
-from ..models.staff import OWNER, ApiKey, StaffSession, StaffUser
-from ..schemas.staff import (ApiKeyCreate, ApiKeyCreated, ApiKeySchema, AuditEntrySchema, AuditQuery, StaffCreate,
-                             StaffSchema, StaffUpdate)
+from ..models.staff import OWNER, ApiKey, ApiKeyUse, StaffSession, StaffUser
+from ..schemas.staff import (ApiKeyCreate, ApiKeyCreated, ApiKeySchema, ApiKeyUseQuery, ApiKeyUseSchema,
+                             AuditEntrySchema, AuditQuery, StaffCreate, StaffSchema, StaffUpdate)
 from ..services import access, audit
 from ..services.transactions import run_in_transaction
 from .. import clock
@@ -127,6 +127,23 @@ def revoke_api_key(key_id):
         audit.record(db.session, "api_key.revoke", "api_key", key.id)
 
     run_in_transaction(db.session, work)
+
+
+@blp.route("/api-keys/<int:key_id>/uses")
+@require(roles=(OWNER,))
+@blp.arguments(ApiKeyUseQuery, location="query")
+@blp.response(200, ApiKeyUseSchema(many=True))
+@blp.alt_response(404, description="No such key")
+@blp.doc(security=STAFF_SECURITY)
+def list_api_key_uses(query, key_id):
+    """Each recorded use of a key (when, method, path, client address), newest first; page with `before_id`."""
+    if db.session.get(ApiKey, key_id) is None:
+        raise Problem(404, f"No API key {key_id}.", detail_vi=f"Không có khóa API {key_id}.")
+    statement = (sa.select(ApiKeyUse).where(ApiKeyUse.api_key_id == key_id)
+                 .order_by(ApiKeyUse.id.desc()).limit(query["limit"]))
+    if "before_id" in query:
+        statement = statement.where(ApiKeyUse.id < query["before_id"])
+    return db.session.scalars(statement).all()
 
 
 @blp.route("/audit")

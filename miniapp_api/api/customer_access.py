@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..errors import Problem
+from ..errors import Problem, problem_type
 from ..extensions import db
 from ..models import Customer, Segment
 from ..schemas.admin_customers import CONTROL, CustomerFilter
@@ -11,6 +11,13 @@ from ..models.staff import AGENT
 from ..services.segments import compile_filter
 from ..services.visibility import agent_customers
 from .access import current
+
+CUSTOMER_MERGED = problem_type(
+    "customer-merged", 409, "Customer merged into another", "Khách hàng đã được gộp vào hồ sơ khác",
+    "Hồ sơ này đã được gộp vào hồ sơ khác; hãy dùng hồ sơ đó (merged_into).")
+CUSTOMER_ERASED = problem_type(
+    "customer-erased", 409, "Customer erased", "Khách hàng đã bị xóa dữ liệu",
+    "Dữ liệu cá nhân của khách hàng này đã bị xóa.")
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger path values cannot exist (and overflow drivers)
 
@@ -28,10 +35,17 @@ def load_customer(ref: str, *, live: bool = False) -> Customer:
     if customer is None:
         raise Problem(404, f"No customer {ref}.", title="Not Found")
     if live and customer.merged_into_id is not None:
-        raise Problem(409, f"{ref} was merged into {customer.merged_into.ref}; change that profile.", title="Conflict")
+        raise merged_problem(customer, "change that profile")
     if live and customer.erased_at is not None:
-        raise Problem(409, f"{ref} was erased.", title="Conflict")
+        raise Problem(409, f"{ref} was erased.", kind=CUSTOMER_ERASED)
     return customer
+
+
+def merged_problem(customer: Customer, advice: str) -> Problem:
+    """409 for a merged tombstone, naming the survivor to use instead (`merged_into`)."""
+    survivor = customer.merged_into.ref
+    return Problem(409, f"{customer.ref} was merged into {survivor}; {advice}.", kind=CUSTOMER_MERGED,
+                   detail_vi=f"{customer.ref} đã được gộp vào {survivor}.", extra={"merged_into": survivor})
 
 
 def find_segment(segment_id: int) -> Segment:

@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 
 from ..models.tags import PIPELINE
 from .customers import CustomerSchema
+from .inbox import OrderBrief, SubmissionBrief
 from .ids import row_id
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
@@ -61,6 +62,31 @@ class AdminCustomerSchema(CustomerSchema):
     last_interaction_at = fields.DateTime(allow_none=True)
     erased_at = fields.DateTime(allow_none=True)
     merged_into = fields.String(allow_none=True, metadata={"description": "Survivor ref, for a merged tombstone"})
+
+
+class DeadDeliverySchema(ma.Schema):
+    delivery_id = fields.Integer()
+    event_type = fields.String()
+    attempts = fields.Integer()
+    reason = fields.String(allow_none=True, metadata={"description": "The last error"})
+    failed_at = fields.DateTime(allow_none=True)
+
+
+class ConnectorSyncSchema(ma.Schema):
+    connector = fields.String(metadata={"description": "Connector name"})
+    kind = fields.String()
+    last_delivered_at = fields.DateTime(allow_none=True)
+    pending = fields.Integer(metadata={"description": "Deliveries still to go (queued or in flight)"})
+    dead_count = fields.Integer()
+    dead = fields.List(fields.Nested(DeadDeliverySchema), metadata={"description": "Newest 20 dead deliveries"})
+
+
+class AdminCustomerDetailSchema(AdminCustomerSchema):
+    submissions = fields.List(fields.Nested(SubmissionBrief), metadata={"description": "Newest first, labelled"})
+    orders = fields.List(fields.Nested(OrderBrief), metadata={"description": "Newest first"})
+    conversation_ids = fields.List(fields.Integer(), metadata={"description": "Newest first; open them in the "
+                                                                              "inbox (agents: their visible ones)"})
+    sync = fields.List(fields.Nested(ConnectorSyncSchema), metadata={"description": "Per CRM connector"})
 
 
 class CustomerPage(ma.Schema):

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 from ..models.conversation import CONVERSATION_STATUSES
 from .customers import CustomerSchema
 from .ids import row_id
-from .phones import DictWithPhones, ListWithPhones
+from .phones import DictWithPhones, ListWithPhones, RawWithPhones
 
 WINDOW_STATES = ("free", "paid", "closed")
 WINDOW_HELP = ("Zalo messaging window from the customer's last message: free ≤ 48 h, paid ≤ 7 days, "
@@ -19,6 +19,8 @@ class ConversationQuery(ma.Schema):
     assignee_id = row_id()
     unassigned = fields.Boolean()
     tag = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Customer tag name"})
+    customer = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"),
+                             metadata={"description": "Customer ref: only that customer's conversations"})
     waiting = fields.Boolean(metadata={"description": "Handed over by the bot, waiting for a human"})
     window = fields.String(validate=validate.OneOf(WINDOW_STATES), metadata={"description": WINDOW_HELP})
     q = fields.String(validate=validate.Length(min=1, max=200),
@@ -86,10 +88,19 @@ class EventSchema(ma.Schema):
     at = fields.DateTime()
 
 
+class AnswerSchema(ma.Schema):
+    name = fields.String(metadata={"description": "Field name"})
+    label = fields.Dict(metadata={"description": "The field's label, {vi, en}"})
+    value = RawWithPhones(metadata={"description": "As a person reads it: a choice's label (list for several), text, "
+                                               "true/false"})
+    code = fields.Raw(metadata={"description": "Choices only: the stored option code(s)"})
+
+
 class SubmissionBrief(ma.Schema):
     ref = fields.String()
     form = fields.String(metadata={"description": "Form slug"})
-    values = DictWithPhones()
+    values = DictWithPhones(metadata={"description": "As stored (option codes)"})
+    answers = fields.List(fields.Nested(AnswerSchema), metadata={"description": "Labelled, in form order"})
     created_at = fields.DateTime()
 
 

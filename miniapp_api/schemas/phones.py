@@ -24,6 +24,10 @@ class PhoneString(_MasksPhones, fields.String):
     """A phone number."""
 
 
+class RawWithPhones(_MasksPhones, fields.Raw):
+    """Any JSON value (a labelled form answer) whose phone-like strings are masked."""
+
+
 class DictWithPhones(_MasksPhones, fields.Dict):
     """Free-form data (form answers, attributes) whose phone-like strings are masked."""
 

@@ -66,6 +66,19 @@ class ApiKeyCreated(ApiKeySchema):
     secret = fields.String(metadata={"description": "Shown once; store it now"})
 
 
+class ApiKeyUseSchema(ma.Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    method = fields.String()
+    path = fields.String()
+    ip = fields.String(allow_none=True, metadata={"description": "Client address"})
+
+
+class ApiKeyUseQuery(ma.Schema):
+    before_id = row_id(metadata={"description": "Cursor: uses older than this id"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
 class AuditEntrySchema(ma.Schema):
     id = fields.Integer()
     actor_type = fields.String()

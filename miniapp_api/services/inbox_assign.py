@@ -24,12 +24,21 @@ from . import audit
 HUMAN_AUTHORS = ("staff", "oa_console")
 
 
-class InboxConflict(Exception):
-    """The conversation is not in a state that allows this; `owner` is who holds it, if anyone."""
+HELD, CLOSED_NOW, SUPERSEDED = "held", "closed", "superseded"
 
-    def __init__(self, detail: str, owner: StaffUser | None = None):
+
+class InboxConflict(Exception):
+    """The conversation is not in a state that allows this: `reason` is held (by `owner`), closed or superseded
+    (the customer has a newer conversation, `newer_id`)."""
+
+    def __init__(self, detail: str, reason: str, conversation_id: int, *, owner: StaffUser | None = None,
+                 newer_id: int | None = None):
         super().__init__(detail)
-        self.owner = owner
+        self.reason, self.conversation_id, self.owner, self.newer_id = reason, conversation_id, owner, newer_id
+
+
+def closed_conflict(conversation: Conversation) -> InboxConflict:
+    return InboxConflict(f"Conversation {conversation.id} is closed; reopen it first.", CLOSED_NOW, conversation.id)
 
 
 def _event(session: Session, conversation: Conversation, kind: str, staff_id: int | None, **detail) -> None:
@@ -40,7 +49,8 @@ def _event(session: Session, conversation: Conversation, kind: str, staff_id: in
 def owner_conflict(session: Session, conversation: Conversation) -> InboxConflict:
     owner = session.get(StaffUser, conversation.assignee_id)
     name = f"{owner.name} <{owner.email}>" if owner else f"staff {conversation.assignee_id}"
-    return InboxConflict(f"Conversation {conversation.id} is already handled by {name}.", owner)
+    return InboxConflict(f"Conversation {conversation.id} is already handled by {name}.", HELD, conversation.id,
+                         owner=owner)
 
 
 def claim(session: Session, conversation: Conversation, staff: StaffUser, *, reason: str = "claim") -> bool:
@@ -49,7 +59,7 @@ def claim(session: Session, conversation: Conversation, staff: StaffUser, *, rea
     Raises InboxConflict naming the owner when someone else holds it.
     """
     if conversation.status == CLOSED:
-        raise InboxConflict(f"Conversation {conversation.id} is closed; reopen it first.")
+        raise closed_conflict(conversation)
     session.flush()
     now = clock.now()
     taken = session.execute(
@@ -63,7 +73,7 @@ def claim(session: Session, conversation: Conversation, staff: StaffUser, *, rea
         if conversation.assignee_id == staff.id:
             return False
         if conversation.status == CLOSED:
-            raise InboxConflict(f"Conversation {conversation.id} is closed; reopen it first.")
+            raise closed_conflict(conversation)
         raise owner_conflict(session, conversation)
     _event(session, conversation, ASSIGNED, staff.id, reason=reason, previous=None)
     audit.record(session, f"conversation.{reason}", "conversation", conversation.id, assignee_id=staff.id)
@@ -73,7 +83,7 @@ def claim(session: Session, conversation: Conversation, staff: StaffUser, *, rea
 def assign(session: Session, conversation: Conversation, staff: StaffUser, *, reason: str = "assign") -> None:
     """Give the conversation to `staff`, whoever held it (admins, take-over, automatic routing)."""
     if conversation.status == CLOSED:
-        raise InboxConflict(f"Conversation {conversation.id} is closed; reopen it first.")
+        raise closed_conflict(conversation)
     previous = conversation.assignee_id
     if previous == staff.id:
         return
@@ -114,7 +124,8 @@ def reopen(session: Session, conversation: Conversation) -> None:
     newer = session.scalar(sa.select(Conversation.id).where(Conversation.contact_id == conversation.contact_id,
                                                             Conversation.id > conversation.id).limit(1))
     if newer is not None:
-        raise InboxConflict(f"The customer has a newer conversation ({newer}); continue there.")
+        raise InboxConflict(f"The customer has a newer conversation ({newer}); continue there.", SUPERSEDED,
+                            conversation.id, newer_id=newer)
     now = clock.now()
     conversation.status, conversation.closed_at, conversation.opened_at = OPEN, None, now
     _event(session, conversation, REOPENED, None)

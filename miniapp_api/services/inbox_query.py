@@ -22,6 +22,7 @@ from . import search
 from .outbound import FREE, FREE_WINDOW, PAID, PAID_WINDOW, window_state
 from .snapshots import customer_snapshot
 from .visibility import agent_conversations
+from .submission_answers import submission_brief
 
 DETAIL_MESSAGES = 500
 
@@ -78,6 +79,9 @@ def filtered(session: Session, query: dict, visible, now: dt.datetime):
         statement = statement.where(Conversation.waiting_for_human.is_(query["waiting"]))
     if "window" in query:
         statement = statement.where(_window_condition(query["window"], now))
+    if "customer" in query:
+        statement = statement.where(Conversation.customer_id.in_(
+            sa.select(Customer.id).where(Customer.ref == query["customer"])))
     if "tag" in query:
         tagged = sa.select(CustomerTag.customer_id).join(Tag, Tag.id == CustomerTag.tag_id).where(
             Tag.name == query["tag"])
@@ -138,7 +142,6 @@ def detail(session: Session, conversation: Conversation, now: dt.datetime) -> di
     assignee = session.get(StaffUser, conversation.assignee_id) if conversation.assignee_id else None
     return {**summary(conversation, customer, assignee, messages[-1] if messages else None, now),
             "messages": messages, "events": events, "profile": customer_snapshot(session, customer),
-            "submissions": [{"ref": s.ref, "form": s.form.slug, "values": s.values, "created_at": s.created_at}
-                            for s in submissions],
+            "submissions": [submission_brief(s) for s in submissions],
             "orders": orders}
 

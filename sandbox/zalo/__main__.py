@@ -17,6 +17,8 @@ import sys
 import requests
 from werkzeug.serving import run_simple
 
+from miniapp_api.config import load_local_settings
+
 from ..server import UnderscoreHeadersHandler
 
 from . import ZaloState, create_sandbox_app
@@ -44,6 +46,7 @@ def serve(argv: list[str]) -> None:
 
 
 def simulate(argv: list[str]) -> None:
+    load_local_settings()  # beside `make run`: its emulator URL from var/devstack.env
     parser = argparse.ArgumentParser(prog="python -m sandbox.zalo simulate",
                                      description="Make a sandbox customer act; the emulator signs and delivers the webhook")
     parser.add_argument("action", choices=ACTIONS)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from .state import random_mobile_phone
+
 blp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
 
 
@@ -28,7 +30,9 @@ def create_user():
     if request.method == "OPTIONS":
         return "", 204
     body = request.get_json(silent=True) or {}
-    user = _state().create_user(name=body.get("name") or "Khách Sandbox", phone=body.get("phone"),
+    # No `phone` key: a random valid mobile, so unrelated test users never merge; `"phone": null`: none.
+    phone = body["phone"] if "phone" in body else random_mobile_phone()
+    user = _state().create_user(name=body.get("name") or "Khách Sandbox", phone=phone,
                                 app_user_id=body.get("app_user_id"), oa_user_id=body.get("oa_user_id"),
                                 avatar=body.get("avatar"))
     return jsonify(user.public()), 201

@@ -6,6 +6,8 @@ import secrets
 import threading
 import time
 
+import phonenumbers
+
 
 @dataclasses.dataclass
 class SandboxUser:
@@ -24,6 +26,27 @@ class SandboxUser:
 def _numeric_id() -> str:
     """Zalo ids are 18–19 digit decimal strings."""
     return str(secrets.randbelow(9 * 10**17) + 10**17)
+
+
+# Mobile prefixes (after the leading 0) assigned to Vietnamese networks since the 2018 renumbering.
+ASSIGNED_MOBILE_PREFIXES = ("32", "33", "34", "35", "36", "37", "38", "39", "86", "96", "97", "98",  # Viettel
+                            "70", "76", "77", "78", "79", "89", "90", "93",  # MobiFone
+                            "81", "82", "83", "84", "85", "88", "91", "94",  # VinaPhone
+                            "56", "58", "92")  # Vietnamobile
+
+
+def random_mobile_phone() -> str:
+    """A random Vietnamese mobile number in Zalo's `84…` form that phone libraries accept as valid.
+
+    Only assigned prefixes are drawn and each draw is checked with phonenumbers, so a test
+    user never gets a number the backend rejects (random `099…` numbers fell into unassigned blocks).
+    """
+    while True:
+        national = secrets.choice(ASSIGNED_MOBILE_PREFIXES) + f"{secrets.randbelow(10**7):07d}"
+        number = phonenumbers.parse("+84" + national)
+        if (phonenumbers.is_valid_number(number)
+                and phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE):
+            return "84" + national
 
 
 class ZaloState:

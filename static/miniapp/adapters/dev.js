@@ -4,11 +4,6 @@
 
 const STORAGE_KEY = "miniapp.devUser";
 
-function randomVietnamesePhone() {
-  // Zalo hands numbers over as 84…; a random mobile avoids merging unrelated test profiles.
-  return "849" + String(Math.floor(Math.random() * 1e8)).padStart(8, "0");
-}
-
 async function post(url, body) {
   const response = await fetch(url, {
     method: "POST",
@@ -27,9 +22,10 @@ export function createDevAdapter(zaloUrl) {
   const base = zaloUrl.replace(/\/$/, "");
   let user = JSON.parse(localStorage.getItem(STORAGE_KEY) || "null");
 
+  /** The emulator gives a new user a random valid Vietnamese mobile, so test profiles never merge. */
   async function currentUser() {
     if (!user) {
-      user = await post(`${base}/_sandbox/users`, { name: "Khách thử nghiệm", phone: randomVietnamesePhone() });
+      user = await post(`${base}/_sandbox/users`, { name: "Khách thử nghiệm" });
       localStorage.setItem(STORAGE_KEY, JSON.stringify(user));
     }
     return user;
