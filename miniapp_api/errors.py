@@ -14,6 +14,8 @@ from flask import current_app, jsonify
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .schemas.base import Schema
+
 log = logging.getLogger(__name__)
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -39,7 +41,7 @@ class ValidationProblem(Problem):
         super().__init__(422, detail, title="Unprocessable Content", errors=errors)
 
 
-class ProblemSchema(ma.Schema):
+class ProblemSchema(Schema):
     """The problem+json body (documentation only)."""
 
     type = ma.fields.String(metadata={"description": "URI identifying the problem type"})

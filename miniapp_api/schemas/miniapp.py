@@ -1,9 +1,9 @@
 """Request and response bodies of the Mini App API."""
 from __future__ import annotations
 
-import marshmallow as ma
 from marshmallow import fields, validate
 
+from .base import Schema
 from .customers import CustomerSchema
 from .forms import SubmissionSchema
 
@@ -11,45 +11,45 @@ from .forms import SubmissionSchema
 TOKEN = [validate.Length(min=1, max=4096), validate.Regexp(r"^[!-~]+$", error="Must be printable ASCII.")]
 
 
-class SessionRequest(ma.Schema):
+class SessionRequest(Schema):
     access_token = fields.String(required=True, validate=TOKEN,
                                  metadata={"description": "zmp-sdk getAccessToken() result"})
     id_by_oa = fields.String(validate=validate.Regexp(r"^[0-9]{1,32}$", error="Must be a Zalo id (digits)."),
                              metadata={"description": "getUserInfo().userInfo.idByOA, when the app is linked to the OA"})
 
 
-class SessionResponse(ma.Schema):
+class SessionResponse(Schema):
     session_token = fields.String(metadata={"description": "Send as `Authorization: Bearer <token>`"})
     expires_in = fields.Integer(metadata={"description": "Seconds"})
     customer = fields.Nested(CustomerSchema)
 
 
-class PhoneRequest(ma.Schema):
+class PhoneRequest(Schema):
     access_token = fields.String(required=True, validate=TOKEN)
     code = fields.String(required=True, validate=TOKEN, metadata={"description": "getPhoneNumber().token"})
 
 
-class PhoneResponse(ma.Schema):
+class PhoneResponse(Schema):
     phone = fields.String(metadata={"example": "+84912345678"})
     customer = fields.Nested(CustomerSchema)
 
 
-class SubmissionResponse(ma.Schema):
+class SubmissionResponse(Schema):
     submission = fields.Nested(SubmissionSchema)
     customer = fields.Nested(CustomerSchema)
 
 
-class MeResponse(ma.Schema):
+class MeResponse(Schema):
     customer = fields.Nested(CustomerSchema)
     submissions = fields.List(fields.Nested(SubmissionSchema))
 
 
-class ConsentRequest(ma.Schema):
+class ConsentRequest(Schema):
     purpose = fields.String(required=True, validate=validate.OneOf(["marketing"]))
     granted = fields.Boolean(required=True)
 
 
-class FormSchema(ma.Schema):
+class FormSchema(Schema):
     """A form definition as the Mini App renders it."""
 
     slug = fields.String()
