@@ -140,6 +140,9 @@ def test_unstorable_text_in_mini_app_submissions_is_a_422_naming_the_field(app, 
                            content_type="application/json", headers=bearer(session))
     assert _status(response) == (422, "application/problem+json")
     assert response.get_json()["errors"] == {"values.note": [TEXT_RULE]}
+    response = client.post("/api/v1/miniapp/forms/lien-he/submissions", json={"values": contact_values()},
+                           headers={**bearer(session), "Idempotency-Key": "k\x00" if "\ud800" in text else f"k{text}"})
+    assert _status(response) == (400, "application/problem+json")
 
 
 @pytest.mark.parametrize("path, parameter", [
@@ -239,3 +242,25 @@ def test_a_segment_saved_before_the_rule_does_not_poison_the_list(app, client):
     detail = client.get(f"/api/v1/admin/segments/{old_id}", headers=owner)
     assert _status(detail) == (409, "application/problem+json")
     assert client.delete(f"/api/v1/admin/segments/{old_id}", headers=owner).status_code == 204
+
+
+def test_every_schema_takes_the_shared_text_rule():
+    """New schemas cannot forget the rule: each one in miniapp_api derives from schemas.base.Schema."""
+    import importlib
+    import pkgutil
+
+    import marshmallow as ma
+
+    import miniapp_api
+    from miniapp_api.schemas.base import Schema
+
+    for module in pkgutil.walk_packages(miniapp_api.__path__, "miniapp_api."):
+        importlib.import_module(module.name)
+    found, pending = [], list(ma.Schema.__subclasses__())
+    while pending:
+        schema = pending.pop()
+        pending.extend(schema.__subclasses__())
+        if schema.__module__.startswith("miniapp_api.") and schema is not Schema:
+            found.append(schema)
+    assert len(found) > 40
+    assert [s.__qualname__ for s in found if not issubclass(s, Schema)] == []
