@@ -98,6 +98,9 @@ class RemoteRefused(Exception):
         self.answer = answer
 
 
+MAX_BIGINT = 2**63 - 1
+
+
 def parse_order(raw: dict) -> RemoteOrder:
     """An order in the shared JSON shape (docs/connectors/shopone.md) in our units.
 
@@ -115,9 +118,6 @@ def parse_order(raw: dict) -> RemoteOrder:
         external_id=_bounded(raw["id"], "id", 100), status=_bounded(raw["status"], "status", 32),
         updated_at=updated, customer_ref=raw.get("customer_ref"), phone=raw.get("phone"),
         customer_name=raw.get("customer_name"), total_vnd=total, items=tuple(raw.get("items") or ()), raw=raw)
-
-
-MAX_BIGINT = 2**63 - 1
 
 
 def _bounded(value, name: str, length: int) -> str:

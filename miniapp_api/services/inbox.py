@@ -45,8 +45,9 @@ def event_user_id(payload: dict) -> str | None:
         role = "recipient" if name.startswith("oa_") or name in ("user_received_message", "user_seen_message") \
             else "sender"
     value = _part(payload, role).get("id")
-    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) and \
-        0 < len(str(value)) <= USER_ID_LENGTH else None
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not 0 < len(str(value)) <= USER_ID_LENGTH:
+        return None
+    return str(value)
 
 
 def dedupe_key(payload: dict) -> str:
