@@ -69,6 +69,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_clients(app, settings)
 
+    from .api import edge
+
+    edge.init_app(app)
     from .api import (admin_auth, admin_conflicts, admin_customers, admin_inbox, admin_metrics, admin_orders,
                       admin_segments, admin_staff, crm_webhooks, health, miniapp, oauth, webhooks)
 

@@ -14,13 +14,17 @@ Vietnamese (`Accept-Language: vi`) gets the Vietnamese `title` and `detail`.
 from __future__ import annotations
 
 import dataclasses
+import http
 import logging
 
 import marshmallow as ma
+from apispec import BasePlugin
 from flask import current_app, has_request_context, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
+
+from .schemas.base import Schema
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +123,7 @@ class ValidationProblem(Problem):
                          detail_vi="Một số trường không hợp lệ: " + ", ".join(sorted(map(str, errors))))
 
 
-class ProblemSchema(ma.Schema):
+class ProblemSchema(Schema):
     """The problem+json body (documentation only)."""
 
     type = ma.fields.String(metadata={"description": "URI identifying the problem type"})
@@ -161,10 +165,40 @@ def problem_response(status: int, title: str, detail: str, *, kind: ProblemType 
     return response
 
 
+class ProblemResponses(BasePlugin):
+    """Documents every error response of every operation as `application/problem+json` with the Problem body."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in (operations or {}).values():
+            for status, response in operation.get("responses", {}).items():
+                if isinstance(response, dict) and _is_error(status) and "content" not in response:
+                    response["content"] = {PROBLEM_MIMETYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def _is_error(status) -> bool:
+    return str(status) == "default" or str(status) >= "400"
+
+
 class ProblemApi(Api):
-    """flask-smorest's Api, answering errors as problem+json."""
+    """flask-smorest's Api, answering errors as problem+json (and saying so in the OpenAPI document)."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def init_app(self, app, *, spec_kwargs=None):
+        spec_kwargs = dict(spec_kwargs or {})
+        spec_kwargs["extra_plugins"] = [*spec_kwargs.get("extra_plugins", ()), ProblemResponses()]
+        super().init_app(app, spec_kwargs=spec_kwargs)
+
+    def _register_responses(self):
+        """flask-smorest's shared responses (`UNPROCESSABLE_ENTITY`, `DEFAULT_ERROR`, …) in problem+json."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {PROBLEM_MIMETYPE: {"schema": self.ERROR_SCHEMA}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response("DEFAULT_ERROR", {
+            "description": "Default error response",
+            "content": {PROBLEM_MIMETYPE: {"schema": self.ERROR_SCHEMA}}}, lazy=True)
 
     def _register_error_handlers(self):
         super()._register_error_handlers()

@@ -99,14 +99,34 @@ class RemoteRefused(Exception):
         self.answer = answer
 
 
+MAX_BIGINT = 2**63 - 1
+
+
 def parse_order(raw: dict) -> RemoteOrder:
-    """An order in the shared JSON shape (docs/connectors/shopone.md) in our units."""
+    """An order in the shared JSON shape (docs/connectors/shopone.md) in our units.
+
+    Raises ValueError (or KeyError, TypeError) for an order our tables cannot hold, before anything is stored.
+    """
     updated = dt.datetime.fromisoformat(raw["updated_at"].replace("Z", "+00:00"))
+    try:
+        updated = updated.astimezone(dt.timezone.utc)
+    except OverflowError as exc:  # year 1 with a positive offset is before year 1 in UTC
+        raise ValueError("updated_at is out of range") from exc
+    total = int(raw.get("total") or 0)
+    if not -MAX_BIGINT <= total <= MAX_BIGINT:
+        raise ValueError("total is out of range")
     return RemoteOrder(
-        external_id=str(raw["id"]), status=str(raw["status"]), updated_at=updated.astimezone(dt.timezone.utc),
-        customer_ref=raw.get("customer_ref"), customer_id=_optional_text(raw.get("customer_id")),
-        phone=raw.get("phone"), customer_name=raw.get("customer_name"),
-        total_vnd=int(raw.get("total") or 0), items=tuple(raw.get("items") or ()), raw=raw)
+        external_id=_bounded(raw["id"], "id", 100), status=_bounded(raw["status"], "status", 32),
+        updated_at=updated, customer_ref=raw.get("customer_ref"), customer_id=_optional_text(raw.get("customer_id")),
+        phone=raw.get("phone"), customer_name=raw.get("customer_name"), total_vnd=total,
+        items=tuple(raw.get("items") or ()), raw=raw)
+
+
+def _bounded(value, name: str, length: int) -> str:
+    text = str(value)
+    if not 1 <= len(text) <= length:
+        raise ValueError(f"{name} must be 1 to {length} characters")
+    return text
 
 
 def _optional_text(value) -> str | None:

@@ -1,7 +1,6 @@
 """Orders that wait unlinked for staff: no ref, no CRM customer id and no verified phone tied them to anyone."""
 from __future__ import annotations
 
-import marshmallow as ma
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
@@ -10,7 +9,7 @@ from ..errors import Problem
 from ..extensions import db
 from ..models import Connector, Customer, Order
 from ..models.staff import ADMIN, OWNER, VIEWER
-from ..schemas.admin_customers import text_field
+from ..schemas.base import Schema
 from ..services import audit
 from ..services.orders import link_order, unlinked_orders
 from ..services.transactions import run_in_transaction
@@ -21,13 +20,13 @@ blp = Blueprint("admin_orders", __name__, url_prefix="/api/v1/admin",
                 description="CRM orders waiting for staff to say whose they are")
 
 
-class UnlinkedQuery(ma.Schema):
+class UnlinkedQuery(Schema):
     cursor = fields.String(validate=validate.Regexp(r"^[0-9]{1,9}$"),
                            metadata={"description": "`next_cursor` of the previous page"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
-class OrderSchema(ma.Schema):
+class OrderSchema(Schema):
     id = fields.Integer()
     connector = fields.String()
     external_id = fields.String()
@@ -38,14 +37,14 @@ class OrderSchema(ma.Schema):
     updated_at = fields.String(metadata={"description": "The CRM's last change (UTC)"})
 
 
-class OrderPage(ma.Schema):
+class OrderPage(Schema):
     items = fields.List(fields.Nested(OrderSchema))
     next_cursor = fields.String(allow_none=True)
 
 
-class LinkRequest(ma.Schema):
-    customer_ref = text_field(validate.Length(min=1, max=40), required=True,
-                              metadata={"description": "The profile the order belongs to"})
+class LinkRequest(Schema):
+    customer_ref = fields.String(validate=validate.Length(min=1, max=40), required=True,
+                                 metadata={"description": "The profile the order belongs to"})
 
 
 def _view(order: Order) -> dict:

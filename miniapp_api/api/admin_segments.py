@@ -10,14 +10,14 @@ from ..errors import Problem
 from ..extensions import db
 from ..models import Customer, CustomerTag, Segment, Tag
 from ..models.staff import ADMIN, OWNER, VIEWER
-from ..schemas.admin_customers import (CONTROL, AdminCustomerSchema, CustomerFilter, SegmentDetail, SegmentSchema,
-                                       TagSchema)
+from ..schemas.admin_customers import AdminCustomerSchema, CustomerFilter, SegmentDetail, SegmentSchema, TagSchema
 from ..services import audit, segments
 from ..services.customers_admin import CustomerError, admin_view, get_tag, set_tag
+from ..services.segments import compile_filter
 from ..services.transactions import run_in_transaction
 from .access import STAFF_SECURITY, current, require
 from .admin_customers import READERS, WRITERS, customer_page
-from .customer_access import find_segment, load_customer, segment_conditions, segment_filter
+from .customer_access import StoredFilterInvalid, find_segment, load_customer, segment_conditions, segment_filter
 
 blp = Blueprint("admin_segments", __name__, url_prefix="/api/v1/admin",
                 description="Customer tags (mirrored to the OA) and segments")
@@ -70,8 +70,6 @@ def _tag_customer(ref: str, name: str, present: bool):
     def work():
         customer = load_customer(ref, live=True)
         try:
-            if CONTROL.search(name):
-                raise CustomerError(404, "No such tag.")
             changed = set_tag(db.session, customer, get_tag(db.session, name), present)
         except CustomerError as exc:
             raise Problem(exc.status, str(exc)) from exc
@@ -103,8 +101,13 @@ def remove_tag(ref, name):
 
 
 def _segment_view(segment: Segment) -> dict:
-    return {"id": segment.id, "name": segment.name, "filter": segment_filter(segment),
-            "created_at": segment.created_at, "count": segments.count(db.session, segment_conditions(segment))}
+    """The segment with its count; a filter saved before today's input rules shows its valid part, no count."""
+    view = {"id": segment.id, "name": segment.name, "created_at": segment.created_at}
+    try:
+        view["filter"] = segment_filter(segment)
+    except StoredFilterInvalid as exc:
+        return {**view, "filter": exc.valid_part, "count": None}
+    return {**view, "count": segments.count(db.session, compile_filter(view["filter"]))}
 
 
 @blp.route("/segments")
@@ -130,9 +133,9 @@ def create_segment(body):
         db.session.add(segment)
         db.session.flush()
         audit.record(db.session, "segment.create", "segment", segment.id, name=segment.name)
-        return segment
+        return _segment_view(segment)  # counted before the commit: a filter that fails leaves no row behind
 
-    return _segment_view(_created(work, "segment"))
+    return _created(work, "segment")
 
 
 @blp.route("/segments/<int:segment_id>")

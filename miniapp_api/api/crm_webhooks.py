@@ -7,8 +7,6 @@ same push changes nothing the second time.
 """
 from __future__ import annotations
 
-import json
-
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import current_app, request
@@ -18,17 +16,20 @@ from crm_sync import standard_webhooks
 from crm_sync.clients import client_for
 
 from .. import clock
-from ..errors import Problem
+from ..errors import Problem, ValidationProblem
 from ..extensions import db
 from ..models import Connector
+from ..schemas.base import Schema
+from ..schemas.base import unstorable_text
 from ..services.orders import record_order
 from ..services.transactions import run_in_transaction
+from . import json_body
 
 blp = Blueprint("crm_webhooks", __name__, url_prefix="/webhooks/crm",
                 description="Orders pushed by CRMs and integrators (Standard Webhooks signatures)")
 
 
-class ReceivedSchema(ma.Schema):
+class ReceivedSchema(Schema):
     received = ma.fields.Integer(metadata={"description": "How many orders the push carried"})
 
 
@@ -51,7 +52,13 @@ def receive_orders(name: str):
     except standard_webhooks.InvalidSignature as exc:
         raise Problem(401, f"Webhook signature rejected: {exc}.", title="Unauthorized") from exc
     try:
-        orders = client.parse_pushed_orders(json.loads(body))
+        payload = json_body.loads(body)
+    except json_body.NotJson as exc:
+        raise Problem(400, f"The body was refused: {exc}.", title="Bad Request") from exc
+    if problems := unstorable_text(payload):
+        raise ValidationProblem(problems)
+    try:
+        orders = client.parse_pushed_orders(payload)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise Problem(422, f"Not an order push: {type(exc).__name__}: {exc}") from exc
     connector_id = connector.id

@@ -1,12 +1,13 @@
 """Loading a customer for a staff or integrator request, with the agent's narrower view applied."""
 from __future__ import annotations
 
+import marshmallow as ma
 import sqlalchemy as sa
 
 from ..errors import Problem, problem_type
 from ..extensions import db
 from ..models import Customer, Segment
-from ..schemas.admin_customers import CONTROL, CustomerFilter
+from ..schemas.admin_customers import CustomerFilter
 from ..models.staff import AGENT
 from ..services.segments import compile_filter
 from ..services.visibility import agent_customers
@@ -30,8 +31,7 @@ def visibility() -> list:
 
 def load_customer(ref: str, *, live: bool = False) -> Customer:
     """The customer by ref (404 when missing or not visible); with `live`, 409 for tombstones and erased ones."""
-    customer = None if CONTROL.search(ref) else db.session.scalar(
-        sa.select(Customer).where(Customer.ref == ref, *visibility()))
+    customer = db.session.scalar(sa.select(Customer).where(Customer.ref == ref, *visibility()))
     if customer is None:
         raise Problem(404, f"No customer {ref}.", title="Not Found")
     if live and customer.merged_into_id is not None:
@@ -55,9 +55,21 @@ def find_segment(segment_id: int) -> Segment:
     return segment
 
 
+class StoredFilterInvalid(Problem):
+    """A segment saved before today's input rules whose filter they refuse (a 409 where it is applied)."""
+
+    def __init__(self, segment: Segment, error: ma.ValidationError):
+        super().__init__(409, f"Segment {segment.id} has a saved filter that is no longer valid; delete it and "
+                              "save it again.", title="Conflict", errors=error.messages)
+        self.valid_part = error.valid_data or {}
+
+
 def segment_filter(segment: Segment) -> dict:
     """The stored filter (JSON, ISO times) back in its validated form."""
-    return CustomerFilter().load(segment.filter)
+    try:
+        return CustomerFilter().load(segment.filter)
+    except ma.ValidationError as exc:
+        raise StoredFilterInvalid(segment, exc) from exc
 
 
 def segment_conditions(segment: Segment) -> list:

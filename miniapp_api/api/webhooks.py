@@ -8,8 +8,6 @@ be hours old.
 """
 from __future__ import annotations
 
-import json
-
 from flask import current_app, request
 from flask_smorest import Blueprint
 
@@ -17,6 +15,7 @@ from ..errors import Problem
 from ..ingest_store import ingest_engine
 from ..services.inbox import store_event
 from ..zalo import signature
+from . import json_body
 
 blp = Blueprint("webhooks", __name__, url_prefix="/webhooks", description="Events pushed by Zalo")
 
@@ -35,9 +34,9 @@ def zalo_event():
         raise Problem(401, f"Missing {signature.HEADER} header.", title="Unauthorized")
     raw = request.get_data(cache=False)  # 413 beyond MAX_CONTENT_LENGTH
     try:
-        payload = json.loads(raw.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Problem(400, "The body is not valid JSON.", title="Bad Request") from exc
+        payload = json_body.loads(raw)
+    except json_body.NotJson as exc:
+        raise Problem(400, f"The body was refused: {exc}.", title="Bad Request") from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("event_name"), str):
         raise Problem(400, "The body is not a Zalo event (no event_name).", title="Bad Request")
     secret = current_app.config.get("ZALO_OA_SECRET_KEY") or ""

@@ -1,48 +1,29 @@
 """Customers, tags, segments, pipeline and privacy exports as the staff API shows them."""
 from __future__ import annotations
 
-import re
-
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from ..models.tags import PIPELINE
+from .base import Schema, moment
 from .customers import CustomerSchema
 from .inbox import OrderBrief, SubmissionBrief
 from .ids import row_id
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
-
-
-def storable(value) -> None:
-    """Reject control characters and lone surrogates anywhere in a value (PostgreSQL refuses NUL)."""
-    if isinstance(value, str) and CONTROL.search(value):
-        raise ma.ValidationError("Must not contain control characters.")
-    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value if isinstance(value, list) else ()
-    for item in items:
-        storable(item)
-
-
-def text_field(*checks, **kwargs) -> fields.String:
-    """A string field safe to store and to query with on both databases."""
-    return fields.String(validate=[storable, *checks], **kwargs)
-
-
 TAG_NAME = validate.Length(min=1, max=64)
 
 
-class CustomerFilter(ma.Schema):
+class CustomerFilter(Schema):
     """The filter language shared by the customer list (query string) and segments (JSON)."""
 
-    tags = fields.List(text_field(TAG_NAME), metadata={"description": "Has every one of these tags"})
-    exclude_tags = fields.List(text_field(TAG_NAME), metadata={"description": "Has none of these"})
-    source = fields.List(text_field(validate.Length(max=32)), metadata={"description": "Any of"})
-    province = fields.List(text_field(validate.Length(max=100)), metadata={"description": "Any of"})
+    tags = fields.List(fields.String(validate=TAG_NAME), metadata={"description": "Has every one of these tags"})
+    exclude_tags = fields.List(fields.String(validate=TAG_NAME), metadata={"description": "Has none of these"})
+    source = fields.List(fields.String(validate=validate.Length(max=32)), metadata={"description": "Any of"})
+    province = fields.List(fields.String(validate=validate.Length(max=100)), metadata={"description": "Any of"})
     pipeline_status = fields.List(fields.String(validate=validate.OneOf(PIPELINE)),
                                   metadata={"description": "Any of"})
-    last_interaction_after = fields.AwareDateTime(metadata={"description": "Latest OA interaction at or after"})
-    last_interaction_before = fields.AwareDateTime(
-        metadata={"description": "Has interacted, but not since this time"})
+    last_interaction_after = moment(metadata={"description": "Latest OA interaction at or after"})
+    last_interaction_before = moment(metadata={"description": "Has interacted, but not since this time"})
     last_interaction_within_days = fields.Integer(validate=validate.Range(min=0, max=3650),
                                                   metadata={"description": "Interacted in the last N days"})
     has_phone = fields.Boolean()
@@ -64,7 +45,7 @@ class AdminCustomerSchema(CustomerSchema):
     merged_into = fields.String(allow_none=True, metadata={"description": "Survivor ref, for a merged tombstone"})
 
 
-class DeadDeliverySchema(ma.Schema):
+class DeadDeliverySchema(Schema):
     delivery_id = fields.Integer()
     event_type = fields.String()
     attempts = fields.Integer()
@@ -72,7 +53,7 @@ class DeadDeliverySchema(ma.Schema):
     failed_at = fields.DateTime(allow_none=True)
 
 
-class ConnectorSyncSchema(ma.Schema):
+class ConnectorSyncSchema(Schema):
     connector = fields.String(metadata={"description": "Connector name"})
     kind = fields.String()
     last_delivered_at = fields.DateTime(allow_none=True)
@@ -89,40 +70,41 @@ class AdminCustomerDetailSchema(AdminCustomerSchema):
     sync = fields.List(fields.Nested(ConnectorSyncSchema), metadata={"description": "Per CRM connector"})
 
 
-class CustomerPage(ma.Schema):
+class CustomerPage(Schema):
     items = fields.List(fields.Nested(AdminCustomerSchema))
     next_cursor = fields.String(allow_none=True)
 
 
-class CustomerUpdate(ma.Schema):
-    full_name = text_field(validate.Length(max=200), allow_none=True)
-    email = fields.Email(allow_none=True, validate=[storable, validate.Length(max=254)])
-    province = text_field(validate.Length(max=100), allow_none=True)
-    address = text_field(validate.Length(max=500), allow_none=True)
-    phone = text_field(validate.Length(max=32), allow_none=True,
+class CustomerUpdate(Schema):
+    full_name = fields.String(validate=validate.Length(max=200), allow_none=True)
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    province = fields.String(validate=validate.Length(max=100), allow_none=True)
+    address = fields.String(validate=validate.Length(max=500), allow_none=True)
+    phone = fields.String(validate=validate.Length(max=32), allow_none=True,
                           metadata={"description": "Any common Vietnamese form; stored as E.164. null removes "
                                                    "unverified phones"})
-    attributes = fields.Dict(keys=text_field(validate.Length(min=1, max=64)), validate=storable,
+    attributes = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
                              metadata={"description": "Merged into the attributes; a null value removes the key"})
 
 
-class MergeRequest(ma.Schema):
-    other_ref = text_field(validate.Length(min=1, max=40), required=True,
+class MergeRequest(Schema):
+    other_ref = fields.String(validate=validate.Length(min=1, max=40), required=True,
                               metadata={"description": "The profile folded into this one (becomes a tombstone)"})
 
 
-class TagSchema(ma.Schema):
+class TagSchema(Schema):
     id = fields.Integer(dump_only=True)
-    name = text_field(TAG_NAME, validate.Regexp(r"^[^/\s][^/]*$"), required=True)
+    name = fields.String(validate=[TAG_NAME, validate.Regexp(r"^[^/\s][^/]*$")], required=True)
     customers = fields.Integer(dump_only=True, metadata={"description": "Live customers with this tag"})
     created_at = fields.DateTime(dump_only=True)
 
 
-class SegmentSchema(ma.Schema):
+class SegmentSchema(Schema):
     id = fields.Integer(dump_only=True)
-    name = text_field(validate.Length(min=1, max=100), required=True)
+    name = fields.String(validate=validate.Length(min=1, max=100), required=True)
     filter = fields.Nested(CustomerFilter, required=True)
-    count = fields.Integer(dump_only=True, metadata={"description": "Members right now"})
+    count = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "Members right now; null for a filter saved before today's input rules, which no longer loads"})
     created_at = fields.DateTime(dump_only=True)
 
 
@@ -130,29 +112,29 @@ class SegmentDetail(SegmentSchema):
     customers = fields.Nested(CustomerPage, dump_only=True, metadata={"description": "First page of members"})
 
 
-class PipelineRequest(ma.Schema):
+class PipelineRequest(Schema):
     status = fields.String(required=True, validate=validate.OneOf(PIPELINE))
 
 
-class PipelineChangeSchema(ma.Schema):
+class PipelineChangeSchema(Schema):
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     staff_id = fields.Integer(allow_none=True)
     at = fields.DateTime()
 
 
-class PipelineSchema(ma.Schema):
+class PipelineSchema(Schema):
     status = fields.String()
     history = fields.List(fields.Nested(PipelineChangeSchema))
 
 
-class ErasureSchema(ma.Schema):
+class ErasureSchema(Schema):
     ref = fields.String()
     erased_at = fields.DateTime()
     erased_refs = fields.List(fields.String(), metadata={"description": "The profile and its merged tombstones"})
 
 
-class ExportSchema(ma.Schema):
+class ExportSchema(Schema):
     """Everything held about one customer; the shape is described in docs/customers.md."""
 
     exported_at = fields.String()

@@ -1,20 +1,20 @@
 """Profile conflicts ("possible same person") as the staff API shows and resolves them."""
 from __future__ import annotations
 
-import marshmallow as ma
 from marshmallow import fields, validate
 
-from .admin_customers import AdminCustomerSchema, text_field
+from .admin_customers import AdminCustomerSchema
+from .base import Schema
 
 
-class ConflictListQuery(ma.Schema):
+class ConflictListQuery(Schema):
     status = fields.String(load_default="open", validate=validate.OneOf(["open", "resolved", "all"]))
     cursor = fields.String(validate=validate.Regexp(r"^[0-9]{1,9}$"),
                            metadata={"description": "`next_cursor` of the previous page"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
-class ClaimSchema(ma.Schema):
+class ClaimSchema(Schema):
     kind = fields.String(metadata={"description": "phone, zalo_oa, …"})
     value = fields.String()
     source = fields.String(metadata={"description": "Where the claim came from, e.g. form:lien-he, oa_submit_info"})
@@ -22,7 +22,7 @@ class ClaimSchema(ma.Schema):
     claimed_by = fields.String(metadata={"description": "Ref of the profile that made the claim"})
 
 
-class ConflictSchema(ma.Schema):
+class ConflictSchema(Schema):
     id = fields.Integer()
     kind = fields.String(metadata={"description": "The identity kinds that differ, or the kind of the claim"})
     detail = fields.String()
@@ -36,13 +36,13 @@ class ConflictSchema(ma.Schema):
     other_customer = fields.Nested(AdminCustomerSchema)
 
 
-class ConflictPage(ma.Schema):
+class ConflictPage(Schema):
     items = fields.List(fields.Nested(ConflictSchema))
     next_cursor = fields.String(allow_none=True)
 
 
-class ResolveRequest(ma.Schema):
+class ResolveRequest(Schema):
     action = fields.String(required=True, validate=validate.OneOf(["merge", "dismiss"]),
                            metadata={"description": "merge the two profiles, or dismiss: keep them apart for good"})
-    survivor_ref = text_field(validate.Length(min=1, max=40),
-                              metadata={"description": "For merge: the profile that stays (default: the older)"})
+    survivor_ref = fields.String(validate=validate.Length(min=1, max=40),
+                                 metadata={"description": "For merge: the profile that stays (default: the older)"})

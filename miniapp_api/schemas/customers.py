@@ -1,29 +1,29 @@
 """The customer profile as the API shows it (mirrors `services.snapshots.customer_snapshot`)."""
 from __future__ import annotations
 
-import marshmallow as ma
 from marshmallow import fields
 
+from .base import Schema
 from .phones import DictWithPhones, PhoneString
 
 
-class PhoneSchema(ma.Schema):
+class PhoneSchema(Schema):
     e164 = PhoneString(metadata={"example": "+84912345678", "description": "Masked for viewers (docs/staff.md)"})
     verified = fields.Boolean()
 
 
-class ZaloIdsSchema(ma.Schema):
+class ZaloIdsSchema(Schema):
     app_user_id = fields.String(allow_none=True, metadata={"description": "Per-app id (Mini App userInfo.id)"})
     oa_user_id = fields.String(allow_none=True, metadata={"description": "OA-scoped id (webhook sender.id)"})
 
 
-class ConsentStateSchema(ma.Schema):
+class ConsentStateSchema(Schema):
     granted = fields.Boolean()
     version = fields.String(allow_none=True)
     recorded_at = fields.String()
 
 
-class CustomerSchema(ma.Schema):
+class CustomerSchema(Schema):
     ref = fields.String(metadata={"description": "Stable public id of the profile"})
     full_name = fields.String(allow_none=True)
     zalo_display_name = fields.String(allow_none=True)

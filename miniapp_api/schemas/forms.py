@@ -7,23 +7,25 @@ import marshmallow as ma
 import phonenumbers
 from marshmallow import fields, validate
 
+from .base import Schema
+
 FIELD_TYPES = ("text", "textarea", "phone", "email", "choice", "multichoice", "province", "consent", "checkbox")
 PROFILE_TARGETS = ("full_name", "phone", "email", "province", "address")
 
 
-class LocalizedText(ma.Schema):
+class LocalizedText(Schema):
     """Text in Vietnamese first, English second."""
 
     vi = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     en = fields.String(validate=validate.Length(max=2000))
 
 
-class OptionSchema(ma.Schema):
+class OptionSchema(Schema):
     value = fields.String(required=True, validate=validate.Length(min=1, max=100))
     label = fields.Nested(LocalizedText, required=True)
 
 
-class ValidationRules(ma.Schema):
+class ValidationRules(Schema):
     min_length = fields.Integer(validate=validate.Range(min=0))
     max_length = fields.Integer(validate=validate.Range(min=1, max=10000))
     pattern = fields.String()
@@ -36,7 +38,7 @@ class ValidationRules(ma.Schema):
             raise ma.ValidationError(f"not a valid regular expression: {exc}") from exc
 
 
-class FieldDefinition(ma.Schema):
+class FieldDefinition(Schema):
     """One input of a form; `maps_to` copies the answer onto the customer profile."""
 
     name = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$"))
@@ -65,7 +67,7 @@ class FieldDefinition(ma.Schema):
             raise ma.ValidationError("only phone fields take countries", "countries")
 
 
-class FormDefinitionSchema(ma.Schema):
+class FormDefinitionSchema(Schema):
     """A whole form, as `flask forms export|import` moves it and the Mini App reads it."""
 
     slug = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$"))
@@ -86,14 +88,14 @@ class FormDefinitionSchema(ma.Schema):
             raise ma.ValidationError("two fields map to the same profile field")
 
 
-class SubmissionRequest(ma.Schema):
+class SubmissionRequest(Schema):
     """What the Mini App posts: the answers keyed by field name."""
 
     values = fields.Dict(keys=fields.String(), required=True,
                          metadata={"description": "Answers keyed by field name, as the form defines them"})
 
 
-class SubmissionSchema(ma.Schema):
+class SubmissionSchema(Schema):
     """A stored submission: normalised values (phones in E.164), UTC timestamp."""
 
     ref = fields.String()

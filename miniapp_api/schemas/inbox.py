@@ -1,10 +1,10 @@
 """The shared inbox as the staff API shows it: conversation lists, details, actions, search."""
 from __future__ import annotations
 
-import marshmallow as ma
 from marshmallow import fields, validate
 
 from ..models.conversation import CONVERSATION_STATUSES
+from .base import Schema
 from .customers import CustomerSchema
 from .ids import row_id
 from .phones import DictWithPhones, ListWithPhones, RawWithPhones
@@ -14,7 +14,7 @@ WINDOW_HELP = ("Zalo messaging window from the customer's last message: free ≤
                "closed after (only template messages)")
 
 
-class ConversationQuery(ma.Schema):
+class ConversationQuery(Schema):
     status = fields.String(validate=validate.OneOf(CONVERSATION_STATUSES))
     assignee_id = row_id()
     unassigned = fields.Boolean()
@@ -31,20 +31,20 @@ class ConversationQuery(ma.Schema):
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
 
 
-class StaffBrief(ma.Schema):
+class StaffBrief(Schema):
     id = fields.Integer()
     name = fields.String()
     email = fields.String()
 
 
-class CustomerBrief(ma.Schema):
+class CustomerBrief(Schema):
     id = fields.Integer()
     ref = fields.String()
     full_name = fields.String(allow_none=True)
     zalo_display_name = fields.String(allow_none=True)
 
 
-class MessageSchema(ma.Schema):
+class MessageSchema(Schema):
     id = fields.Integer()
     direction = fields.String(metadata={"description": "in (from the customer) or out"})
     author = fields.String(metadata={"description": "customer, staff, oa_console, bot or system"})
@@ -59,7 +59,7 @@ class MessageSchema(ma.Schema):
     sent_at = fields.DateTime()
 
 
-class ConversationSummary(ma.Schema):
+class ConversationSummary(Schema):
     id = fields.Integer()
     status = fields.String()
     customer = fields.Nested(CustomerBrief)
@@ -75,12 +75,12 @@ class ConversationSummary(ma.Schema):
     updated_at = fields.DateTime()
 
 
-class ConversationPage(ma.Schema):
+class ConversationPage(Schema):
     items = fields.List(fields.Nested(ConversationSummary))
     next_cursor = fields.String(allow_none=True, metadata={"description": "Absent on the last page"})
 
 
-class EventSchema(ma.Schema):
+class EventSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
     staff_id = fields.Integer(allow_none=True)
@@ -88,7 +88,7 @@ class EventSchema(ma.Schema):
     at = fields.DateTime()
 
 
-class AnswerSchema(ma.Schema):
+class AnswerSchema(Schema):
     name = fields.String(metadata={"description": "Field name"})
     label = fields.Dict(metadata={"description": "The field's label, {vi, en}"})
     value = RawWithPhones(metadata={"description": "As a person reads it: a choice's label (list for several), text, "
@@ -96,7 +96,7 @@ class AnswerSchema(ma.Schema):
     code = fields.Raw(metadata={"description": "Choices only: the stored option code(s)"})
 
 
-class SubmissionBrief(ma.Schema):
+class SubmissionBrief(Schema):
     ref = fields.String()
     form = fields.String(metadata={"description": "Form slug"})
     values = DictWithPhones(metadata={"description": "As stored (option codes)"})
@@ -104,7 +104,7 @@ class SubmissionBrief(ma.Schema):
     created_at = fields.DateTime()
 
 
-class OrderBrief(ma.Schema):
+class OrderBrief(Schema):
     id = fields.Integer()
     external_id = fields.String()
     status = fields.String()
@@ -122,31 +122,31 @@ class ConversationDetail(ConversationSummary):
     orders = fields.List(fields.Nested(OrderBrief))
 
 
-class AssignRequest(ma.Schema):
+class AssignRequest(Schema):
     staff_id = row_id(required=True)
 
 
-class ReplyRequest(ma.Schema):
+class ReplyRequest(Schema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     take_over = fields.Boolean(load_default=False, metadata={
         "description": "Reply even though someone else holds the conversation, taking it over (admins)"})
 
 
-class NoteRequest(ma.Schema):
+class NoteRequest(Schema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=5000))
 
 
-class SearchQuery(ma.Schema):
+class SearchQuery(Schema):
     q = fields.String(required=True, validate=validate.Length(min=1, max=200))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
 
 
-class MessageHit(ma.Schema):
+class MessageHit(Schema):
     conversation_id = fields.Integer()
     message = fields.Nested(MessageSchema)
     customer_id = fields.Integer()
 
 
-class SearchResult(ma.Schema):
+class SearchResult(Schema):
     customers = fields.List(fields.Nested(CustomerBrief))
     messages = fields.List(fields.Nested(MessageHit))

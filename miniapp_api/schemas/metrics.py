@@ -7,12 +7,13 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from .. import clock
+from .base import Schema
 
 MAX_DAYS, DEFAULT_DAYS = 366, 7
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
-class MetricsQuery(ma.Schema):
+class MetricsQuery(Schema):
     """`from`/`to` are inclusive dates in Asia/Ho_Chi_Minh; `to` defaults to today, `from` to 6 days before it."""
 
     from_ = fields.Date(data_key="from", validate=validate.Range(min=EARLIEST, max=LATEST),
@@ -31,14 +32,14 @@ class MetricsQuery(ma.Schema):
         return {"from_": first, "to": last}
 
 
-class Summary(ma.Schema):
+class Summary(Schema):
     count = fields.Integer()
     average = fields.Float(allow_none=True)
     median = fields.Float(allow_none=True)
     p90 = fields.Float(allow_none=True)
 
 
-class AgentMetrics(ma.Schema):
+class AgentMetrics(Schema):
     conversations = fields.Integer(metadata={"description": "Conversations with a response cycle counted for them"})
     cycles = fields.Integer(metadata={"description": "Response cycles started in the period"})
     answered = fields.Integer(metadata={"description": "Cycles a human answered"})
@@ -62,27 +63,27 @@ class OverallMetrics(AgentMetrics):
     waiting = fields.Integer(metadata={"description": "Cycles of the period still waiting in open conversations"})
 
 
-class FormMetrics(ma.Schema):
+class FormMetrics(Schema):
     submissions = fields.Integer()
     converted = fields.Integer(metadata={"description": "Followed by an order of the same customer in the window"})
     conversion_rate = fields.Float(allow_none=True)
     window_days = fields.Integer()
 
 
-class FollowerMetrics(ma.Schema):
+class FollowerMetrics(Schema):
     follows = fields.Integer()
     unfollows = fields.Integer()
     net = fields.Integer()
 
 
-class PeriodSchema(ma.Schema):
+class PeriodSchema(Schema):
     from_ = fields.Date(data_key="from")
     to = fields.Date()
     timezone = fields.String()
     business_hours = fields.String(allow_none=True)
 
 
-class MetricsReport(ma.Schema):
+class MetricsReport(Schema):
     period = fields.Nested(PeriodSchema)
     overall = fields.Nested(OverallMetrics)
     agents = fields.List(fields.Nested(AgentRow))

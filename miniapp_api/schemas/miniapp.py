@@ -1,10 +1,11 @@
 """Request and response bodies of the Mini App API."""
 from __future__ import annotations
 
-import marshmallow as ma
 from marshmallow import fields, validate
 
+from .base import Schema
 from .customers import CustomerSchema
+from .forms import SubmissionSchema
 
 
 class OwnProfileSchema(CustomerSchema):
@@ -12,51 +13,51 @@ class OwnProfileSchema(CustomerSchema):
 
     class Meta:
         exclude = ("pipeline_status",)
-from .forms import SubmissionSchema
+
 
 # Zalo tokens are printable ASCII; anything else could not even be sent as a header.
 TOKEN = [validate.Length(min=1, max=4096), validate.Regexp(r"^[!-~]+$", error="Must be printable ASCII.")]
 
 
-class SessionRequest(ma.Schema):
+class SessionRequest(Schema):
     access_token = fields.String(required=True, validate=TOKEN,
                                  metadata={"description": "zmp-sdk getAccessToken() result"})
     id_by_oa = fields.String(validate=validate.Regexp(r"^[0-9]{1,32}$", error="Must be a Zalo id (digits)."),
                              metadata={"description": "getUserInfo().userInfo.idByOA, when the app is linked to the OA"})
 
 
-class SessionResponse(ma.Schema):
+class SessionResponse(Schema):
     session_token = fields.String(metadata={"description": "Send as `Authorization: Bearer <token>`"})
     expires_in = fields.Integer(metadata={"description": "Seconds"})
     customer = fields.Nested(OwnProfileSchema)
 
 
-class PhoneRequest(ma.Schema):
+class PhoneRequest(Schema):
     access_token = fields.String(required=True, validate=TOKEN)
     code = fields.String(required=True, validate=TOKEN, metadata={"description": "getPhoneNumber().token"})
 
 
-class PhoneResponse(ma.Schema):
+class PhoneResponse(Schema):
     phone = fields.String(metadata={"example": "+84912345678"})
     customer = fields.Nested(OwnProfileSchema)
 
 
-class SubmissionResponse(ma.Schema):
+class SubmissionResponse(Schema):
     submission = fields.Nested(SubmissionSchema)
     customer = fields.Nested(OwnProfileSchema)
 
 
-class MeResponse(ma.Schema):
+class MeResponse(Schema):
     customer = fields.Nested(OwnProfileSchema)
     submissions = fields.List(fields.Nested(SubmissionSchema))
 
 
-class ConsentRequest(ma.Schema):
+class ConsentRequest(Schema):
     purpose = fields.String(required=True, validate=validate.OneOf(["marketing"]))
     granted = fields.Boolean(required=True)
 
 
-class FormSchema(ma.Schema):
+class FormSchema(Schema):
     """A form definition as the Mini App renders it."""
 
     slug = fields.String()

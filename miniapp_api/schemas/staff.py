@@ -1,19 +1,19 @@
 """Staff accounts, logins, API keys and audit entries as the staff API shows them."""
 from __future__ import annotations
 
-import marshmallow as ma
 from marshmallow import fields, validate
 
 from ..models.staff import ROLES, SCOPES
+from .base import Schema
 from .ids import row_id
 
 
-class LoginRequest(ma.Schema):
+class LoginRequest(Schema):
     email = fields.Email(required=True)
     password = fields.String(required=True, validate=validate.Length(min=1, max=1000), load_only=True)
 
 
-class StaffSchema(ma.Schema):
+class StaffSchema(Schema):
     id = fields.Integer(dump_only=True)
     email = fields.Email(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -29,7 +29,7 @@ class StaffCreate(StaffSchema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=1000))
 
 
-class StaffUpdate(ma.Schema):
+class StaffUpdate(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     role = fields.String(validate=validate.OneOf(ROLES))
     active = fields.Boolean()
@@ -38,20 +38,20 @@ class StaffUpdate(ma.Schema):
     password = fields.String(load_only=True, validate=validate.Length(min=10, max=1000))
 
 
-class LoginResponse(ma.Schema):
+class LoginResponse(Schema):
     token = fields.String(metadata={"description": "Bearer token for scripts; browsers use the HttpOnly cookie"})
     csrf_token = fields.String(metadata={"description": "Send as X-CSRF-Token on cookie-authenticated changes"})
     expires_at = fields.DateTime()
     staff = fields.Nested(StaffSchema)
 
 
-class ApiKeyCreate(ma.Schema):
+class ApiKeyCreate(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), required=True,
                          validate=validate.Length(min=1))
 
 
-class ApiKeySchema(ma.Schema):
+class ApiKeySchema(Schema):
     id = fields.Integer()
     name = fields.String()
     prefix = fields.String(metadata={"description": "First characters of the key, to recognise it"})
@@ -66,7 +66,7 @@ class ApiKeyCreated(ApiKeySchema):
     secret = fields.String(metadata={"description": "Shown once; store it now"})
 
 
-class ApiKeyUseSchema(ma.Schema):
+class ApiKeyUseSchema(Schema):
     id = fields.Integer()
     at = fields.DateTime()
     method = fields.String()
@@ -74,12 +74,12 @@ class ApiKeyUseSchema(ma.Schema):
     ip = fields.String(allow_none=True, metadata={"description": "Client address"})
 
 
-class ApiKeyUseQuery(ma.Schema):
+class ApiKeyUseQuery(Schema):
     before_id = row_id(metadata={"description": "Cursor: uses older than this id"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
-class AuditEntrySchema(ma.Schema):
+class AuditEntrySchema(Schema):
     id = fields.Integer()
     actor_type = fields.String()
     actor_label = fields.String()
@@ -91,7 +91,7 @@ class AuditEntrySchema(ma.Schema):
     at = fields.DateTime()
 
 
-class AuditQuery(ma.Schema):
+class AuditQuery(Schema):
     action = fields.String()
     target_type = fields.String()
     target_id = fields.String()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..errors import Problem
 from ..models import IdempotencyRecord
+from ..schemas.base import UNSTORABLE
 
 MAX_KEY_LENGTH = 255
 
@@ -29,8 +30,9 @@ def check_key(key: str | None) -> str | None:
     if key is None:
         return None
     key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise Problem(400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+    if not key or len(key) > MAX_KEY_LENGTH or UNSTORABLE.search(key):
+        raise Problem(400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters, none of them a control "
+                           "character.",
                       title="Bad Idempotency-Key")
     return key
 

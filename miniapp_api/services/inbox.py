@@ -29,6 +29,7 @@ from .. import clock
 from ..extensions import db
 from ..ingest_store import ingest_engine, shares_main_database
 from ..models import WebhookEvent, WebhookIngest
+from ..schemas.base import storable_copy
 from .oa_events import UnknownEvent, handle_event
 
 log = logging.getLogger(__name__)
@@ -36,15 +37,27 @@ log = logging.getLogger(__name__)
 INBOX_SCHEDULE = (2, 10, 60, 300, 1800, 7200)
 # Events moved from the ingest store per transaction: a few milliseconds of either database's writer slot.
 MOVE_BATCH = 200
+USER_ID_LENGTH = WebhookEvent.user_id.type.length
+
+
+def _part(payload: dict, key: str) -> dict:
+    """A member object of the event (`sender`, `message`, …); {} when absent or not an object."""
+    value = payload.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def event_user_id(payload: dict) -> str | None:
-    """The OA-scoped id of the customer the event is about, whichever role they play."""
+    """The OA-scoped id of the customer the event is about, whichever role they play (None if not an id)."""
     name = str(payload.get("event_name") or "")
     if name in ("follow", "unfollow"):
-        return (payload.get("follower") or {}).get("id")
-    role = "recipient" if name.startswith("oa_") or name in ("user_received_message", "user_seen_message") else "sender"
-    return (payload.get(role) or {}).get("id")
+        role = "follower"
+    else:
+        role = "recipient" if name.startswith("oa_") or name in ("user_received_message", "user_seen_message") \
+            else "sender"
+    value = _part(payload, role).get("id")
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not 0 < len(str(value)) <= USER_ID_LENGTH:
+        return None
+    return str(value)
 
 
 def dedupe_key(payload: dict) -> str:
@@ -54,14 +67,14 @@ def dedupe_key(payload: dict) -> str:
     its receipt carry the same `msg_id` but are different events.
     """
     name = str(payload.get("event_name") or "")
-    message = payload.get("message") if isinstance(payload.get("message"), dict) else {}
+    message = _part(payload, "message")
     if message.get("msg_id"):
         return f"{name}:{message['msg_id']}"[:160]
-    parts = [name, str((payload.get("sender") or {}).get("id") or ""),
-             str((payload.get("recipient") or {}).get("id") or ""),
-             str((payload.get("follower") or {}).get("id") or ""), str(payload.get("user_id_by_app") or ""),
-             ",".join(map(str, message.get("msg_ids") or [])), str(payload.get("timestamp") or "")]
-    return f"{name}:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+    msg_ids = message.get("msg_ids")
+    parts = [name, str(_part(payload, "sender").get("id") or ""), str(_part(payload, "recipient").get("id") or ""),
+             str(_part(payload, "follower").get("id") or ""), str(payload.get("user_id_by_app") or ""),
+             ",".join(map(str, msg_ids if isinstance(msg_ids, list) else [])), str(payload.get("timestamp") or "")]
+    return f"{name[:64]}:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def _insert_new(bind, model, rows: list[dict]):
@@ -101,6 +114,22 @@ def move_ingested(app: Flask, session: Session, limit: int = MOVE_BATCH) -> int:
     rows = [dict(dedupe_key=r.dedupe_key, event_name=r.event_name, user_id=r.user_id, raw_body=r.raw_body,
                  received_at=r.received_at, available_at=r.received_at, status="pending", attempts=0) for r in batch]
     session.execute(_insert_new(session.get_bind(), WebhookEvent, rows))
+def store_event(session: Session, raw_body: bytes, payload: dict) -> bool:
+    """Insert the event unless its key is already stored; True when it is new. Commits.
+
+    `raw_body` is kept as Zalo signed it: valid JSON is UTF-8 text with no raw
+    NUL, so both databases store it. The columns derived from the payload
+    (and, in `process_one`, everything the event writes) use `storable_copy`.
+    """
+    payload = storable_copy(payload)
+    now = clock.now()
+    values = dict(dedupe_key=dedupe_key(payload), event_name=str(payload.get("event_name") or "")[:64],
+                  user_id=(str(event_user_id(payload) or "") or None), raw_body=raw_body.decode("utf-8"),
+                  received_at=now, available_at=now, status="pending", attempts=0)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(WebhookEvent).values(**values)
+                 .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(WebhookEvent.id))
+    inserted = session.execute(statement).scalar() is not None
     session.commit()
     forget_ingested(ingest, [r.id for r in batch])
     return len(batch)
@@ -141,7 +170,7 @@ def process_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
     if not outbox.still_held(row, owner):  # cancelled since the claim (an erasure)
         session.commit()
         return
-    payload = json.loads(row.raw_body)
+    payload = storable_copy(json.loads(row.raw_body))
     received_at, attempts = row.received_at, row.attempts
     try:
         if not outbox.complete(session, WebhookEvent, row_id, owner):  # settled first: locks the row

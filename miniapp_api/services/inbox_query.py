@@ -12,12 +12,15 @@ import binascii
 import datetime as dt
 import json
 
+import marshmallow as ma
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import (Conversation, ConversationEvent, Customer, CustomerTag, FormSubmission, Message, Order,
                       StaffUser, Tag)
 from ..models.staff import AGENT
+from ..models.types import MAX_ROW_ID
+from ..schemas.base import within_time_range
 from . import search
 from .outbound import FREE, FREE_WINDOW, PAID, PAID_WINDOW, window_state
 from .snapshots import customer_snapshot
@@ -47,10 +50,11 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
     try:
         at, id_ = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         when = dt.datetime.fromisoformat(at)
-        if when.tzinfo is None or not isinstance(id_, int):
+        if when.tzinfo is None or type(id_) is not int or not 0 < id_ <= MAX_ROW_ID:  # type(): `true` is no id
             raise ValueError
+        within_time_range(when)
         return when, id_
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+    except (ValueError, TypeError, binascii.Error, ma.ValidationError) as exc:
         raise BadCursor("Unknown cursor; start again without one.") from exc
 
 

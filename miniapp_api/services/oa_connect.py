@@ -37,7 +37,8 @@ def connect_ticket(secret_key: str) -> str:
 def check_ticket(secret_key: str, ticket: str | None) -> None:
     expires, _, mac = (ticket or "").partition(".")
     expected = hmac.new(secret_key.encode(), f"oa-connect:{expires}".encode(), hashlib.sha256).hexdigest()
-    if not expires.isdigit() or not hmac.compare_digest(mac, expected):
+    # Bytes: compare_digest refuses non-ASCII str, and a link is anything a browser sends.
+    if not expires.isdigit() or not hmac.compare_digest(mac.encode("utf-8", "replace"), expected.encode()):
         raise ConnectRefused("This connect link is not valid; create one with `flask zalo connect-url`.")
     if clock.now().timestamp() > int(expires):
         raise ConnectRefused("This connect link has expired; create a new one with `flask zalo connect-url`.")
