@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from . import clock
-from .errors import problem_response
+from .errors import problem_response, problem_type
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +44,15 @@ def storage_fault(error: BaseException) -> str | None:
     return None
 
 
+STORAGE_UNAVAILABLE = problem_type(
+    "storage-unavailable", 503, "Service Unavailable", "Tạm thời không ghi được dữ liệu",
+    "Cơ sở dữ liệu tạm thời không ghi được (đầy đĩa hoặc chỉ đọc); hãy thử lại sau.")
+
+
 def unavailable_response(reason: str, title: str = "Service Unavailable"):
     """503 problem+json that tells the caller when to try again."""
     return problem_response(503, title, f"The database cannot take writes right now ({reason}); try again later.",
-                            type_="urn:problem:storage-unavailable",
+                            kind=STORAGE_UNAVAILABLE,
                             headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
