@@ -1,7 +1,7 @@
 """worker heartbeat: OA sends record when they were handed to Zalo
 
 Revision ID: 0010_worker_heartbeat
-Revises: 0007_customers
+Revises: 0008_identity_provenance
 Create Date: 2026-12-02 11:10:00
 
 Leases are renewed by the worker's heartbeat (no schema change); an OA send
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010_worker_heartbeat'
-down_revision = '0007_customers'
+down_revision = '0008_identity_provenance'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """login throttle counters in the database; the table readiness probes write to
 
 Revision ID: 0013_login_limits
-Revises: 0007_customers
+Revises: 0012_webhook_inbox
 """
 from alembic import op
 
@@ -9,7 +9,7 @@ import miniapp_api.models.types  # noqa: F401  (UTCDateTime)
 import sqlalchemy as sa
 
 revision = '0013_login_limits'
-down_revision = '0007_customers'
+down_revision = '0012_webhook_inbox'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ Customers erased before this release kept their search text (names, phones in
 kept a reason naming the phone that matched. Data only; no schema change.
 
 Revision ID: 0014_privacy
-Revises: 0007_customers
+Revises: 0013_login_limits
 """
 from alembic import op
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from miniapp_api.models.types import JSONType
 
 revision = '0014_privacy'
-down_revision = '0007_customers'
+down_revision = '0013_login_limits'
 branch_labels = None
 depends_on = None
 
