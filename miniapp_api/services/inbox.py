@@ -88,7 +88,11 @@ def store_event(engine: sa.Engine, raw_body: bytes, payload: dict) -> bool:
     """Accept the event into the ingest store unless it is waiting there already; True when it is new.
 
     One statement in its own transaction on the ingest store: the webhook's only write.
+    `raw_body` is kept as Zalo signed it: valid JSON is UTF-8 text with no raw
+    NUL, so both databases store it. The columns derived from the payload
+    (and, in `process_one`, everything the event writes) use `storable_copy`.
     """
+    payload = storable_copy(payload)
     row = dict(dedupe_key=dedupe_key(payload), event_name=str(payload.get("event_name") or "")[:64],
                user_id=(str(event_user_id(payload) or "") or None), raw_body=raw_body.decode("utf-8"),
                received_at=clock.now())
@@ -114,22 +118,6 @@ def move_ingested(app: Flask, session: Session, limit: int = MOVE_BATCH) -> int:
     rows = [dict(dedupe_key=r.dedupe_key, event_name=r.event_name, user_id=r.user_id, raw_body=r.raw_body,
                  received_at=r.received_at, available_at=r.received_at, status="pending", attempts=0) for r in batch]
     session.execute(_insert_new(session.get_bind(), WebhookEvent, rows))
-def store_event(session: Session, raw_body: bytes, payload: dict) -> bool:
-    """Insert the event unless its key is already stored; True when it is new. Commits.
-
-    `raw_body` is kept as Zalo signed it: valid JSON is UTF-8 text with no raw
-    NUL, so both databases store it. The columns derived from the payload
-    (and, in `process_one`, everything the event writes) use `storable_copy`.
-    """
-    payload = storable_copy(payload)
-    now = clock.now()
-    values = dict(dedupe_key=dedupe_key(payload), event_name=str(payload.get("event_name") or "")[:64],
-                  user_id=(str(event_user_id(payload) or "") or None), raw_body=raw_body.decode("utf-8"),
-                  received_at=now, available_at=now, status="pending", attempts=0)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(WebhookEvent).values(**values)
-                 .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(WebhookEvent.id))
-    inserted = session.execute(statement).scalar() is not None
     session.commit()
     forget_ingested(ingest, [r.id for r in batch])
     return len(batch)
