@@ -59,3 +59,19 @@ def test_provenance_backfill_marks_crm_and_staff_fields(tmp_path, zalo):
         db.engine.dispose()
     assert {ref: json.loads(value) for ref, value in sources.items()} == {
         "cus_crm": {"full_name": "crm"}, "cus_app": {"email": "staff", "attributes.note": "staff"}}
+
+
+def test_search_triggers_survive_every_migration(tmp_path, zalo):
+    """A batch (copy-and-move) rebuild of a table on SQLite drops its triggers; the FTS5 search needs them."""
+    from flask_migrate import upgrade
+
+    from miniapp_api import create_app
+    from tests.conftest import _base_config
+
+    app = create_app(_base_config(f"sqlite:///{tmp_path / 'fresh.db'}", zalo.url))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            triggers = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
+        db.engine.dispose()
+    assert {f"{table}_fts_{kind}" for table in ("customer", "message") for kind in ("ai", "ad", "au")} <= triggers

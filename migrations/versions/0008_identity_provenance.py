@@ -27,8 +27,8 @@ STAFF_FIELDS = ("full_name", "email", "province", "address")
 
 
 def upgrade():
-    with op.batch_alter_table('customer', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('field_sources', JSON, server_default=sa.text("'{}'"), nullable=False))
+    # A plain ADD COLUMN: a batch (copy-and-move) rebuild of `customer` on SQLite would drop its search triggers.
+    op.add_column('customer', sa.Column('field_sources', JSON, server_default=sa.text("'{}'"), nullable=False))
     with op.batch_alter_table('profile_conflict', schema=None) as batch_op:
         batch_op.alter_column('kind', existing_type=sa.String(length=16), type_=sa.String(length=64),
                               existing_nullable=False)
