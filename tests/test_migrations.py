@@ -32,7 +32,8 @@ def test_upgrade_on_an_empty_database(tmp_path, zalo):
 
 def test_provenance_backfill_marks_crm_and_staff_fields(tmp_path, zalo):
     """Profiles from before 0008: a CRM's name and audited staff edits become trusted, the rest stays the
-    customer's (so no typed value can overwrite what staff or a CRM set before the upgrade)."""
+    customer's (so no typed value can overwrite what staff or a CRM set before the upgrade); the SQLite search
+    triggers on `customer` survive the new column."""
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
@@ -56,7 +57,10 @@ def test_provenance_backfill_marks_crm_and_staff_fields(tmp_path, zalo):
         db.session.commit()
         upgrade()
         sources = dict(db.session.execute(sa.text("SELECT ref, field_sources FROM customer")).all())
+        triggers = db.session.scalars(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                              "AND name LIKE 'customer_fts_%'")).all()
         db.engine.dispose()
+    assert len(triggers) == 3, "the customer search index is still kept current"
     assert {ref: json.loads(value) for ref, value in sources.items()} == {
         "cus_crm": {"full_name": "crm"}, "cus_app": {"email": "staff", "attributes.note": "staff"}}
 

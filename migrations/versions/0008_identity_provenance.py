@@ -27,7 +27,8 @@ STAFF_FIELDS = ("full_name", "email", "province", "address")
 
 
 def upgrade():
-    # A plain ADD COLUMN: a batch (copy-and-move) rebuild of `customer` on SQLite would drop its search triggers.
+    # A plain ADD COLUMN, not batch mode: on SQLite a batch recreates `customer` and drops the triggers that keep
+    # its FTS search index current (0006_inbox).
     op.add_column('customer', sa.Column('field_sources', JSON, server_default=sa.text("'{}'"), nullable=False))
     with op.batch_alter_table('profile_conflict', schema=None) as batch_op:
         batch_op.alter_column('kind', existing_type=sa.String(length=16), type_=sa.String(length=64),
@@ -74,5 +75,4 @@ def downgrade():
         batch_op.drop_column('claim')
         batch_op.alter_column('kind', existing_type=sa.String(length=64), type_=sa.String(length=16),
                               existing_nullable=False)
-    with op.batch_alter_table('customer', schema=None) as batch_op:
-        batch_op.drop_column('field_sources')
+    op.drop_column('customer', 'field_sources')  # SQLite ≥ 3.35 drops a column in place, keeping the triggers
