@@ -99,8 +99,9 @@ def claim_lanes(session: Session, connector_id: int, owner: str, limit: int, lea
     blocked = _blocked(session, connector_id, by_customer, ids, now)
     outbox.release(session, Delivery, [c.item.delivery_id for ref in blocked for c in by_customer[ref]], owner)
     decision, new_marks = Decision(), {}
-    for ref in customers:
-        if ref in blocked or ref not in by_customer:
+    oldest_first = sorted(by_customer, key=lambda ref: min(c.item.delivery_id for c in by_customer[ref]))
+    for ref in oldest_first:
+        if ref in blocked:
             continue
         lane, mark = _coalesce(sorted(by_customer[ref], key=lambda c: c.key), marks.get(ref, (0, None)),
                                decision.ignored)
