@@ -2,6 +2,8 @@
 upserts, a sync pass, and a look at the delivery table."""
 from __future__ import annotations
 
+import threading
+
 import sqlalchemy as sa
 
 from crm_sync.admin import save_connector
@@ -46,27 +48,45 @@ def _rename(ref, name) -> None:
     publish_upsert(db.session, customer)
 
 
-def edit_customers(app, n: int, per_transaction: int = 10, rename_too: bool = True) -> list[str]:
+def edit_customers(app, n: int, per_transaction: int = 10, rename_too: bool = True, writers: int = 1) -> list[str]:
     """Customers as a Mini App session makes them: first a bare profile (a Zalo id, no name or phone),
     then the form adds phone and name, then (`rename_too`) a staff edit renames them; each step its own
-    transaction, `per_transaction` customers at a time. Returns their refs."""
+    transaction, `per_transaction` customers at a time, by `writers` concurrent threads (web processes).
+    Returns their refs."""
     from miniapp_api.models.customer import ZALO_APP
 
-    refs = []
-    numbers = phones(n)
-    for start in range(0, n, per_transaction):
-        chunk = range(start, min(n, start + per_transaction))
-        with app.app_context():
-            for i in chunk:
-                refs.append(resolve_profile(db.session, [Claim(ZALO_APP, f"app-{i}", True, "test")]).customer.ref)
-            db.session.commit()
-            for i in chunk:
-                resolve_profile(db.session, [Claim(ZALO_APP, f"app-{i}", True, "test"),
-                                             Claim(PHONE, numbers[i], True, "test")], facts={"full_name": f"Khách {i}"})
-            db.session.commit()
-            for i in chunk if rename_too else ():
-                _rename(refs[i], f"Khách {i} (VIP)")
-            db.session.commit()
+    numbers, refs, errors = phones(n), [None] * n, []
+
+    def write(indices: range) -> None:
+        for start in range(indices.start, indices.stop, per_transaction):
+            chunk = range(start, min(indices.stop, start + per_transaction))
+            with app.app_context():
+                for i in chunk:
+                    claims = [Claim(ZALO_APP, f"app-{i}", True, "test")]
+                    refs[i] = resolve_profile(db.session, claims).customer.ref
+                db.session.commit()
+                for i in chunk:
+                    resolve_profile(db.session, [Claim(ZALO_APP, f"app-{i}", True, "test"),
+                                                 Claim(PHONE, numbers[i], True, "test")],
+                                    facts={"full_name": f"Khách {i}"})
+                db.session.commit()
+                for i in chunk if rename_too else ():
+                    _rename(refs[i], f"Khách {i} (VIP)")
+                db.session.commit()
+
+    def guarded(indices: range) -> None:
+        try:
+            write(indices)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    share = -(-n // writers)
+    threads = [threading.Thread(target=guarded, args=(range(k, min(n, k + share)),)) for k in range(0, n, share)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
     return refs
 
 

@@ -141,7 +141,7 @@ def _assert_latest_state_once(app, shopone, refs) -> None:
 def test_customers_edited_while_two_workers_run_end_with_their_latest_state(app, shopone, frozen_clock):
     add_shopone(app, shopone, batch_size=20)
     refs = []
-    _run_workers(app, ["worker-1", "worker-2"], lambda: refs.extend(edit_customers(app, 200)))
+    _run_workers(app, ["worker-1", "worker-2"], lambda: refs.extend(edit_customers(app, 200, writers=2)))
     _assert_latest_state_once(app, shopone, refs)
 
 
@@ -150,7 +150,7 @@ def test_a_thousand_customers_with_one_worker_end_with_their_latest_state(app, s
         pytest.skip("the 1,000-customer run is the PostgreSQL scale-out case (SKIP LOCKED, concurrent fan-outs)")
     add_shopone(app, shopone, batch_size=100)
     refs = []
-    _run_workers(app, ["worker-1"], lambda: refs.extend(edit_customers(app, 1000, per_transaction=20, rename_too=False)))
+    _run_workers(app, ["worker-1"], lambda: refs.extend(edit_customers(app, 1000, per_transaction=20, rename_too=False, writers=4)))
     _assert_latest_state_once(app, shopone, refs)
 
 
