@@ -96,7 +96,7 @@ def claim_lanes(session: Session, connector_id: int, owner: str, limit: int, lea
     for r in rows:
         by_customer[r.aggregate_id].append(Claimed(OutgoingItem(r.id, r.event_type, r.aggregate_id, r.payload),
                                                    r.attempts, (r.sequence, r.outbox_event_id)))
-    blocked = _blocked(session, connector_id, by_customer, ids, now)
+    blocked = _blocked(session, connector_id, by_customer, ids, clock.now())  # after waiting for the locks
     outbox.release(session, Delivery, [c.item.delivery_id for ref in blocked for c in by_customer[ref]], owner)
     decision, new_marks = Decision(), {}
     oldest_first = sorted(by_customer, key=lambda ref: min(c.item.delivery_id for c in by_customer[ref]))

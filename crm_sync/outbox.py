@@ -1,6 +1,7 @@
 """The durable queue every side effect goes through.
 
-Rows are written in the caller's transaction (`enqueue_event`), claimed
+Rows are written in the caller's transaction (`enqueue_event`, numbering each
+event in its aggregate's commit order with `next_sequence`), claimed
 atomically in batches with a lease (`claim`), and settled with `complete`,
 `fail` (retry with backoff, or dead letter after the last attempt), `ignore`
 or `replay`. The functions work on any model mixing in `QueueMixin`: the

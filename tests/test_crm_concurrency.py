@@ -119,11 +119,8 @@ def _run_workers(app, owners, produce) -> None:
     for thread in threads:
         thread.start()
     try:
-        t0 = time.monotonic()
         produce()
-        t1 = time.monotonic()
         _wait_until(lambda: drained() or bool(errors), seconds=120)
-        print(f"\nPROD {t1 - t0:.1f}s DRAIN {time.monotonic() - t1:.1f}s")
     finally:
         stop.set()
         for thread in threads:

@@ -161,3 +161,21 @@ def test_a_replayed_dead_letter_that_is_the_current_state_goes_out(app, shopone,
     assert shopone.customers[ref]["name"] == "Cũ"
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEvent)) == 1
+
+
+def test_a_dead_workers_claim_is_left_alone_until_its_lease_ends_then_only_the_newest_goes(app, shopone,
+                                                                                            frozen_clock):
+    from miniapp_api.models import Delivery
+
+    add_shopone(app, shopone, batch_calls=False)
+    ref = new_customer(app, name="v1")
+    with app.app_context():
+        fan_out(db.session, "fan-out")
+        assert outbox.claim(db.session, Delivery, owner="dead-worker", limit=10)  # then it died mid-call
+    rename(app, ref, "v2")
+    sync(app)
+    assert shopone.requests == [], "nothing of this customer goes out while another worker's lease is live"
+    frozen_clock.advance(seconds=301)
+    sync(app)
+    assert shopone.customers[ref]["name"] == "v2" and applied_refs(shopone) == [ref]
+    assert [d["status"] for d in deliveries(app)] == ["ignored", "done"]
