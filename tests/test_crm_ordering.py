@@ -179,3 +179,47 @@ def test_a_dead_workers_claim_is_left_alone_until_its_lease_ends_then_only_the_n
     sync(app)
     assert shopone.customers[ref]["name"] == "v2" and applied_refs(shopone) == [ref]
     assert [d["status"] for d in deliveries(app)] == ["ignored", "done"]
+
+
+def test_concurrent_edits_of_one_customer_are_numbered_and_snapshotted_in_commit_order(app, shopone, frozen_clock,
+                                                                                       database_url):
+    """Request B loaded the profile before request A committed its edit; B's snapshot still holds A's edit."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time (BEGIN IMMEDIATE): two edits cannot interleave")
+    from miniapp_api.models import Customer
+    from miniapp_api.services.profiles import apply_facts, publish_upsert
+
+    add_shopone(app, shopone)
+    ref = new_customer(app, name="An")
+    loaded, go, errors = threading.Event(), threading.Event(), []
+
+    def request_b():
+        try:
+            with app.app_context():
+                customer = db.session.scalar(sa.select(Customer).where(Customer.ref == ref))
+                loaded.set()
+                go.wait(30)
+                apply_facts(customer, {"full_name": "An (B)"})
+                publish_upsert(db.session, customer)  # waits for A's commit on the customer's row
+                db.session.commit()
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    b = threading.Thread(target=request_b)
+    b.start()
+    assert loaded.wait(30)
+    with app.app_context():
+        customer = db.session.scalar(sa.select(Customer).where(Customer.ref == ref))
+        apply_facts(customer, {"email": "an@example.vn"})
+        publish_upsert(db.session, customer)
+        go.set()
+        db.session.commit()
+    b.join()
+    assert errors == []
+    with app.app_context():
+        events = db.session.execute(sa.select(OutboxEvent.sequence, OutboxEvent.payload)
+                                    .order_by(OutboxEvent.sequence)).all()
+    assert [e.sequence for e in events] == [1, 2, 3]
+    assert (events[-1].payload["full_name"], events[-1].payload["email"]) == ("An (B)", "an@example.vn")
+    sync(app)
+    assert (shopone.customers[ref]["name"], shopone.customers[ref]["email"]) == ("An (B)", "an@example.vn")
