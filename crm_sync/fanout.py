@@ -4,9 +4,10 @@ Outbox rows are claimed with the generic claim, so two workers never fan out
 the same event twice at once; the unique (connector, event) key makes a
 repeat after a crash harmless. Fan-outs may run concurrently or late (a
 stalled one loses its lease), so delivery ids do not follow event order:
-each delivery carries its event's `sequence`, which is what orders it. Connectors added later do not receive older
-events, and disabled connectors receive nothing; paused ones (auth failure)
-keep receiving so nothing is missed while the key is fixed.
+each delivery carries its event's `sequence`, which is what orders it.
+Connectors added later do not receive older events, and disabled connectors
+receive nothing; paused ones (auth failure) keep receiving so nothing is
+missed while the key is fixed.
 """
 from __future__ import annotations
 

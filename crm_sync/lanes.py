@@ -89,31 +89,35 @@ def claim_lanes(session: Session, connector_id: int, owner: str, limit: int, lea
                                         Delivery.aggregate_id.in_(customers), ~waiting_earlier(now)),
                           commit=False)
     ids = set(first) | set(joined)
-    rows = session.execute(sa.select(Delivery.id, Delivery.event_type, Delivery.aggregate_id, Delivery.payload,
-                                     Delivery.attempts, Delivery.sequence, Delivery.outbox_event_id)
-                           .where(Delivery.id.in_(ids))).all()
-    by_customer: dict[str, list[Claimed]] = defaultdict(list)
-    for r in rows:
-        by_customer[r.aggregate_id].append(Claimed(OutgoingItem(r.id, r.event_type, r.aggregate_id, r.payload),
-                                                   r.attempts, (r.sequence, r.outbox_event_id)))
+    by_customer = _load(session, ids)
     blocked = _blocked(session, connector_id, by_customer, ids, clock.now())  # after waiting for the locks
     outbox.release(session, Delivery, [c.item.delivery_id for ref in blocked for c in by_customer[ref]], owner)
     decision, new_marks = Decision(), {}
-    oldest_first = sorted(by_customer, key=lambda ref: min(c.item.delivery_id for c in by_customer[ref]))
-    for ref in oldest_first:
+    for ref in sorted(by_customer, key=lambda ref: min(c.item.delivery_id for c in by_customer[ref])):
         if ref in blocked:
             continue
-        lane, mark = _coalesce(sorted(by_customer[ref], key=lambda c: c.key), marks.get(ref, (0, None)),
-                               decision.ignored)
+        mark = marks.get(ref, (0, None))
+        lane, new_mark = _coalesce(sorted(by_customer[ref], key=lambda c: c.key), mark, decision.ignored)
         if lane:
             decision.lanes.append(lane)
-        if mark != marks.get(ref, (0, None)):
-            new_marks[ref] = mark
+        if new_mark != mark:
+            new_marks[ref] = new_mark
     for delivery_id, reason in decision.ignored.items():
         outbox.ignore(session, Delivery, delivery_id, owner, reason)
     _move_marks(session, connector_id, new_marks)
     session.commit()
     return decision
+
+
+def _load(session: Session, ids: set[int]) -> dict[str, list[Claimed]]:
+    """The claimed deliveries, by customer, with everything needed to send them."""
+    by_customer: dict[str, list[Claimed]] = defaultdict(list)
+    for r in session.execute(sa.select(Delivery.id, Delivery.event_type, Delivery.aggregate_id, Delivery.payload,
+                                       Delivery.attempts, Delivery.sequence, Delivery.outbox_event_id)
+                             .where(Delivery.id.in_(ids))):
+        by_customer[r.aggregate_id].append(Claimed(OutgoingItem(r.id, r.event_type, r.aggregate_id, r.payload),
+                                                   r.attempts, (r.sequence, r.outbox_event_id)))
+    return by_customer
 
 
 def _lock_lanes(session: Session, connector_id: int, customers: list[str]) -> dict[str, tuple[int, int | None]]:

@@ -147,7 +147,8 @@ def test_a_thousand_customers_with_one_worker_end_with_their_latest_state(app, s
         pytest.skip("the 1,000-customer run is the PostgreSQL scale-out case (SKIP LOCKED, concurrent fan-outs)")
     add_shopone(app, shopone, batch_size=100)
     refs = []
-    _run_workers(app, ["worker-1"], lambda: refs.extend(edit_customers(app, 1000, per_transaction=20, rename_too=False, writers=4)))
+    _run_workers(app, ["worker-1"], lambda: refs.extend(
+        edit_customers(app, 1000, per_transaction=20, rename_too=False, writers=4)))
     _assert_latest_state_once(app, shopone, refs)
 
 
