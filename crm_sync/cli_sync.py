@@ -13,6 +13,7 @@ from miniapp_api.models.queue import DEAD, PENDING, PROCESSING
 from . import outbox
 from .engine import UnknownConnector, lag_seconds, sync_all, sync_connector
 from .heartbeat import Heartbeat
+from .replay import replay_dead
 from .worker import worker_id
 
 crm_cli = AppGroup("crm", help="CRM sync: run now, status, dead letters.")
@@ -100,22 +101,30 @@ def _dead_letter_action(command_name: str, verb: str, action):
     @click.option("--connector", "name")
     def command(ids, all_, name):
         ids, where = _scope(ids, all_, name)
-        count = action(ids, where)
+        count, skipped = action(ids, where)
         db.session.commit()
         click.echo(f"{verb} {count} deliveries")
+        for delivery_id, reason in sorted(skipped.items()):
+            click.echo(f"skipped {delivery_id}: {reason}")
 
     command.__doc__ = action.__doc__
     return command
 
 
-def _replay(ids, where) -> int:
-    """Queue dead deliveries again with fresh attempts; they go out at the next run."""
-    return outbox.replay(db.session, Delivery, ids, where)
+def _replay(ids, where) -> tuple[int, dict[int, str]]:
+    """Queue dead deliveries again with fresh attempts; they go out at the next run.
+
+    A customer snapshot brings the customer's current state: one older than a
+    newer snapshot is skipped as superseded (listed with the reason), and the
+    newer one is queued if it is not on its way already.
+    """
+    report = replay_dead(db.session, ids, where)
+    return report.replayed, report.skipped
 
 
-def _discard(ids, where) -> int:
+def _discard(ids, where) -> tuple[int, dict[int, str]]:
     """Give up on dead deliveries for good (they stay in the table as ignored)."""
-    return outbox.discard(db.session, Delivery, "discarded by an operator", ids, where)
+    return outbox.discard(db.session, Delivery, "discarded by an operator", ids, where), {}
 
 
 _dead_letter_action("replay", "replayed", _replay)

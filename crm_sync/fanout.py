@@ -2,12 +2,16 @@
 
 Outbox rows are claimed with the generic claim, so two workers never fan out
 the same event twice at once; the unique (connector, event) key makes a
-repeat after a crash harmless. Connectors added later do not receive older
-events, and disabled connectors receive nothing; paused ones (auth failure)
-keep receiving so nothing is missed while the key is fixed.
+repeat after a crash harmless. Fan-outs may run concurrently or late (a
+stalled one loses its lease), so delivery ids do not follow event order:
+each delivery carries its event's `sequence`, which is what orders it.
+Connectors added later do not receive older events, and disabled connectors
+receive nothing; paused ones (auth failure) keep receiving so nothing is
+missed while the key is fixed.
 """
 from __future__ import annotations
 
+import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,6 +29,19 @@ def _insert_ignoring_duplicates(session: Session):
     return dialect.insert(Delivery).on_conflict_do_nothing(index_elements=["connector_id", "outbox_event_id"])
 
 
+def queue_deliveries(session: Session, rows: list[dict]) -> None:
+    """Insert delivery rows (from `delivery_row`); one that exists already is left as it is."""
+    if rows:
+        session.execute(_insert_ignoring_duplicates(session), rows)
+
+
+def delivery_row(connector_id: int, event: OutboxEvent, now: dt.datetime) -> dict:
+    """The delivery of one event to one connector; it keeps the event's place in its customer's order."""
+    return {"connector_id": connector_id, "outbox_event_id": event.id, "aggregate_id": event.aggregate_id,
+            "sequence": event.sequence, "event_type": event.event_type, "payload": event.payload,
+            "created_at": now, "available_at": now, "status": PENDING, "attempts": 0}
+
+
 def fan_out(session: Session, owner: str, *, limit: int = 1000) -> int:
     """Turn up to `limit` due outbox events into deliveries; returns how many deliveries were queued."""
     ids = claim(session, OutboxEvent, owner=owner, limit=limit, order_by=(OutboxEvent.id,))
@@ -37,11 +54,8 @@ def fan_out(session: Session, owner: str, *, limit: int = 1000) -> int:
                              .execution_options(populate_existing=True)).all()
     connectors = session.scalars(sa.select(Connector).where(Connector.enabled.is_(True))).all()
     now = clock.now()
-    rows = [{"connector_id": connector.id, "outbox_event_id": event.id, "aggregate_id": event.aggregate_id,
-             "event_type": event.event_type, "payload": event.payload, "created_at": now, "available_at": now,
-             "status": PENDING, "attempts": 0}
+    rows = [delivery_row(connector.id, event, now)
             for event in events for connector in connectors if event.event_type in (connector.events or ())]
-    if rows:
-        session.execute(_insert_ignoring_duplicates(session), rows)
+    queue_deliveries(session, rows)
     session.commit()
     return len(rows)

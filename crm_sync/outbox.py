@@ -1,6 +1,7 @@
 """The durable queue every side effect goes through.
 
-Rows are written in the caller's transaction (`enqueue_event`), claimed
+Rows are written in the caller's transaction (`enqueue_event`, numbering each
+event in its aggregate's commit order with `next_sequence`), claimed
 atomically in batches with a lease (`claim`), and settled with `complete`,
 `fail` (retry with backoff, or dead letter after the last attempt), `ignore`
 or `replay`. The functions work on any model mixing in `QueueMixin`: the
@@ -27,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from miniapp_api import clock
+from miniapp_api.models.customer import Customer
 from miniapp_api.models.outbox import OutboxEvent
 from miniapp_api.models.queue import DEAD, DONE, IGNORED, PENDING, PROCESSING
 
@@ -38,14 +40,37 @@ HEARTBEAT_INTERVAL = LEASE / 4  # three beats may be missed (a busy database) be
 
 
 def enqueue_event(session: Session, event_type: str, aggregate_type: str, aggregate_id: str,
-                  payload: dict) -> OutboxEvent:
-    """Record a domain event in the caller's transaction; it commits or rolls back with it."""
+                  payload: dict, *, sequence: int | None = None) -> OutboxEvent:
+    """Record a domain event in the caller's transaction; it commits or rolls back with it.
+
+    `sequence` is the event's position among its aggregate's events (taken
+    with `next_sequence` unless the caller took it already).
+    """
+    if sequence is None:
+        sequence = next_sequence(session, aggregate_type, aggregate_id)
     now = clock.now()
     event = OutboxEvent(event_type=event_type, aggregate_type=aggregate_type,
-                        aggregate_id=aggregate_id, payload=payload, created_at=now,
+                        aggregate_id=aggregate_id, sequence=sequence, payload=payload, created_at=now,
                         available_at=now, status=PENDING)
     session.add(event)
     return event
+
+
+def next_sequence(session: Session, aggregate_type: str, aggregate_id: str) -> int:
+    """The aggregate's next event number, in commit order; 0 for aggregates without a version.
+
+    Incrementing `customer.version` locks the customer's row until the caller
+    commits, so two transactions writing events about one customer number them
+    in the order they commit (PostgreSQL); SQLite has one writer at a time.
+    """
+    if aggregate_type != "customer":
+        return 0
+    session.flush()
+    version = session.execute(
+        sa.update(Customer).where(Customer.ref == aggregate_id)
+        .values(version=Customer.version + 1, updated_at=Customer.updated_at)  # not an edit of the profile
+        .returning(Customer.version).execution_options(synchronize_session=False)).scalar()
+    return version or 0
 
 
 def _claimable(model, now: dt.datetime):
@@ -56,10 +81,11 @@ def _claimable(model, now: dt.datetime):
 
 
 def claim(session: Session, model, *, owner: str, limit: int = 100,
-          lease: dt.timedelta = LEASE, where=None, order_by=None) -> list[int]:
+          lease: dt.timedelta = LEASE, where=None, order_by=None, commit: bool = True) -> list[int]:
     """Atomically lease up to `limit` due rows to `owner`; returns their ids.
 
-    Commits, so the lease is visible to other workers before any outbound call.
+    Commits, so the lease is visible to other workers before any outbound call
+    (`commit=False` when the caller claims inside a larger decision it commits).
     """
     now = clock.now()
     candidates = sa.select(model.id).where(_claimable(model, now))
@@ -84,7 +110,8 @@ def claim(session: Session, model, *, owner: str, limit: int = 100,
         .execution_options(synchronize_session=False)
     )
     ids = sorted(session.scalars(statement).all())
-    session.commit()
+    if commit:
+        session.commit()
     return ids
 
 

@@ -2,6 +2,8 @@
 upserts, a sync pass, and a look at the delivery table."""
 from __future__ import annotations
 
+import threading
+
 import sqlalchemy as sa
 
 from crm_sync.admin import save_connector
@@ -32,14 +34,72 @@ def new_customer(app, phone="+84912345678", name="Nguyễn Văn An") -> str:
 
 
 def rename(app, ref, name) -> None:
+    with app.app_context():
+        _rename(ref, name)
+        db.session.commit()
+
+
+def _rename(ref, name) -> None:
     from miniapp_api.models import Customer
     from miniapp_api.services.profiles import apply_facts, publish_upsert
 
+    customer = db.session.scalar(sa.select(Customer).where(Customer.ref == ref))
+    apply_facts(customer, {"full_name": name})
+    publish_upsert(db.session, customer)
+
+
+def edit_customers(app, n: int, per_transaction: int = 10, rename_too: bool = True, writers: int = 1) -> list[str]:
+    """Customers as a Mini App session makes them: first a bare profile (a Zalo id, no name or phone),
+    then the form adds phone and name, then (`rename_too`) a staff edit renames them; each step its own
+    transaction, `per_transaction` customers at a time, by `writers` concurrent threads (web processes).
+    Returns their refs."""
+    from miniapp_api.models.customer import ZALO_APP
+
+    numbers, refs, errors = phones(n), [None] * n, []
+
+    def write(indices: range) -> None:
+        for start in range(indices.start, indices.stop, per_transaction):
+            chunk = range(start, min(indices.stop, start + per_transaction))
+            with app.app_context():
+                for i in chunk:
+                    claims = [Claim(ZALO_APP, f"app-{i}", True, "test")]
+                    refs[i] = resolve_profile(db.session, claims).customer.ref
+                db.session.commit()
+                for i in chunk:
+                    resolve_profile(db.session, [Claim(ZALO_APP, f"app-{i}", True, "test"),
+                                                 Claim(PHONE, numbers[i], True, "test")],
+                                    facts={"full_name": f"Khách {i}"})
+                db.session.commit()
+                for i in chunk if rename_too else ():
+                    _rename(refs[i], f"Khách {i} (VIP)")
+                db.session.commit()
+
+    def guarded(indices: range) -> None:
+        try:
+            write(indices)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    share = -(-n // writers)
+    threads = [threading.Thread(target=guarded, args=(range(k, min(n, k + share)),)) for k in range(0, n, share)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return refs
+
+
+def stale_at_crm(app, shopone, refs) -> list[str]:
+    """Refs whose record at the ShopOne emulator differs from the customer's state in our database."""
+    from miniapp_api.models import Customer
+    from miniapp_api.services.phones import to_local_vn
+
     with app.app_context():
-        customer = db.session.scalar(sa.select(Customer).where(Customer.ref == ref))
-        apply_facts(customer, {"full_name": name})
-        publish_upsert(db.session, customer)
-        db.session.commit()
+        ours = {c.ref: (c.full_name, to_local_vn(c.identity(PHONE).value))
+                for c in db.session.scalars(sa.select(Customer).where(Customer.ref.in_(refs)))}
+    return [ref for ref in refs if (shopone.customers.get(ref, {}).get("name"),
+                                    shopone.customers.get(ref, {}).get("phone")) != ours[ref]]
 
 
 def phones(n: int) -> list[str]:

@@ -1,5 +1,6 @@
 """Leases, crashes and concurrency: a killed worker's claims are taken over within 30 s while a live one's
-are not; two workers on one database deliver every record once; a repeated scheduler tick is harmless."""
+are not; two workers on one database deliver every record once; customers created and edited while workers run
+end at the CRM with their latest state; a repeated scheduler tick is harmless."""
 import datetime as dt
 import os
 import signal
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 
 from crm_sync import outbox
 from crm_sync.engine import sync_connector
+from crm_sync.fanout import fan_out
 from crm_sync.schedule import BadSchedule, trigger_for
 from crm_sync.worker import build_scheduler
 from miniapp_api.extensions import db
@@ -21,7 +23,8 @@ from miniapp_api.models import Customer, Delivery, Message, OaContact, OaOutboun
 from miniapp_api.services.outbound import queue_text_message
 from miniapp_api.zalo.oauth import TokenPair
 from tests.oa_helpers import customer_says, run_worker
-from tests.sync_helpers import add_shopone, applied_refs, new_customer, phones, statuses
+from tests.sync_helpers import (add_shopone, applied_refs, edit_customers, new_customer, phones, stale_at_crm,
+                                statuses)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -157,6 +160,68 @@ def test_two_workers_deliver_each_record_once(app, shopone, frozen_clock):
     assert len(keys) == len(set(keys)) == 60, "no delivery was ever sent twice"
     assert sorted(applied_refs(shopone)) == sorted(refs) and shopone.duplicates == []
     assert statuses(app) == {"done": 60}
+
+
+def _run_workers(app, owners, produce) -> None:
+    """Each owner runs like `flask worker`: the fan-out job and the connector's sync job in their own threads,
+    while `produce()` writes; then they run until every event is fanned out and every delivery settled."""
+    from miniapp_api.extensions import db
+    from miniapp_api.models import Delivery, OutboxEvent
+
+    stop, errors = threading.Event(), []
+
+    def loop(step):
+        try:
+            with app.app_context():
+                while not stop.is_set():
+                    step()
+                    time.sleep(0.02)  # a (fast) scheduler tick
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    def drained() -> bool:
+        with app.app_context():
+            busy = sum(db.session.query(model).filter(model.status.in_(("pending", "processing"))).count()
+                       for model in (OutboxEvent, Delivery))
+            db.session.rollback()
+            return busy == 0
+
+    threads = [threading.Thread(target=loop, args=(step,)) for owner in owners for step in (
+        lambda owner=owner: fan_out(db.session, owner), lambda owner=owner: sync_connector(app, "shopone", owner))]
+    for thread in threads:
+        thread.start()
+    try:
+        produce()
+        _wait_until(lambda: drained() or bool(errors), seconds=120)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+
+
+def _assert_latest_state_once(app, shopone, refs) -> None:
+    keys = [item["idempotency_key"] for r in shopone.requests for item in r["body"]["items"]]
+    assert len(keys) == len(set(keys)) and shopone.duplicates == [], "a delivery key was sent twice"
+    assert stale_at_crm(app, shopone, refs) == [], "customers whose CRM record is not the latest"
+    assert set(statuses(app)) <= {"done", "ignored"}
+
+
+def test_customers_edited_while_two_workers_run_end_with_their_latest_state(app, shopone, frozen_clock):
+    add_shopone(app, shopone, batch_size=20)
+    refs = []
+    _run_workers(app, ["worker-1", "worker-2"], lambda: refs.extend(edit_customers(app, 200, writers=2)))
+    _assert_latest_state_once(app, shopone, refs)
+
+
+def test_a_thousand_customers_with_one_worker_end_with_their_latest_state(app, shopone, frozen_clock, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the 1,000-customer run is the PostgreSQL scale-out case (SKIP LOCKED, concurrent fan-outs)")
+    add_shopone(app, shopone, batch_size=100)
+    refs = []
+    _run_workers(app, ["worker-1"], lambda: refs.extend(
+        edit_customers(app, 1000, per_transaction=20, rename_too=False, writers=4)))
+    _assert_latest_state_once(app, shopone, refs)
 
 
 def test_scheduler_has_one_job_per_connector_and_a_duplicate_tick_is_harmless(app, shopone, frozen_clock):

@@ -6,7 +6,7 @@ Created here in the main database, where it lives when WEBHOOK_INBOX_DATABASE_UR
 from `miniapp_api.ingest_store` instead.
 
 Revision ID: 0012_webhook_inbox
-Revises: 0010_worker_heartbeat
+Revises: 0011_event_sequence
 """
 from alembic import op
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_webhook_inbox'
-down_revision = '0010_worker_heartbeat'
+down_revision = '0011_event_sequence'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ from .connector import Connector, SyncRun
 from .consent import ConsentRecord
 from .conversation import Conversation, ConversationEvent, Message, MessageReceipt, OaContact
 from .customer import Customer, CustomerIdentity, ProfileConflict, ProfileMerge
-from .delivery import Delivery
+from .delivery import Delivery, DeliveryLane
 from .form import Form, FormSubmission
 from .idempotency import IdempotencyRecord
 from .inbox import WebhookEvent, WebhookIngest
@@ -23,6 +23,7 @@ __all__ = [
     "ApiKey", "ApiKeyUse", "AuditEntry", "ConversationEvent", "CustomerTag", "PipelineChange", "StaffSession",
     "StaffUser", "Tag",
     "AutoReplyRule", "ConsentRecord", "Connector", "Conversation", "Customer", "CustomerIdentity", "Delivery",
+    "DeliveryLane",
     "Form", "FormSubmission", "IdempotencyRecord", "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",
     "ProfileMerge", "Segment", "SyncRun", "WebhookEvent", "WebhookIngest", "LoginThrottle", "StorageProbe",

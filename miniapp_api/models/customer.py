@@ -53,6 +53,8 @@ class Customer(db.Model):
     source: Mapped[str] = mapped_column(sa.String(32), default="miniapp")
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer.id"), index=True)
     pipeline_status: Mapped[str] = mapped_column(sa.String(16), default="new", server_default="new")
+    # Number of the customer's latest outbox event: taken under this row's lock, so it follows commit order.
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
     erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -1,7 +1,6 @@
 """Customers, tags, segments, pipeline and privacy exports as the staff API shows them."""
 from __future__ import annotations
 
-import marshmallow as ma
 from marshmallow import fields, validate
 
 from ..models.tags import PIPELINE

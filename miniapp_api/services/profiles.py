@@ -19,7 +19,7 @@ import dataclasses
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from crm_sync.outbox import enqueue_event
+from crm_sync.outbox import enqueue_event, next_sequence
 
 from .. import clock
 from ..extensions import db
@@ -288,5 +288,15 @@ class MergeConflict(Exception):
 
 
 def publish_upsert(session: Session, customer: Customer) -> None:
-    """Queue the current state of a profile for the CRM sync (same transaction)."""
-    enqueue_event(session, "customer.upserted", "customer", customer.ref, customer_snapshot(session, customer))
+    """Queue the current state of a profile for the CRM sync (same transaction).
+
+    The version is taken first: it locks the customer's row, and the snapshot
+    is read afresh after it, so it holds what every earlier writer of this
+    customer committed and the highest version is the latest state.
+    """
+    version = next_sequence(session, "customer", customer.ref)
+    for identity in customer.identities:
+        session.expire(identity)
+    session.expire(customer)
+    enqueue_event(session, "customer.upserted", "customer", customer.ref, customer_snapshot(session, customer),
+                  sequence=version)
