@@ -119,7 +119,8 @@ def seed_demo(flask: str, env: dict) -> str | None:
 def start_shopone(spawn, flask: str, env: dict) -> None:
     """The ShopOne emulator, configured (idempotently) as the default connector, pulling orders."""
     url = f"http://127.0.0.1:{SHOPONE_PORT}"
-    wait_for(f"{url}/_sandbox/received", spawn(sys.executable, "-m", "sandbox.shopone", "--port", str(SHOPONE_PORT)))
+    shopone = spawn(sys.executable, "-m", "sandbox.shopone", "--port", str(SHOPONE_PORT), "--quiet")
+    wait_for(f"{url}/_sandbox/received", shopone)
     subprocess.run([flask, "connectors", "add", "shopone", "--kind", "shopone", "--url", url,
                     "--credential", "api_key=env:SHOPONE_API_KEY", "--schedule", "every 10s", "--pull-orders"],
                    cwd=ROOT, env=env, check=True, capture_output=True)

@@ -107,7 +107,8 @@ def test_customer_conflicts_say_merged_or_erased(app, client):
     with app.app_context():  # an unverified phone: nothing stops the merge
         merged = resolve_profile(db.session, [Claim(PHONE, "+84987654321", False, "test")], facts={}).customer.ref
         db.session.commit()
-    assert call(client, "POST", f"/api/v1/admin/customers/{survivor}/merge", owner, json={"other_ref": merged})[0] == 200
+    merge = call(client, "POST", f"/api/v1/admin/customers/{survivor}/merge", owner, json={"other_ref": merged})
+    assert merge[0] == 200
     status, body = call(client, "PATCH", f"/api/v1/admin/customers/{merged}", owner, json={"full_name": "X"})
     assert status == 409 and body["type"] == "urn:problem:customer-merged" and body["merged_into"] == survivor
     assert call(client, "POST", f"/api/v1/admin/customers/{survivor}/erase", owner)[0] == 200

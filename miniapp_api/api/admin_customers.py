@@ -6,8 +6,9 @@ from flask_smorest import Blueprint
 from ..errors import Problem, ValidationProblem
 from ..extensions import db
 from ..models.staff import ADMIN, AGENT, OWNER, VIEWER
-from ..schemas.admin_customers import (AdminCustomerDetailSchema, AdminCustomerSchema, CustomerListQuery, CustomerPage, CustomerUpdate,
-                                       ErasureSchema, ExportSchema, MergeRequest, PipelineRequest, PipelineSchema)
+from ..schemas.admin_customers import (AdminCustomerDetailSchema, AdminCustomerSchema, CustomerListQuery,
+                                       CustomerPage, CustomerUpdate, ErasureSchema, ExportSchema, MergeRequest,
+                                       PipelineRequest, PipelineSchema)
 from ..services import audit, inbox_query, segments
 from ..services.customer_detail import customer_detail
 from ..services.customers_admin import (CustomerError, admin_view, manual_merge, move_pipeline, pipeline_history,

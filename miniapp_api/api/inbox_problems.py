@@ -28,7 +28,8 @@ OUTBOUND_TYPES = {
     "no_oa_contact": problem_type("outbound:no_oa_contact", 409, "Not sent: no OA contact", "Chưa gửi: khách chưa "
                                   "liên hệ OA", "Khách hàng chưa có cuộc trò chuyện với OA (chưa biết Zalo id)."),
     "no_interaction": problem_type("outbound:no_interaction", 409, "Not sent: never interacted", "Chưa gửi: khách "
-                                   "chưa từng tương tác", "Khách chưa từng tương tác với OA; chỉ gửi được tin mẫu ZNS."),
+                                   "chưa từng tương tác", "Khách chưa từng tương tác với OA; chỉ gửi được tin mẫu "
+                                   "ZNS."),
     "window_closed": problem_type("outbound:window_closed", 409, "Not sent: messaging window closed", "Chưa gửi: "
                                   "đã hết thời hạn nhắn tin", "Lần tương tác cuối của khách đã quá 7 ngày; Zalo chỉ "
                                   "cho gửi tin mẫu ZNS."),
