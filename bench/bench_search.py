@@ -65,7 +65,7 @@ def _reset(url: str) -> None:
 
 def _rows(first_customer: int, last_customer: int, first_message: int, messages: int, rng: random.Random):
     """Customers, contacts, conversations (one each) and messages spread over them."""
-    from miniapp_api.services.search_text import customer_text, normalise
+    from miniapp_api.services.inbox.search_text import customer_text, normalise
 
     now = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
     customers, contacts, conversations = [], [], []
@@ -153,7 +153,7 @@ def _measure(app, customers: int) -> list[tuple[str, dict]]:
     from miniapp_api import clock
     from miniapp_api.extensions import db
     from miniapp_api.models import Customer
-    from miniapp_api.services import inbox_query, search
+    from miniapp_api.services.inbox import query as inbox_query, search
 
     rng = random.Random(7)
     results = []

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from crm_sync import worker  # noqa: E402
+from miniapp_api import worker
 from miniapp_api import create_app  # noqa: E402
 from miniapp_api import extensions  # noqa: E402,F401  (its BEGIN IMMEDIATE listener first: time the hold, not the wait)
 

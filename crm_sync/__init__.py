@@ -1,1 +1,26 @@
-"""The sync engine: durable queues, retry schedules, connectors and the worker process."""
+"""The CRM sync engine: connectors, fan-out, dispatch, order pull and their commands and jobs.
+
+A plugin of `miniapp_api`: it imports the application's models and its
+durable queue (`miniapp_api.queue`), never the reverse. The application
+finds it by name (`miniapp_api.plugins`) and calls `init_app`, which adds
+the CRM order webhook, the `flask connectors` and `flask crm` commands and
+the worker's sync jobs.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from miniapp_api.extensions import api
+    from miniapp_api.worker import add_job_installer
+
+    from .cli_connectors import connectors_cli
+    from .cli_sync import crm_cli
+    from .jobs import install_jobs
+    from .order_webhooks import blp
+
+    api.register_blueprint(blp)
+    app.cli.add_command(connectors_cli)
+    app.cli.add_command(crm_cli)
+    add_job_installer(app, install_jobs)

@@ -10,11 +10,11 @@ from miniapp_api.extensions import db
 from miniapp_api.models import Connector, Delivery, SyncRun
 from miniapp_api.models.queue import DEAD, PENDING, PROCESSING
 
-from . import outbox
+from miniapp_api import queue
 from .engine import UnknownConnector, lag_seconds, sync_all, sync_connector
-from .heartbeat import Heartbeat
+from miniapp_api.queue.heartbeat import Heartbeat
 from .replay import replay_dead
-from .worker import worker_id
+from miniapp_api.worker import worker_id
 
 crm_cli = AppGroup("crm", help="CRM sync: run now, status, dead letters.")
 dead_cli = AppGroup("dead-letters", help="Deliveries that gave up: list, replay, discard.")
@@ -124,7 +124,7 @@ def _replay(ids, where) -> tuple[int, dict[int, str]]:
 
 def _discard(ids, where) -> tuple[int, dict[int, str]]:
     """Give up on dead deliveries for good (they stay in the table as ignored)."""
-    return outbox.discard(db.session, Delivery, "discarded by an operator", ids, where), {}
+    return queue.discard(db.session, Delivery, "discarded by an operator", ids, where), {}
 
 
 _dead_letter_action("replay", "replayed", _replay)

@@ -25,8 +25,8 @@ from miniapp_api import clock
 from miniapp_api.models import Connector, Delivery
 from miniapp_api.models.queue import PENDING
 
-from . import outbox
-from .backoff import DEFAULT_SCHEDULE
+from miniapp_api import queue
+from miniapp_api.queue.backoff import DEFAULT_SCHEDULE
 from .connectors.base import ConnectorClient, ItemResult, Outcome, OutgoingItem
 from .connectors.http import RateLimited
 from .lanes import Claimed, claim_lanes
@@ -47,7 +47,7 @@ class Dispatcher:
     """Sends one connector's due deliveries through its client."""
 
     def __init__(self, session: Session, connector: Connector, client: ConnectorClient, owner: str, *,
-                 lease: dt.timedelta = outbox.LEASE, schedule: tuple[float, ...] = DEFAULT_SCHEDULE):
+                 lease: dt.timedelta = queue.LEASE, schedule: tuple[float, ...] = DEFAULT_SCHEDULE):
         self.session, self.client, self.owner = session, client, owner
         self.connector_id = connector.id
         self.batch_size = max(1, connector.batch_size)
@@ -82,7 +82,7 @@ class Dispatcher:
             if self.tally.stopped:
                 break
         leftover = list(by_id)
-        outbox.release(self.session, Delivery, leftover, self.owner)  # only rows still leased: unsent ones
+        queue.release(self.session, Delivery, leftover, self.owner)  # only rows still leased: unsent ones
         self.session.commit()
 
     def _send_wave(self, items: list[OutgoingItem]) -> list[ItemResult]:
@@ -107,7 +107,7 @@ class Dispatcher:
         """Settle each result; returns customers whose later items must wait (a retry is pending)."""
         held_back: set[str] = set()
         done = [r.delivery_id for r in results if r.outcome is Outcome.SENT]
-        outbox.complete_many(self.session, Delivery, done, self.owner)
+        queue.complete_many(self.session, Delivery, done, self.owner)
         self.tally.sent += len(done)
         for result in results:
             if result.outcome is Outcome.SENT:
@@ -115,7 +115,7 @@ class Dispatcher:
             if result.outcome is Outcome.AUTH:
                 self._pause(result.detail)
                 continue
-            status = outbox.fail(self.session, Delivery, result.delivery_id, self.owner, result.detail,
+            status = queue.fail(self.session, Delivery, result.delivery_id, self.owner, result.detail,
                                  attempts=claimed[result.delivery_id].attempts,
                                  permanent=result.outcome is Outcome.REJECTED, retry_after=result.retry_after,
                                  schedule=self.schedule, extra={"response_body": result.response_body})

@@ -18,7 +18,7 @@ from miniapp_api.extensions import db
 from miniapp_api.models import Connector, Delivery, SyncRun
 from miniapp_api.models.queue import PENDING, PROCESSING
 
-from .backoff import DEFAULT_SCHEDULE
+from miniapp_api.queue.backoff import DEFAULT_SCHEDULE
 from .clients import client_for
 from .connectors.base import NotSupported, RemoteRefused
 from .connectors.http import RateLimited
@@ -74,7 +74,7 @@ class SyncReport:
 
 def sync_connector(app: Flask, name: str, owner: str | None = None) -> SyncReport:
     """Fan out, then push and (if configured) pull for the named connector."""
-    from .worker import worker_id
+    from miniapp_api.worker import worker_id
 
     session = db.session
     owner = owner or worker_id()

@@ -21,7 +21,7 @@ from miniapp_api import clock
 from miniapp_api.models import Connector, Delivery, OutboxEvent
 from miniapp_api.models.queue import PENDING
 
-from .outbox import claim, complete_held
+from miniapp_api.queue import claim, complete_held
 
 
 def _insert_ignoring_duplicates(session: Session):

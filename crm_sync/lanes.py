@@ -32,7 +32,7 @@ from miniapp_api import clock
 from miniapp_api.models import Delivery, DeliveryLane
 from miniapp_api.models.queue import PENDING, PROCESSING
 
-from . import outbox
+from miniapp_api import queue
 from .connectors.base import OutgoingItem
 
 SNAPSHOT_EVENT = "customer.upserted"
@@ -77,21 +77,21 @@ def in_flight_sibling(now: dt.datetime):
 def claim_lanes(session: Session, connector_id: int, owner: str, limit: int, lease: dt.timedelta) -> Decision:
     """Claim up to `limit` due deliveries, then decide their customers' lanes (committed)."""
     now = clock.now()
-    first = outbox.claim(session, Delivery, owner=owner, limit=limit, lease=lease, order_by=(Delivery.id,),
+    first = queue.claim(session, Delivery, owner=owner, limit=limit, lease=lease, order_by=(Delivery.id,),
                          where=sa.and_(Delivery.connector_id == connector_id, ~waiting_earlier(now),
                                        ~in_flight_sibling(now)))
     if not first:
         return Decision()
     customers = sorted(set(session.scalars(sa.select(Delivery.aggregate_id).where(Delivery.id.in_(first)))))
     marks = _lock_lanes(session, connector_id, customers)
-    joined = outbox.claim(session, Delivery, owner=owner, limit=JOIN_LIMIT, lease=lease, order_by=(Delivery.id,),
+    joined = queue.claim(session, Delivery, owner=owner, limit=JOIN_LIMIT, lease=lease, order_by=(Delivery.id,),
                           where=sa.and_(Delivery.connector_id == connector_id,
                                         Delivery.aggregate_id.in_(customers), ~waiting_earlier(now)),
                           commit=False)
     ids = set(first) | set(joined)
     by_customer = _load(session, ids)
     blocked = _blocked(session, connector_id, by_customer, ids, clock.now())  # after waiting for the locks
-    outbox.release(session, Delivery, [c.item.delivery_id for ref in blocked for c in by_customer[ref]], owner)
+    queue.release(session, Delivery, [c.item.delivery_id for ref in blocked for c in by_customer[ref]], owner)
     decision, new_marks = Decision(), {}
     for ref in sorted(by_customer, key=lambda ref: min(c.item.delivery_id for c in by_customer[ref])):
         if ref in blocked:
@@ -103,7 +103,7 @@ def claim_lanes(session: Session, connector_id: int, owner: str, limit: int, lea
         if new_mark != mark:
             new_marks[ref] = new_mark
     for delivery_id, reason in decision.ignored.items():
-        outbox.ignore(session, Delivery, delivery_id, owner, reason)
+        queue.ignore(session, Delivery, delivery_id, owner, reason)
     _move_marks(session, connector_id, new_marks)
     session.commit()
     return decision

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api import clock
 from miniapp_api.models import Connector, OrderCursor
-from miniapp_api.services.orders import record_order
+from miniapp_api.services.orders.records import record_order
 from miniapp_api.services.transactions import run_in_transaction
 
 from .connectors.base import ConnectorClient, OrderPosition

@@ -12,7 +12,7 @@ import threading
 
 from miniapp_api import clock
 
-from .backoff import parse_retry_after
+from miniapp_api.queue.backoff import parse_retry_after
 
 
 class TokenBucket:

@@ -28,7 +28,7 @@ from miniapp_api import clock
 from miniapp_api.models import Customer, Delivery, OutboxEvent
 from miniapp_api.models.queue import DEAD
 
-from . import outbox
+from miniapp_api import queue
 from .fanout import delivery_row, queue_deliveries
 from .lanes import SNAPSHOT_EVENT
 
@@ -57,7 +57,7 @@ def replay_dead(session: Session, ids=None, where=None) -> ReplayReport:
         else:
             facts.append(delivery.id)
     if facts:
-        report.replayed += outbox.replay(session, Delivery, facts)
+        report.replayed += queue.replay(session, Delivery, facts)
     for (connector_id, ref), snapshots in lanes.items():
         _replay_snapshots(session, connector_id, ref, snapshots, report)
     return report
@@ -78,7 +78,7 @@ def _replay_snapshots(session: Session, connector_id: int, ref: str, snapshots: 
         OutboxEvent.aggregate_id == ref, OutboxEvent.event_type == SNAPSHOT_EVENT)
         .order_by(OutboxEvent.sequence.desc(), OutboxEvent.id.desc()).limit(1))
     if latest is None or latest.id == newest_dead.outbox_event_id:
-        report.replayed += outbox.replay(session, Delivery, [newest_dead.id])
+        report.replayed += queue.replay(session, Delivery, [newest_dead.id])
         _supersede(session, [d for d in snapshots if d is not newest_dead],
                    f"superseded by delivery {newest_dead.id} (version {newest_dead.sequence}), queued again", report)
         return
@@ -88,7 +88,7 @@ def _replay_snapshots(session: Session, connector_id: int, ref: str, snapshots: 
         current, state = _delivery_of(session, connector_id, latest.id), "queued now"
         report.replayed += 1
     elif current.status == DEAD:
-        report.replayed += outbox.replay(session, Delivery, [current.id])
+        report.replayed += queue.replay(session, Delivery, [current.id])
         state = "queued again"
     else:
         state = f"which is {current.status}"
@@ -103,5 +103,5 @@ def _delivery_of(session: Session, connector_id: int, event_id: int) -> Delivery
 
 def _supersede(session: Session, snapshots: list[Delivery], reason: str, report: ReplayReport) -> None:
     if snapshots:
-        outbox.discard(session, Delivery, reason, ids=[d.id for d in snapshots])
+        queue.discard(session, Delivery, reason, ids=[d.id for d in snapshots])
         report.skipped.update({d.id: reason for d in snapshots})

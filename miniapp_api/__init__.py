@@ -42,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import cli, ingest_store, models  # noqa: F401  (models register the schema)
     from .extensions import api, db, migrate
-    from .services import login_throttle
+    from .services.staff import login_throttle
 
     db.init_app(app)
     ingest_store.init_app(app)
@@ -53,7 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # client address for login limits, audit
     login_throttle.for_app(app)  # a malformed LOGIN_RATE_LIMIT or storage URI stops the start
     from .models.sql_only import include_object
-    from .services import search_text
+    from .services.inbox import search_text
 
     search_text.install()
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(static_root), "migrations"),
@@ -69,38 +69,27 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_clients(app, settings)
 
-    from .api import edge
+    from .api import admin, edge, health, miniapp, oauth, webhooks
+    from .plugins import load_plugins
 
     edge.init_app(app)
-    from .api import (admin_auth, admin_conflicts, admin_customers, admin_inbox, admin_metrics, admin_orders,
-                      admin_segments, admin_staff, crm_webhooks, health, miniapp, oauth, webhooks)
 
     if settings.MINIAPP_ALLOWED_ORIGINS:
         CORS(app, resources={r"/api/v1/miniapp/*": {}, r"/miniapp/config.json": {}},
              origins=list(settings.MINIAPP_ALLOWED_ORIGINS), max_age=600,
              allow_headers=["Authorization", "Content-Type", "Accept-Language", "Idempotency-Key"])
-    api.register_blueprint(health.blp)
-    api.register_blueprint(miniapp.blp)
-    api.register_blueprint(webhooks.blp)
-    api.register_blueprint(oauth.blp)
-    api.register_blueprint(crm_webhooks.blp)
-    api.register_blueprint(admin_auth.blp)
-    api.register_blueprint(admin_staff.blp)
-    api.register_blueprint(admin_inbox.blp)
-    api.register_blueprint(admin_metrics.blp)
-    api.register_blueprint(admin_customers.blp)
-    api.register_blueprint(admin_segments.blp)
-    api.register_blueprint(admin_conflicts.blp)
-    api.register_blueprint(admin_orders.blp)
+    for blueprint in (health.blp, miniapp.blp, webhooks.blp, oauth.blp, *admin.blueprints()):
+        api.register_blueprint(blueprint)
     cli.init_app(app)
+    load_plugins(app)  # the CRM sync engine: its webhook, commands and worker jobs
     _init_static(app, static_root)
     return app
 
 
 def _init_clients(app: Flask, settings: Config) -> None:
     """One client per remote, with base URLs from config so tests point them at loopback."""
-    from .services.oa_tokens import TokenStore
-    from .services.sessions import SessionTokens
+    from .services.oa.tokens import TokenStore
+    from .services.forms.sessions import SessionTokens
     from .zalo.graph import GraphClient
     from .zalo.http import ZaloHttp
     from .zalo.oa import OaClient
@@ -121,7 +110,7 @@ def _init_clients(app: Flask, settings: Config) -> None:
 
 def _init_static(app: Flask, static_root: str) -> None:
     """The Mini App page at /miniapp/ (plain ES modules, no build step) and its config."""
-    from .services.forms import default_form_definition
+    from .services.forms.definitions import default_form_definition
 
     miniapp_dir = os.path.join(static_root, "miniapp")
 

@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from .extensions import db
 from .models import Form
-from .services.forms import export_form, import_form, seed_default_form
+from .services.forms.definitions import export_form, import_form, seed_default_form
 
 forms_cli = AppGroup("forms", help="Shop forms: list, export and import definitions as JSON.")
 
@@ -62,16 +62,14 @@ def forms_seed():
 @click.command("worker")
 def worker_command():
     """Run the scheduler process (sync, retries, housekeeping). Never inside gunicorn."""
-    from crm_sync.worker import run_worker
     from flask import current_app
+
+    from .worker import run_worker
 
     run_worker(current_app._get_current_object())
 
 
 def init_app(app: Flask) -> None:
-    from crm_sync.cli_connectors import connectors_cli
-    from crm_sync.cli_sync import crm_cli
-
     from .cli_oa import rules_cli, zalo_cli
     from .cli_staff import staff_cli
 
@@ -79,6 +77,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(zalo_cli)
     app.cli.add_command(rules_cli)
     app.cli.add_command(worker_command)
-    app.cli.add_command(connectors_cli)
-    app.cli.add_command(crm_cli)
     app.cli.add_command(staff_cli)

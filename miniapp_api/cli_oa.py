@@ -10,8 +10,8 @@ from flask.cli import AppGroup
 
 from .extensions import db
 from .models import AutoReplyRule
-from .services.auto_reply import RuleInvalid, export_rule, validate_rule
-from .services.oa_connect import connect_ticket
+from .services.oa.auto_reply import RuleInvalid, export_rule, validate_rule
+from .services.oa.connect import connect_ticket
 from .zalo.oauth import TokenPair
 
 zalo_cli = AppGroup("zalo", help="The Zalo Official Account: tokens and connection.")

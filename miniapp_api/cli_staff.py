@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from .extensions import db
 from .models.staff import ROLES, StaffUser
-from .services import access
+from .services.staff import access
 
 staff_cli = AppGroup("staff", help="Staff accounts.")
 

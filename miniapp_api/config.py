@@ -131,7 +131,7 @@ class Config:
     OA_AUTO_REPLY_COOLDOWN_SECONDS: int = 600
     OA_TOKEN_REFRESH_MARGIN_SECONDS: int = 3600
     # CRM sync: retry delays in seconds, comma-separated (empty: 5s, 5m, 30m, 2h, 5h, 10h, 10h).
-    # (Claims are held by short leases a worker's heartbeat renews: crm_sync/outbox.py LEASE.)
+    # (Claims are held by short leases a worker's heartbeat renews: miniapp_api/queue/__init__.py LEASE.)
     CRM_RETRY_SCHEDULE: str = ""
     # Inbox: route waiting conversations to available agents (round-robin within capacity);
     # move a conversation whose assignee has not replied for this many minutes (0: never).

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from miniapp_api import clock, create_app
 from miniapp_api.extensions import db
-from miniapp_api.services.forms import seed_default_form
+from miniapp_api.services.forms.definitions import seed_default_form
 from crm_sync.clients import close_clients
 from crm_sync.standard_webhooks import new_secret
 from sandbox.server import BackgroundServer

@@ -6,10 +6,10 @@ import datetime as dt
 import sqlalchemy as sa
 
 from crm_sync.admin import save_connector
-from crm_sync.connectors.base import RemoteOrder
+from miniapp_api.services.orders.records import RemoteOrder
 from miniapp_api.extensions import db
 from miniapp_api.models import Connector, Customer, OaContact
-from miniapp_api.services.orders import record_order
+from miniapp_api.services.orders.records import record_order
 from tests.helpers import bearer, contact_values, open_session
 from tests.oa_helpers import customer_says, run_worker
 

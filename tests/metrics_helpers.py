@@ -11,7 +11,7 @@ from miniapp_api.extensions import db
 from miniapp_api.models import (Connector, Conversation, ConversationEvent, Customer, Form, FormSubmission, Message,
                                 OaContact, Order)
 from miniapp_api.models.conversation import INBOUND, OPENED, OUTBOUND
-from miniapp_api.services import metrics
+from miniapp_api.services.metrics import report as metrics
 
 _ids = itertools.count(1)
 # The week of Monday 2 to Sunday 8 November 2026, in shop time.

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from miniapp_api.extensions import db
 from miniapp_api.ingest_store import ingest_engine
 from miniapp_api.models import Conversation, Message, OaContact, WebhookEvent, WebhookIngest
-from miniapp_api.services.inbox import move_ingested, process_due
-from miniapp_api.services.oa_delivery import send_due
+from miniapp_api.services.oa.webhook_inbox import move_ingested, process_due
+from miniapp_api.services.oa.delivery import send_due
 from sandbox.zalo.simulator import build_event, encode, sign
 
 

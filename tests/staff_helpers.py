@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from miniapp_api.extensions import db
-from miniapp_api.services import access
+from miniapp_api.services.staff import access
 
 PASSWORD = "mật-khẩu-đủ-dài-123"
 

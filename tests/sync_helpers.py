@@ -11,7 +11,7 @@ from crm_sync.engine import sync_connector
 from miniapp_api.extensions import db
 from miniapp_api.models import Connector, Delivery
 from miniapp_api.models.customer import PHONE
-from miniapp_api.services.profiles import Claim, resolve_profile
+from miniapp_api.services.customers.profiles import Claim, resolve_profile
 
 SHORT_SCHEDULE = "5,60,300"  # tests advance the clock through three retries
 
@@ -41,7 +41,7 @@ def rename(app, ref, name) -> None:
 
 def _rename(ref, name) -> None:
     from miniapp_api.models import Customer
-    from miniapp_api.services.profiles import apply_facts, publish_upsert
+    from miniapp_api.services.customers.profiles import apply_facts, publish_upsert
 
     customer = db.session.scalar(sa.select(Customer).where(Customer.ref == ref))
     apply_facts(customer, {"full_name": name})
@@ -93,7 +93,7 @@ def edit_customers(app, n: int, per_transaction: int = 10, rename_too: bool = Tr
 def stale_at_crm(app, shopone, refs) -> list[str]:
     """Refs whose record at the ShopOne emulator differs from the customer's state in our database."""
     from miniapp_api.models import Customer
-    from miniapp_api.services.phones import to_local_vn
+    from miniapp_api.services.customers.phones import to_local_vn
 
     with app.app_context():
         ours = {c.ref: (c.full_name, to_local_vn(c.identity(PHONE).value))

@@ -13,6 +13,8 @@ import datetime as dt
 import enum
 from typing import ClassVar
 
+from miniapp_api.services.orders.records import RemoteOrder
+
 from .http import ConnectorHttp, HttpAnswer
 
 
@@ -44,22 +46,6 @@ class ItemResult:
     detail: str = ""
     retry_after: float | None = None
     response_body: str | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class RemoteOrder:
-    """An order as a remote reports it, already in our units (aware UTC times, integer VND)."""
-
-    external_id: str
-    status: str
-    updated_at: dt.datetime
-    customer_ref: str | None = None
-    customer_id: str | None = None  # the CRM's own id of the customer, when it sends one
-    phone: str | None = None
-    customer_name: str | None = None
-    total_vnd: int = 0
-    items: tuple = ()
-    raw: dict = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,7 +14,7 @@ import requests
 
 from miniapp_api import clock
 
-from ..backoff import parse_retry_after
+from miniapp_api.queue.backoff import parse_retry_after
 from ..ratelimit import TokenBucket
 
 # Waits for our own rate limit shorter than this are slept through; longer ones end the run.

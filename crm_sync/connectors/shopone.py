@@ -16,7 +16,7 @@ import json
 import phonenumbers
 
 from miniapp_api.clock import iso_utc
-from miniapp_api.services.phones import to_local_vn
+from miniapp_api.services.customers.phones import to_local_vn
 
 from .base import (ConnectorClient, ItemResult, NotSupported, OrderPage, OrderPosition, OutgoingItem,
                    RemoteRefused, parse_order)

@@ -16,7 +16,7 @@ from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_ty
 import miniapp_api.models.types  # noqa: F401  (UTCDateTime)
 import sqlalchemy as sa
 
-from miniapp_api.services.search_text import customer_text, normalise
+from miniapp_api.services.inbox.search_text import customer_text, normalise
 
 # revision identifiers, used by Alembic.
 revision = '0006_inbox'

@@ -16,13 +16,13 @@ from ..models import FormSubmission
 from ..schemas.forms import SubmissionRequest
 from ..schemas.miniapp import (ConsentRequest, FormSchema, MeResponse, PhoneRequest, PhoneResponse,
                                SessionRequest, SessionResponse, SubmissionResponse)
-from ..services import capture, idempotency
-from ..services.consents import record_consent
-from ..services.forms import SubmissionInvalid, export_form, get_form
-from ..services.phones import InvalidPhone, normalize_phone
-from ..services.profiles import publish_upsert
-from ..services.sessions import SessionInvalid
-from ..services.snapshots import own_snapshot
+from ..services.forms import capture, idempotency
+from ..services.customers.consents import record_consent
+from ..services.forms.definitions import SubmissionInvalid, export_form, get_form
+from ..services.customers.phones import InvalidPhone, normalize_phone
+from ..services.customers.profiles import publish_upsert
+from ..services.forms.sessions import SessionInvalid
+from ..services.customers.snapshots import own_snapshot
 from ..services.transactions import run_in_transaction
 from ..zalo.http import ZaloError, ZaloUnavailable
 

@@ -11,7 +11,7 @@ from flask import current_app, redirect, request
 from flask_smorest import Blueprint
 
 from ..extensions import db
-from ..services.oa_connect import ConnectRefused, check_ticket, consume_attempt, start_attempt
+from ..services.oa.connect import ConnectRefused, check_ticket, consume_attempt, start_attempt
 from ..zalo.http import ZaloError, ZaloUnavailable
 
 blp = Blueprint("oauth", __name__, url_prefix="/oauth/zalo", description="Connect the Zalo Official Account")

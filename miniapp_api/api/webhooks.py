@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 
 from ..errors import Problem
 from ..ingest_store import ingest_engine
-from ..services.inbox import store_event
+from ..services.oa.webhook_inbox import store_event
 from ..zalo import signature
 from . import json_body
 

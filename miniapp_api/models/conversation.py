@@ -84,7 +84,7 @@ class Message(db.Model):
     internal: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # staff note, never sent
     type: Mapped[str] = mapped_column(sa.String(32))
     text: Mapped[str | None] = mapped_column(sa.Text)
-    # `text` without diacritics, lower case (services.search_text); indexed in SQL only (see models.sql_only).
+    # `text` without diacritics, lower case (services.inbox.search_text); indexed in SQL only (see models.sql_only).
     search_text: Mapped[str | None] = mapped_column(sa.Text)
     attachments: Mapped[list] = mapped_column(JSONType, default=list)
     zalo_msg_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)

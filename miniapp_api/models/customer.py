@@ -48,7 +48,7 @@ class Customer(db.Model):
     attributes: Mapped[dict] = mapped_column(JSONType, default=dict)
     # Field name (or "attributes.<key>") → who set it (BY_STAFF, BY_CRM); absent means BY_CUSTOMER.
     field_sources: Mapped[dict] = mapped_column(JSONType, default=dict, server_default=sa.text("'{}'"))
-    # Names, email and phones without diacritics, lower case (services.search_text); indexed in SQL only.
+    # Names, email and phones without diacritics, lower case (services.inbox.search_text); indexed in SQL only.
     search_text: Mapped[str | None] = mapped_column(sa.Text)
     source: Mapped[str] = mapped_column(sa.String(32), default="miniapp")
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer.id"), index=True)

@@ -27,7 +27,7 @@ class OaOutbound(QueueMixin, db.Model):
     `send_started_at` is written and committed just before a message is handed
     to Zalo and cleared when Zalo's answer says it was not sent; on a row not yet
     done it means "Zalo may have it": the next attempt asks Zalo's conversation
-    first instead of sending again (`services/oa_recovery.py`).
+    first instead of sending again (`services/oa/recovery.py`).
     """
 
     __tablename__ = "oa_outbound"

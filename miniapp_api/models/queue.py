@@ -3,7 +3,7 @@
 One mechanism for every side effect (DESIGN.md): a row is `pending` until a
 worker claims it with a lease, then `done`, back to `pending` with a later
 `available_at` after a failure, or `dead` after the last attempt. The claim,
-retry and replay logic lives once in `crm_sync.outbox` and works on any model
+retry and replay logic lives once in `miniapp_api.queue` and works on any model
 that mixes this in.
 """
 from __future__ import annotations

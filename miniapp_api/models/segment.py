@@ -11,7 +11,7 @@ from .types import JSONType, UTCDateTime, utcnow
 
 
 class Segment(db.Model):
-    """A named filter (the language of `services.segments`); membership is recomputed on every read."""
+    """A named filter (the language of `services.customers.segments`); membership is recomputed on every read."""
 
     __tablename__ = "segment"
 

@@ -1,4 +1,4 @@
-"""The customer profile as the API shows it (mirrors `services.snapshots.customer_snapshot`)."""
+"""The customer profile as the API shows it (mirrors `services.customers.snapshots.customer_snapshot`)."""
 from __future__ import annotations
 
 from marshmallow import fields

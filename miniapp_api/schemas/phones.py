@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from ..services.phones import mask_phones_in
+from ..services.customers.phones import mask_phones_in
 
 
 class _MasksPhones:
     def _serialize(self, value, attr, obj, **kwargs):
-        from ..api.access import phones_masked  # request-time: who is asking
+        from ..api.admin.access import phones_masked
 
         shown = super()._serialize(value, attr, obj, **kwargs)
         return mask_phones_in(shown) if shown is not None and phones_masked() else shown

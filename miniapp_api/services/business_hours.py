@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .. import clock
-from .auto_reply import parse_hours
+from .oa.auto_reply import parse_hours
 
 
 def business_seconds(spec: str | None, start: dt.datetime, end: dt.datetime) -> float:

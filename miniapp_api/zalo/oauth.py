@@ -3,7 +3,7 @@
 The token endpoint takes a form-encoded body and the app secret in a
 `secret_key` header, and answers `expires_in` as a string of seconds.
 Refresh tokens are single-use: callers must persist the returned pair before
-anything else (see `services.oa_tokens`).
+anything else (see `services.oa.tokens`).
 """
 from __future__ import annotations
 

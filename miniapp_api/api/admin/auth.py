@@ -1,0 +1,80 @@
+"""Staff login and logout. Browsers get an HttpOnly cookie plus a CSRF token; scripts use the bearer token."""
+from __future__ import annotations
+
+from flask import current_app, make_response, request
+from flask_smorest import Blueprint
+
+from ...errors import Problem
+from ...extensions import db
+from ...models.staff import ROLES
+from ...schemas.staff import LoginRequest, LoginResponse, StaffSchema
+from ...services.staff import access, login_throttle
+from ...services import audit
+from ...services.transactions import run_in_transaction
+from .access import SESSION_COOKIE, STAFF_SECURITY, current, public, require
+
+blp = Blueprint("admin_auth", __name__, url_prefix="/api/v1/admin/auth", description="Staff login")
+
+
+@blp.route("/login", methods=["POST"])
+@public
+@blp.arguments(LoginRequest)
+@blp.response(200, LoginResponse)
+@blp.alt_response(401, description="Wrong email or password")
+@blp.alt_response(429, description="Too many failed attempts; see Retry-After")
+def login(body):
+    """Log in with email and password.
+
+    Failed logins are limited per client address and per account (`LOGIN_RATE_LIMIT`; docs/staff.md):
+    the attempt is counted before the password is checked, and given back unless it fails.
+    """
+    counters = login_throttle.for_app(current_app)
+    try:
+        slots = counters.take(login_throttle.keys(request.remote_addr, body["email"]))
+    except login_throttle.TooManyAttempts as exc:
+        raise Problem(429, f"Too many failed logins; try again in {exc.retry_after} seconds.",
+                      title="Too Many Requests", headers={"Retry-After": str(exc.retry_after)}) from exc
+    try:
+        result = run_in_transaction(db.session, lambda: access.login(
+            db.session, body["email"], body["password"], ip=request.remote_addr,
+            user_agent=request.headers.get("User-Agent")))
+    except Exception:
+        counters.give_back(slots)  # not a wrong password: the database or the code failed
+        raise
+    if result is None:
+        raise Problem(401, "Wrong email or password.", title="Unauthorized")
+    counters.give_back(slots)
+    payload = LoginResponse().dump({"token": result.token, "csrf_token": result.csrf_token,
+                                    "expires_at": result.expires_at, "staff": result.staff})
+    response = make_response(payload, 200)
+    response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="Lax", path="/api/v1/admin",
+                        secure=current_app.config["PUBLIC_BASE_URL"].startswith("https"),
+                        expires=result.expires_at)
+    return response
+
+
+@blp.route("/logout", methods=["POST"])
+@require(roles=ROLES)
+@blp.response(204)
+@blp.doc(security=STAFF_SECURITY)
+def logout():
+    """End this session (the token and the cookie stop working)."""
+    principal = current()
+
+    def work():
+        access.logout(db.session, principal.session)
+        audit.record(db.session, "staff.logout", "staff", principal.id)
+
+    run_in_transaction(db.session, work)
+    response = make_response("", 204)
+    response.delete_cookie(SESSION_COOKIE, path="/api/v1/admin")
+    return response
+
+
+@blp.route("/me")
+@require(roles=ROLES)
+@blp.response(200, StaffSchema)
+@blp.doc(security=STAFF_SECURITY)
+def me():
+    """The logged-in staff account."""
+    return current().staff

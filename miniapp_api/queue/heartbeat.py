@@ -1,0 +1,67 @@
+"""A process's heartbeat: while it lives, the rows it claimed stay leased to it.
+
+Claims are short leases (`queue.LEASE`). A background thread renews every
+lease this process holds, in every queue, every `queue.HEARTBEAT_INTERVAL`,
+in short transactions of its own. So a long batch (a slow CRM, a hung Zalo call
+waiting for its read timeout) is never taken over by another worker, and a
+killed process stops beating: its rows are claimable again at most `LEASE`
+after its last beat. The worker (`flask worker`) and `flask crm sync` run one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+from flask import Flask
+
+from .. import queue
+
+log = logging.getLogger("miniapp_api.queue.heartbeat")
+
+
+class Heartbeat:
+    """Renews `owner`'s leases from a daemon thread between `start()` and `stop()` (or as a context manager)."""
+
+    def __init__(self, app: Flask, owner: str, *, lease: dt.timedelta = queue.LEASE,
+                 interval: dt.timedelta = queue.HEARTBEAT_INTERVAL):
+        self.app, self.owner, self.lease = app, owner, lease
+        self.interval = interval.total_seconds()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def beat(self) -> int:
+        """Renew once, now; returns how many leases were extended."""
+        from miniapp_api.extensions import db
+
+        with self.app.app_context():
+            try:
+                return queue.renew(db.session, self.owner, self.lease)
+            finally:
+                db.session.remove()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                self.beat()
+            except Exception:  # the database is briefly unreachable: the next beat tries again
+                log.exception("heartbeat of %s failed; leases lapse %ss after the last good beat",
+                              self.owner, self.lease.total_seconds())
+
+    def start(self) -> "Heartbeat":
+        self._stopped.clear()
+        self._thread = threading.Thread(target=self._run, name="lease-heartbeat", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> "Heartbeat":
+        return self.start()
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()

@@ -1,0 +1,1 @@
+"""Customer profiles: identities and merge rules, staff edits, consents, segments, phones, snapshots."""

@@ -1,0 +1,35 @@
+"""Consent as given and withdrawn, kept as an append-only history."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ... import clock
+from ...models import ConsentRecord
+
+MARKETING = "marketing"
+
+
+def record_consent(session: Session, customer_id: int, purpose: str, granted: bool, *, source: str,
+                   text: str | None = None, version: str | None = None, form_slug: str | None = None,
+                   submission_id: int | None = None) -> ConsentRecord:
+    """Append what the customer agreed to (or withdrew), in which words, when, through what."""
+    record = ConsentRecord(customer_id=customer_id, purpose=purpose, granted=granted, text=text,
+                           version=version, source=source, form_slug=form_slug,
+                           submission_id=submission_id, recorded_at=clock.now())
+    session.add(record)
+    session.flush()
+    return record
+
+
+def current_consents(session: Session, customer_id: int) -> dict[str, ConsentRecord]:
+    """The record in force per purpose (the latest one)."""
+    rows = session.scalars(sa.select(ConsentRecord).where(ConsentRecord.customer_id == customer_id)
+                           .order_by(ConsentRecord.recorded_at, ConsentRecord.id)).all()
+    return {row.purpose: row for row in rows}
+
+
+def has_marketing_consent(session: Session, customer_id: int) -> bool:
+    """Whether marketing messages may be sent now: the latest marketing record grants it."""
+    record = current_consents(session, customer_id).get(MARKETING)
+    return bool(record and record.granted)

@@ -1,0 +1,1 @@
+"""The Mini App capture: form definitions, validation, sessions, submissions, idempotency."""

@@ -1,0 +1,1 @@
+"""The staff inbox: who sees and handles which conversation, listing and search."""

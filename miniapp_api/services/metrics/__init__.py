@@ -1,0 +1,1 @@
+"""Customer-care metrics and the response cycles they are measured on."""

@@ -1,0 +1,1 @@
+"""The Zalo Official Account: webhook events, conversations, outbound messages, auto-replies, tags, tokens."""

@@ -1,0 +1,1 @@
+"""Orders coming back from CRMs and the Zalo messages they trigger."""

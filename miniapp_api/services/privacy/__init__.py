@@ -1,0 +1,1 @@
+"""Personal data rights: export and erasure."""

@@ -1,0 +1,1 @@
+"""Staff accounts, sessions and integrator API keys."""
