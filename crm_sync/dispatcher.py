@@ -116,9 +116,9 @@ class Dispatcher:
                 self._pause(result.detail)
                 continue
             status = queue.fail(self.session, Delivery, result.delivery_id, self.owner, result.detail,
-                                 attempts=claimed[result.delivery_id].attempts,
-                                 permanent=result.outcome is Outcome.REJECTED, retry_after=result.retry_after,
-                                 schedule=self.schedule, extra={"response_body": result.response_body})
+                                attempts=claimed[result.delivery_id].attempts,
+                                permanent=result.outcome is Outcome.REJECTED, retry_after=result.retry_after,
+                                schedule=self.schedule, extra={"response_body": result.response_body})
             self.tally.dead += status != PENDING
             self.tally.failed += status == PENDING
             if status == PENDING:

@@ -78,16 +78,16 @@ def claim_lanes(session: Session, connector_id: int, owner: str, limit: int, lea
     """Claim up to `limit` due deliveries, then decide their customers' lanes (committed)."""
     now = clock.now()
     first = queue.claim(session, Delivery, owner=owner, limit=limit, lease=lease, order_by=(Delivery.id,),
-                         where=sa.and_(Delivery.connector_id == connector_id, ~waiting_earlier(now),
-                                       ~in_flight_sibling(now)))
+                        where=sa.and_(Delivery.connector_id == connector_id, ~waiting_earlier(now),
+                                      ~in_flight_sibling(now)))
     if not first:
         return Decision()
     customers = sorted(set(session.scalars(sa.select(Delivery.aggregate_id).where(Delivery.id.in_(first)))))
     marks = _lock_lanes(session, connector_id, customers)
     joined = queue.claim(session, Delivery, owner=owner, limit=JOIN_LIMIT, lease=lease, order_by=(Delivery.id,),
-                          where=sa.and_(Delivery.connector_id == connector_id,
-                                        Delivery.aggregate_id.in_(customers), ~waiting_earlier(now)),
-                          commit=False)
+                         where=sa.and_(Delivery.connector_id == connector_id,
+                                       Delivery.aggregate_id.in_(customers), ~waiting_earlier(now)),
+                         commit=False)
     ids = set(first) | set(joined)
     by_customer = _load(session, ids)
     blocked = _blocked(session, connector_id, by_customer, ids, clock.now())  # after waiting for the locks

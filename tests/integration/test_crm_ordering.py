@@ -20,7 +20,7 @@ def _stall_fan_out(app, refs) -> None:
     """A fan-out that claimed the customers' pending outbox events, then stalled (its lease runs out later)."""
     with app.app_context():
         claimed = queue.claim(db.session, OutboxEvent, owner="stalled-fan-out", limit=1000, lease=queue.LEASE,
-                               where=OutboxEvent.aggregate_id.in_(refs))
+                              where=OutboxEvent.aggregate_id.in_(refs))
         assert claimed
 
 

@@ -58,7 +58,7 @@ def test_failures_follow_the_schedule_then_dead_letter_then_replay(app, frozen_c
         for attempt, delay in enumerate(schedule, start=1):
             [row_id] = queue.claim(db.session, OutboxEvent, owner="w")
             status = queue.fail(db.session, OutboxEvent, row_id, "w", "HTTP 500", attempts=attempt,
-                                 schedule=schedule, rng=random.Random(1))
+                                schedule=schedule, rng=random.Random(1))
             db.session.commit()
             assert status == PENDING
             assert queue.claim(db.session, OutboxEvent, owner="w") == []  # not due yet

@@ -92,7 +92,7 @@ def test_a_crash_after_the_copy_before_the_delete_loses_and_doubles_nothing(app,
     if processed_before_the_retry:  # another worker processes the copy before anyone moves again
         with app.app_context():
             queue.run_claimed(db.session, WebhookEvent, lambda i: inbox.process_one(app, db.session, i, "other"),
-                               owner="other")
+                              owner="other")
             db.session.remove()
     monkeypatch.undo()
     run_worker(app)

@@ -71,7 +71,7 @@ def classify(exc: Exception) -> Outcome:
 def send_due(app: Flask, owner: str, limit: int = 50) -> int:
     """Claim due OA calls and make them; returns how many were claimed."""
     return queue.run_claimed(db.session, OaOutbound, lambda row_id: deliver_one(app, db.session, row_id, owner),
-                              owner=owner, limit=limit)
+                             owner=owner, limit=limit)
 
 
 def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
@@ -120,8 +120,8 @@ def _record_failure(session: Session, row_id: int, owner: str, outcome: Outcome,
     row = session.get(OaOutbound, row_id)
     kind, message_id = row.kind, row.message_id
     status = queue.fail(session, OaOutbound, row_id, owner, outcome.reason, attempts=attempts,
-                         permanent=outcome.permanent, retry_after=outcome.retry_after, schedule=SEND_SCHEDULE,
-                         extra=extra)
+                        permanent=outcome.permanent, retry_after=outcome.retry_after, schedule=SEND_SCHEDULE,
+                        extra=extra)
     if status == "dead" and (message := session.get(Message, message_id) if message_id else None):
         message.delivery_state, message.failure_reason = FAILED, outcome.reason[:500]
     session.commit()

@@ -150,7 +150,7 @@ def process_due(app: Flask, owner: str, limit: int = 50) -> int:
     """
     move_ingested(app, db.session)
     return queue.run_claimed(db.session, WebhookEvent, lambda row_id: process_one(app, db.session, row_id, owner),
-                              owner=owner, limit=limit)
+                             owner=owner, limit=limit)
 
 
 def process_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
@@ -174,7 +174,7 @@ def process_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
         session.rollback()
         log.exception("inbox event %s failed (attempt %d)", row_id, attempts)
         status = queue.fail(session, WebhookEvent, row_id, owner, f"{type(exc).__name__}: {exc}",
-                             attempts=attempts, schedule=INBOX_SCHEDULE)
+                            attempts=attempts, schedule=INBOX_SCHEDULE)
         session.commit()
         if status == "dead":
             log.error("inbox event %s is dead after %d attempts", row_id, attempts)
