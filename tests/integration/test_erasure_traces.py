@@ -17,7 +17,7 @@ from miniapp_api.services.oa.webhook_inbox import process_due, process_one
 from miniapp_api.services.customers.profiles import Claim, resolve_profile
 from tests.customer_helpers import SUBMIT, add_order, call
 from tests.helpers import bearer, contact_values, open_session
-from tests.oa_helpers import customer_says, run_worker
+from tests.oa_helpers import customer_says, move, run_worker
 from tests.staff_helpers import staff_headers
 from tests.sync_helpers import sync
 
@@ -158,6 +158,7 @@ def test_a_webhook_event_claimed_before_the_erasure_does_nothing_after_it(app, c
     customer_says(client, oa, user, "text", text="Chào shop")
     run_worker(app)
     customer_says(client, oa, user, "text", text=CHAT)
+    move(app)  # the worker's first step: into the inbox, where it is claimed
     with app.app_context():
         claimed = queue.claim(db.session, WebhookEvent, owner="w")
         assert claimed
