@@ -26,7 +26,7 @@ from ...services.oa.conversations import add_message
 from ...services.oa.outbound import OutboundRefused, outbound_message, queue_text_message
 from ...services.transactions import run_in_transaction
 from .access import STAFF_SECURITY, current, require
-from .inbox_problems import conflict_problem, outbound_problem, take_over_refused
+from .inbox_problems import conflict_problem, outbound_problem
 
 blp = Blueprint("admin_inbox", __name__, url_prefix="/api/v1/admin", description="Shared inbox (staff)")
 
@@ -156,10 +156,8 @@ def reply(body, conversation_id):
             if conversation.assignee_id is None:
                 inbox_assign.claim(db.session, conversation, staff)
             elif conversation.assignee_id != staff.id:
-                if not body["take_over"]:
+                if not body["take_over"] or staff.role == AGENT:  # agents never take over (nor see it)
                     raise inbox_assign.owner_conflict(db.session, conversation)
-                if staff.role == AGENT:  # (an agent only sees it if it was claimed under them just now)
-                    raise take_over_refused(conversation.id)
                 inbox_assign.assign(db.session, conversation, staff, reason="take_over")
         except inbox_assign.InboxConflict as exc:
             raise conflict_problem(exc) from exc

@@ -1,5 +1,5 @@
 """The inbox's problem types: a client tells "held by someone else" from "closed", from "superseded by a newer
-conversation", from "only an owner or admin can take over", and each outbound refusal, by `type` alone."""
+conversation", and each outbound refusal, by `type` alone (agents get 404 for conversations they cannot read)."""
 from __future__ import annotations
 
 from ...errors import Problem, problem_type
@@ -15,9 +15,6 @@ CONVERSATION_CLOSED = problem_type(
 CONVERSATION_SUPERSEDED = problem_type(
     "conversation-superseded", 409, "Customer has a newer conversation", "Khách hàng có cuộc hội thoại mới hơn",
     "Khách hàng đã có cuộc hội thoại mới hơn; hãy tiếp tục ở đó.")
-TAKE_OVER_NEEDS_MANAGER = problem_type(
-    "take-over-needs-manager", 409, "Only an owner or admin can take over", "Chỉ chủ cửa hàng hoặc quản trị viên "
-    "được tiếp quản", "Chỉ chủ cửa hàng hoặc quản trị viên được tiếp quản cuộc hội thoại người khác đang xử lý.")
 
 _BY_REASON = {HELD: CONVERSATION_HELD, CLOSED_NOW: CONVERSATION_CLOSED, SUPERSEDED: CONVERSATION_SUPERSEDED}
 
@@ -51,10 +48,6 @@ def conflict_problem(conflict: InboxConflict) -> Problem:
         extra["newer_conversation_id"] = conflict.newer_id
     return Problem(409, str(conflict), kind=kind, detail_vi=detail_vi, extra=extra)
 
-
-def take_over_refused(conversation_id: int) -> Problem:
-    return Problem(409, f"Conversation {conversation_id} is handled by someone else; only an owner or admin can "
-                   "take it over.", kind=TAKE_OVER_NEEDS_MANAGER)
 
 
 def outbound_problem(refused: OutboundRefused) -> Problem:
