@@ -98,7 +98,7 @@ def test_the_window_ends_and_only_failures_count(app, client, frozen_clock):
 
 
 @pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
+def redis_server(tmp_path_factory):
     """A Redis server of this test module's own, on a free loopback port."""
     binary = shutil.which("redis-server")
     if binary is None:
@@ -121,6 +121,15 @@ def redis_url(tmp_path_factory):
     client.close()
     server.terminate()
     server.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The module's Redis, emptied for each test (each database's run starts with no counters)."""
+    client = redis.Redis.from_url(redis_server)
+    client.flushdb()
+    client.close()
+    return redis_server
 
 
 def test_counters_in_redis_are_atomic_and_shared(app, second_app, redis_url, frozen_clock):
