@@ -15,7 +15,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.harness import BIN, ROOT, describe, gunicorn, load  # noqa: E402
+from bench.harness import BIN, ROOT, SECRET_KEY, describe, gunicorn, load  # noqa: E402
 from sandbox.server import BackgroundServer  # noqa: E402
 from sandbox.zalo import ZaloState, create_sandbox_app  # noqa: E402
 
@@ -28,7 +28,7 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     state = ZaloState("bench-app", "bench-secret", "bench-oa", "bench-oa-secret")
     with tempfile.TemporaryDirectory() as workdir, BackgroundServer(create_sandbox_app(state)) as zalo:
-        env = {"DATABASE_URL": f"sqlite:///{workdir}/bench.db", "SECRET_KEY": "bench", "SANDBOX": "1",
+        env = {"DATABASE_URL": f"sqlite:///{workdir}/bench.db", "SECRET_KEY": SECRET_KEY, "SANDBOX": "1",
                "ZALO_APP_ID": "bench-app", "ZALO_APP_SECRET": "bench-secret", "ZALO_OA_SECRET_KEY": "bench-oa-secret",
                "ZALO_GRAPH_URL": zalo.url, "FLASK_APP": "wsgi.py"}
         full_env = {**os.environ, **env}

@@ -18,7 +18,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.harness import BIN, ROOT, describe, gunicorn, load  # noqa: E402
+from bench.harness import BIN, ROOT, SECRET_KEY, describe, gunicorn, load  # noqa: E402
 from sandbox.server import BackgroundServer  # noqa: E402
 from sandbox.zalo import ZaloState, create_sandbox_app  # noqa: E402
 from sandbox.zalo.simulator import build_event, deliver, encode, sign  # noqa: E402
@@ -93,7 +93,7 @@ def main() -> None:
                       CREDENTIALS["ZALO_OA_SECRET_KEY"])
     results = []
     with tempfile.TemporaryDirectory() as workdir, BackgroundServer(create_sandbox_app(state)) as zalo:
-        env = {"DATABASE_URL": f"sqlite:///{workdir}/bench.db", "SECRET_KEY": "bench", "SANDBOX": "1",
+        env = {"DATABASE_URL": f"sqlite:///{workdir}/bench.db", "SECRET_KEY": SECRET_KEY, "SANDBOX": "1",
                "FLASK_APP": "wsgi.py", "ZALO_GRAPH_URL": zalo.url, "ZALO_OPENAPI_URL": zalo.url,
                "ZALO_OAUTH_URL": zalo.url, "OA_WELCOME_ENABLED": "0", "OA_AUTO_REPLY_COOLDOWN_SECONDS": "0",
                **CREDENTIALS}

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.harness import BIN, ROOT, gunicorn  # noqa: E402
+from bench.harness import BIN, ROOT, SECRET_KEY, gunicorn  # noqa: E402
 from sandbox.server import BackgroundServer  # noqa: E402
 from sandbox.zalo import ZaloState, create_sandbox_app  # noqa: E402
 from sandbox.zalo.simulator import build_event, encode, note_interaction, sign  # noqa: E402
@@ -190,7 +190,7 @@ def main() -> None:
                       CREDENTIALS["ZALO_OA_SECRET_KEY"])
     results = []
     with tempfile.TemporaryDirectory() as workdir, BackgroundServer(create_sandbox_app(state)) as zalo:
-        env = {"DATABASE_URL": f"sqlite:///{workdir}/bench.db", "SECRET_KEY": "bench", "SANDBOX": "1",
+        env = {"DATABASE_URL": f"sqlite:///{workdir}/bench.db", "SECRET_KEY": SECRET_KEY, "SANDBOX": "1",
                "FLASK_APP": "wsgi.py", "ZALO_GRAPH_URL": zalo.url, "ZALO_OPENAPI_URL": zalo.url,
                "ZALO_OAUTH_URL": zalo.url, "ZALO_BUSINESS_URL": zalo.url, "OA_AUTO_REPLY_COOLDOWN_SECONDS": "0",
                "WEB_CONCURRENCY": os.environ.get("BENCH_WEB_CONCURRENCY", "2"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -20,6 +21,8 @@ import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
+# The app refuses short keys outside tests; a fresh one per run is as good as any for a benchmark.
+SECRET_KEY = secrets.token_hex(32)
 
 
 def free_port() -> int:
