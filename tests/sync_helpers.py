@@ -137,3 +137,16 @@ def connector(app, name="shopone") -> Connector:
 
 def applied_refs(shopone) -> list[str]:
     return [a["ref"] for a in shopone.applied if a["kind"] == "customer"]
+
+
+def shopone_taking_pushes(app, shopone) -> str:
+    """The ShopOne connector with a Standard Webhooks secret, so it may push orders; returns the secret."""
+    from crm_sync import standard_webhooks
+    from crm_sync.admin import save_connector
+
+    secret = standard_webhooks.new_secret()
+    add_shopone(app, shopone)
+    with app.app_context():
+        save_connector(db.session, app.config["SECRET_KEY"], "shopone", credentials={"webhook_secret": secret})
+        db.session.commit()
+    return secret

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from crm_sync import standard_webhooks
 from miniapp_api.extensions import db
 from miniapp_api.models import Order, OrderStatusChange, OutboxEvent
-from tests.sync_helpers import add_shopone, new_customer, sync
+from tests.sync_helpers import add_shopone, new_customer, shopone_taking_pushes, sync
 
 SAME_TIME = "2026-11-01T02:00:00Z"
 
@@ -70,17 +70,6 @@ def test_order_links_to_the_customer_by_phone(app, shopone, frozen_clock):
         assert linked["SO-10"] is None, "an unknown phone proves nothing: the order waits unlinked for staff"
 
 
-def _shopone_taking_pushes(app, shopone) -> str:
-    from crm_sync.admin import save_connector
-
-    secret = standard_webhooks.new_secret()
-    add_shopone(app, shopone)
-    with app.app_context():
-        save_connector(db.session, app.config["SECRET_KEY"], "shopone", credentials={"webhook_secret": secret})
-        db.session.commit()
-    return secret
-
-
 def _push(client, secret, orders, *, now, msg_id="msg_1"):
     body = json.dumps({"orders": orders}).encode()
     headers = standard_webhooks.signed_headers(secret, msg_id, int(now.timestamp()), body)
@@ -88,7 +77,7 @@ def _push(client, secret, orders, *, now, msg_id="msg_1"):
 
 
 def test_signed_push_upserts_orders_and_a_resend_changes_nothing(app, client, shopone, frozen_clock):
-    secret = _shopone_taking_pushes(app, shopone)
+    secret = shopone_taking_pushes(app, shopone)
     order = {"id": "SO-42", "status": "confirmed", "phone": "0912345678", "total": 99000,
              "updated_at": "2026-11-01T02:59:00Z"}
     for _ in range(2):
@@ -100,7 +89,7 @@ def test_signed_push_upserts_orders_and_a_resend_changes_nothing(app, client, sh
 
 
 def test_push_with_a_bad_signature_or_unknown_connector_is_refused(app, client, shopone, frozen_clock):
-    secret = _shopone_taking_pushes(app, shopone)
+    secret = shopone_taking_pushes(app, shopone)
     order = {"id": "SO-1", "status": "new", "updated_at": SAME_TIME}
     forged = _push(client, standard_webhooks.new_secret(), [order], now=frozen_clock.now())
     assert forged.status_code == 401 and forged.mimetype == "application/problem+json"

@@ -16,7 +16,6 @@ failures are reported as generated, not shrunk (shrinking each one took minutes)
 """
 import re
 
-import pytest
 import schemathesis
 import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings

@@ -13,11 +13,12 @@ from crm_sync import standard_webhooks
 from miniapp_api.extensions import db
 from miniapp_api.models import Message, Order, Segment, StaffUser, WebhookEvent
 from miniapp_api.models.staff import AGENT, OWNER, VIEWER
-from sandbox.zalo.simulator import build_event, encode
+from sandbox.zalo.simulator import build_event
 from tests.helpers import bearer, contact_values, open_session, zalo_user
 from tests.inbox_helpers import BASE, open_conversation
 from tests.oa_helpers import count, move, one, post_event, run_worker
 from tests.staff_helpers import staff_headers
+from tests.sync_helpers import shopone_taking_pushes
 
 DEEP = b"[" * 5000 + b"]" * 5000  # 10 KB
 UNSTORABLE = ["a\x00b", "a\ud800b", "a\x1bb"]
@@ -55,18 +56,6 @@ def test_a_connect_link_with_a_non_ascii_mac_is_refused(client):
     assert response.status_code == 403 and "not valid" in response.get_data(as_text=True)
 
 
-def _connector_taking_pushes(app, shopone) -> str:
-    from crm_sync.admin import save_connector
-    from tests.sync_helpers import add_shopone
-
-    secret = standard_webhooks.new_secret()
-    add_shopone(app, shopone)
-    with app.app_context():
-        save_connector(db.session, app.config["SECRET_KEY"], "shopone", credentials={"webhook_secret": secret})
-        db.session.commit()
-    return secret
-
-
 def _push(client, secret, body: bytes, now, *, timestamp: str | None = None):
     headers = standard_webhooks.signed_headers(secret, "msg_1", int(now.timestamp()), body)
     if timestamp is not None:
@@ -75,7 +64,7 @@ def _push(client, secret, body: bytes, now, *, timestamp: str | None = None):
 
 
 def test_a_400_digit_webhook_timestamp_is_a_401(app, client, shopone, frozen_clock):
-    secret = _connector_taking_pushes(app, shopone)
+    secret = shopone_taking_pushes(app, shopone)
     response = _push(client, secret, b'{"orders": []}', frozen_clock.now(), timestamp="9" * 400)
     assert _status(response) == (401, "application/problem+json")
     assert "tolerance" in response.get_json()["detail"]
@@ -84,7 +73,7 @@ def test_a_400_digit_webhook_timestamp_is_a_401(app, client, shopone, frozen_clo
 @pytest.mark.parametrize("case, expected", [
     ("deep", 400), ("year one", 422), ("huge total", 422), ("long id", 422), ("nul", 422)])
 def test_odd_signed_order_pushes_are_refused_and_store_nothing(app, client, shopone, frozen_clock, case, expected):
-    secret = _connector_taking_pushes(app, shopone)
+    secret = shopone_taking_pushes(app, shopone)
     order = {"id": "SO-1", "status": "new", "updated_at": "2026-11-01T02:00:00Z"}
     if case == "deep":
         body = b'{"orders": ' + DEEP + b"}"
