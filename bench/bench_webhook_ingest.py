@@ -18,7 +18,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.harness import BIN, ROOT, SECRET_KEY, describe, gunicorn, load  # noqa: E402
+from bench.harness import BIN, CREDENTIALS, ROOT, describe, flask, gunicorn, load, sandbox_env  # noqa: E402
 from sandbox.server import BackgroundServer  # noqa: E402
 from sandbox.zalo import ZaloState, create_sandbox_app  # noqa: E402
 from sandbox.zalo.simulator import build_event, deliver, encode, sign  # noqa: E402
@@ -26,13 +26,6 @@ from sandbox.zalo.simulator import build_event, deliver, encode, sign  # noqa: E
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 REPLIES = int(os.environ.get("BENCH_REPLIES", "40"))
-CREDENTIALS = {"ZALO_APP_ID": "3600000000000000009", "ZALO_APP_SECRET": "bench-secret",
-               "ZALO_OA_ID": "3880000000000000009", "ZALO_OA_SECRET_KEY": "bench-oa-secret"}
-
-
-def flask(env: dict, *args: str) -> None:
-    subprocess.run([os.path.join(BIN, "flask"), *args], cwd=ROOT, env={**os.environ, **env}, check=True,
-                   capture_output=True)
 
 
 def signed_events(state: ZaloState, count: int) -> list[tuple[bytes, str]]:
@@ -93,10 +86,7 @@ def main() -> None:
                       CREDENTIALS["ZALO_OA_SECRET_KEY"])
     results = []
     with tempfile.TemporaryDirectory() as workdir, BackgroundServer(create_sandbox_app(state)) as zalo:
-        env = {"DATABASE_URL": f"sqlite:///{workdir}/bench.db", "SECRET_KEY": SECRET_KEY, "SANDBOX": "1",
-               "FLASK_APP": "wsgi.py", "ZALO_GRAPH_URL": zalo.url, "ZALO_OPENAPI_URL": zalo.url,
-               "ZALO_OAUTH_URL": zalo.url, "OA_WELCOME_ENABLED": "0", "OA_AUTO_REPLY_COOLDOWN_SECONDS": "0",
-               **CREDENTIALS}
+        env = sandbox_env(workdir, zalo.url, OA_WELCOME_ENABLED="0")
         runs = [("SQLite", env)]
         if pg := os.environ.get("BENCH_DATABASE_URL"):
             runs.append(("PostgreSQL", {**env, "DATABASE_URL": pg}))

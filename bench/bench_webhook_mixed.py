@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.harness import BIN, ROOT, SECRET_KEY, gunicorn  # noqa: E402
+from bench.harness import CREDENTIALS, ROOT, flask, gunicorn, sandbox_env  # noqa: E402
 from sandbox.server import BackgroundServer  # noqa: E402
 from sandbox.zalo import ZaloState, create_sandbox_app  # noqa: E402
 from sandbox.zalo.simulator import build_event, encode, note_interaction, sign  # noqa: E402
@@ -36,14 +36,7 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 FORM_THREADS = int(os.environ.get("BENCH_FORM_THREADS", "4"))
 USERS = int(os.environ.get("BENCH_USERS", "150"))
 DRAIN_SECONDS = float(os.environ.get("BENCH_DRAIN_SECONDS", "240"))
-CREDENTIALS = {"ZALO_APP_ID": "3600000000000000009", "ZALO_APP_SECRET": "bench-secret",
-               "ZALO_OA_ID": "3880000000000000009", "ZALO_OA_SECRET_KEY": "bench-oa-secret"}
 ACTIONS = (("follow", None), ("text", "Giá bao nhiêu vậy shop?"), ("text", "Shop ơi còn hàng không"), ("image", None))
-
-
-def flask(env: dict, *args: str) -> None:
-    subprocess.run([os.path.join(BIN, "flask"), *args], cwd=ROOT, env={**os.environ, **env}, check=True,
-                   capture_output=True)
 
 
 def reset_postgres(url: str) -> None:
@@ -190,11 +183,8 @@ def main() -> None:
                       CREDENTIALS["ZALO_OA_SECRET_KEY"])
     results = []
     with tempfile.TemporaryDirectory() as workdir, BackgroundServer(create_sandbox_app(state)) as zalo:
-        env = {"DATABASE_URL": f"sqlite:///{workdir}/bench.db", "SECRET_KEY": SECRET_KEY, "SANDBOX": "1",
-               "FLASK_APP": "wsgi.py", "ZALO_GRAPH_URL": zalo.url, "ZALO_OPENAPI_URL": zalo.url,
-               "ZALO_OAUTH_URL": zalo.url, "ZALO_BUSINESS_URL": zalo.url, "OA_AUTO_REPLY_COOLDOWN_SECONDS": "0",
-               "WEB_CONCURRENCY": os.environ.get("BENCH_WEB_CONCURRENCY", "2"),
-               "GUNICORN_THREADS": os.environ.get("BENCH_GUNICORN_THREADS", "4"), **CREDENTIALS}
+        env = sandbox_env(workdir, zalo.url, WEB_CONCURRENCY=os.environ.get("BENCH_WEB_CONCURRENCY", "2"),
+                          GUNICORN_THREADS=os.environ.get("BENCH_GUNICORN_THREADS", "4"))
         runs = [("SQLite", env)]
         if pg := os.environ.get("BENCH_DATABASE_URL"):
             reset_postgres(pg)

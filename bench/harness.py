@@ -100,3 +100,22 @@ def load(requests_total: int, concurrency: int, send: Callable[[requests.Session
 def describe(name: str, figures: dict) -> str:
     return (f"{name:<28} {figures['rps']:8.1f} req/s   p50 {figures['p50_ms']:6.1f} ms   "
             f"p99 {figures['p99_ms']:6.1f} ms   errors {figures['errors']}")
+
+
+# One Zalo app and OA for the webhook benchmarks; the emulator and the backend share them.
+CREDENTIALS = {"ZALO_APP_ID": "3600000000000000009", "ZALO_APP_SECRET": "bench-secret",
+               "ZALO_OA_ID": "3880000000000000009", "ZALO_OA_SECRET_KEY": "bench-oa-secret"}
+
+
+def flask(env: dict, *args: str) -> None:
+    """A `flask` command of the backend under `env` (migrations, seeding)."""
+    subprocess.run([os.path.join(BIN, "flask"), *args], cwd=ROOT, env={**os.environ, **env}, check=True,
+                   capture_output=True)
+
+
+def sandbox_env(workdir: str, zalo_url: str, **settings: str) -> dict:
+    """The backend's environment against the Zalo emulator at `zalo_url`, SQLite in `workdir`."""
+    return {"DATABASE_URL": f"sqlite:///{workdir}/bench.db", "SECRET_KEY": SECRET_KEY, "SANDBOX": "1",
+            "FLASK_APP": "wsgi.py", "ZALO_GRAPH_URL": zalo_url, "ZALO_OPENAPI_URL": zalo_url,
+            "ZALO_OAUTH_URL": zalo_url, "ZALO_BUSINESS_URL": zalo_url, "OA_AUTO_REPLY_COOLDOWN_SECONDS": "0",
+            **CREDENTIALS, **settings}
