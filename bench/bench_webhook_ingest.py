@@ -18,7 +18,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.harness import BIN, CREDENTIALS, ROOT, describe, flask, gunicorn, load, sandbox_env  # noqa: E402
+from bench.harness import BIN, ROOT, describe, flask, gunicorn, load, sandbox_env, zalo_state  # noqa: E402
 from sandbox.server import BackgroundServer  # noqa: E402
 from sandbox.zalo import ZaloState, create_sandbox_app  # noqa: E402
 from sandbox.zalo.simulator import build_event, deliver, encode, sign  # noqa: E402
@@ -82,8 +82,7 @@ def reply_latency(state: ZaloState, env: dict) -> dict:
 
 def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    state = ZaloState(CREDENTIALS["ZALO_APP_ID"], CREDENTIALS["ZALO_APP_SECRET"], CREDENTIALS["ZALO_OA_ID"],
-                      CREDENTIALS["ZALO_OA_SECRET_KEY"])
+    state = zalo_state()
     results = []
     with tempfile.TemporaryDirectory() as workdir, BackgroundServer(create_sandbox_app(state)) as zalo:
         env = sandbox_env(workdir, zalo.url, OA_WELCOME_ENABLED="0")

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.harness import CREDENTIALS, ROOT, flask, gunicorn, sandbox_env  # noqa: E402
+from bench.harness import ROOT, flask, gunicorn, sandbox_env, zalo_state  # noqa: E402
 from sandbox.server import BackgroundServer  # noqa: E402
 from sandbox.zalo import ZaloState, create_sandbox_app  # noqa: E402
 from sandbox.zalo.simulator import build_event, encode, note_interaction, sign  # noqa: E402
@@ -179,8 +179,7 @@ def describe(label: str, figures: dict) -> str:
 
 def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    state = ZaloState(CREDENTIALS["ZALO_APP_ID"], CREDENTIALS["ZALO_APP_SECRET"], CREDENTIALS["ZALO_OA_ID"],
-                      CREDENTIALS["ZALO_OA_SECRET_KEY"])
+    state = zalo_state()
     results = []
     with tempfile.TemporaryDirectory() as workdir, BackgroundServer(create_sandbox_app(state)) as zalo:
         env = sandbox_env(workdir, zalo.url, WEB_CONCURRENCY=os.environ.get("BENCH_WEB_CONCURRENCY", "2"),

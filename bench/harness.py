@@ -119,3 +119,11 @@ def sandbox_env(workdir: str, zalo_url: str, **settings: str) -> dict:
             "FLASK_APP": "wsgi.py", "ZALO_GRAPH_URL": zalo_url, "ZALO_OPENAPI_URL": zalo_url,
             "ZALO_OAUTH_URL": zalo_url, "ZALO_BUSINESS_URL": zalo_url, "OA_AUTO_REPLY_COOLDOWN_SECONDS": "0",
             **CREDENTIALS, **settings}
+
+
+def zalo_state():
+    """The Zalo emulator's state for `CREDENTIALS`."""
+    from sandbox.zalo import ZaloState
+
+    return ZaloState(CREDENTIALS["ZALO_APP_ID"], CREDENTIALS["ZALO_APP_SECRET"], CREDENTIALS["ZALO_OA_ID"],
+                     CREDENTIALS["ZALO_OA_SECRET_KEY"])

@@ -79,3 +79,12 @@ def count(app, model) -> int:
 
 __all__ = ["Conversation", "OaContact", "WebhookEvent", "count", "customer_says", "ingested", "messages", "move",
            "one", "post_event", "run_worker"]
+
+
+def customer_in_window(client, app, zalo):
+    """A customer who just wrote to the OA (the messaging window is open), with the emulator's outbox emptied."""
+    user = zalo.create_user("Ngô Thảo")
+    customer_says(client, zalo, user, "text", text="alo")
+    run_worker(app)
+    zalo.sent_messages.clear()
+    return user

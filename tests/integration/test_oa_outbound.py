@@ -4,16 +4,12 @@ import pytest
 from miniapp_api.extensions import db
 from miniapp_api.models import Customer, Message, OaContact, OaOutbound
 from miniapp_api.services.oa.outbound import OutboundRefused, queue_text_message
-from tests.oa_helpers import customer_says, messages, one, run_worker
+from tests.oa_helpers import customer_in_window, messages, one, run_worker
 
 
 @pytest.fixture
 def customer(client, app, oa):
-    user = oa.create_user("Ngô Thảo")
-    customer_says(client, oa, user, "text", text="alo")
-    run_worker(app)
-    oa.sent_messages.clear()
-    return user
+    return customer_in_window(client, app, oa)
 
 
 def _queue(app, text="Đơn hàng của bạn đã được giao.", reason="order_status"):

@@ -10,7 +10,7 @@ from miniapp_api.services.oa.recovery import NO_TEXT, PAGE, PAGES, TOO_BUSY
 from miniapp_api.services.oa.outbound import queue_message, queue_text_message
 from miniapp_api.zalo.oa import request_user_info_message
 from tests.conftest import _base_config, _seeded_app
-from tests.oa_helpers import customer_says, run_worker
+from tests.oa_helpers import customer_in_window, customer_says, run_worker
 
 CS = "/v3.0/oa/message/cs"
 CONVERSATION = "/v2.0/oa/conversation"
@@ -24,11 +24,7 @@ def app(database_url, zalo):
 
 @pytest.fixture
 def customer(client, app, oa):
-    user = oa.create_user("Ngô Thảo")
-    customer_says(client, oa, user, "text", text="alo")
-    run_worker(app)
-    oa.sent_messages.clear()
-    yield user
+    yield customer_in_window(client, app, oa)
     oa.release.set()
 
 
