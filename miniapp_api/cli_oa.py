@@ -47,7 +47,7 @@ def rules_list():
     """One line per rule, in the order they are tried."""
     for rule in db.session.scalars(sa.select(AutoReplyRule).order_by(AutoReplyRule.priority, AutoReplyRule.id)):
         actions = [a for a, on in (("reply", rule.reply_text), ("form", rule.send_form_link),
-                                   ("handover", rule.handover)) if on]
+                                   ("info-request", rule.send_info_request), ("handover", rule.handover)) if on]
         state = "active" if rule.active else "inactive"
         click.echo(f"{rule.priority}\t{rule.name}\t{rule.match_type}:{rule.pattern}\t{'+'.join(actions)}\t{state}"
                    + (f"\t{rule.business_hours}" if rule.business_hours else ""))
@@ -72,6 +72,8 @@ def _upsert(data: dict) -> bool:
 @click.option("--priority", default=100, show_default=True)
 @click.option("--reply", "reply_text")
 @click.option("--form-link/--no-form-link", "send_form_link", default=False, help="Append the Mini App form link")
+@click.option("--info-request/--no-info-request", "send_info_request", default=False,
+              help="Also send Zalo's request_user_info card (name, phone, address)")
 @click.option("--handover/--no-handover", default=False, help="Mark the conversation as waiting for staff")
 @click.option("--hours", "business_hours", help="e.g. 'mon-sat 08:00-21:00' (Asia/Ho_Chi_Minh)")
 @click.option("--out-of-hours", "out_of_hours_text", help="Reply outside business hours")

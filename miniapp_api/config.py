@@ -77,6 +77,7 @@ def load_local_settings() -> None:
 
 
 REQUIRED_SECRETS = ("SECRET_KEY", "ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY")
+WELCOME_KINDS = ("text", "request_user_info")
 # SECRET_KEY signs Mini App sessions and derives the at-rest encryption key: `secrets.token_hex(32)` is 64.
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -99,6 +100,9 @@ class Config:
     ZALO_OPENAPI_URL: str = "https://openapi.zalo.me"
     ZALO_OAUTH_URL: str = "https://oauth.zaloapp.com"
     ZALO_BUSINESS_URL: str = "https://business.openapi.zalo.me"
+    # The shop's Zalo Mini App (digits): form links open `https://zalo.me/s/<id>/…`; unset, the browser page
+    # PUBLIC_BASE_URL/miniapp/ (services/forms/links.py).
+    ZALO_MINIAPP_ID: str | None = None
     # Set by `make run` when it starts the local emulators: relaxes the secret check
     # and enables the browser development adapter of the Mini App page.
     SANDBOX: bool = False
@@ -127,7 +131,15 @@ class Config:
     OA_WELCOME_TEXT_VI: str = ("Cảm ơn bạn đã quan tâm đến cửa hàng! Để lại thông tin để chúng tôi "
                                "tư vấn nhanh nhất nhé.")
     OA_WELCOME_TEXT_EN: str = "Thanks for following us! Leave your details and we will get back to you shortly."
-    OA_WELCOME_FORM_BUTTON: bool = True
+    # What the welcome is: `text` (the text, plus the form link when OA_WELCOME_FORM_LINK) or
+    # `request_user_info` (Zalo's info-request card, OA_INFO_REQUEST_*).
+    OA_WELCOME_KIND: str = "text"
+    OA_WELCOME_FORM_LINK: bool = True
+    # Zalo's request_user_info card (welcome, staff, auto-reply rules): title ≤ 100, subtitle ≤ 500 characters,
+    # an image Zalo can fetch (empty: PUBLIC_BASE_URL/miniapp/info-card.png, shipped with the page).
+    OA_INFO_REQUEST_TITLE: str = "Để lại thông tin cho cửa hàng"
+    OA_INFO_REQUEST_SUBTITLE: str = "Chia sẻ tên, số điện thoại và địa chỉ để cửa hàng tư vấn cho bạn nhanh nhất."
+    OA_INFO_REQUEST_IMAGE_URL: str = ""
     OA_AUTO_REPLY_COOLDOWN_SECONDS: int = 600
     OA_TOKEN_REFRESH_MARGIN_SECONDS: int = 3600
     # CRM sync: retry delays in seconds, comma-separated (empty: 5s, 5m, 30m, 2h, 5h, 10h, 10h).
@@ -167,6 +179,7 @@ class Config:
             "ZALO_OPENAPI_URL": _env("ZALO_OPENAPI_URL", cls.ZALO_OPENAPI_URL),
             "ZALO_OAUTH_URL": _env("ZALO_OAUTH_URL", cls.ZALO_OAUTH_URL),
             "ZALO_BUSINESS_URL": _env("ZALO_BUSINESS_URL", cls.ZALO_BUSINESS_URL),
+            "ZALO_MINIAPP_ID": _env("ZALO_MINIAPP_ID"),
             "SANDBOX": _env_bool("SANDBOX", False),
             "SANDBOX_ZALO_URL": _env("SANDBOX_ZALO_URL"),
             "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", cls.LOGIN_RATE_LIMIT),
@@ -184,7 +197,13 @@ class Config:
             "OA_WELCOME_LANG": _env("OA_WELCOME_LANG", cls.OA_WELCOME_LANG),
             "OA_WELCOME_TEXT_VI": _env("OA_WELCOME_TEXT_VI", cls.OA_WELCOME_TEXT_VI),
             "OA_WELCOME_TEXT_EN": _env("OA_WELCOME_TEXT_EN", cls.OA_WELCOME_TEXT_EN),
-            "OA_WELCOME_FORM_BUTTON": _env_bool("OA_WELCOME_FORM_BUTTON", cls.OA_WELCOME_FORM_BUTTON),
+            "OA_WELCOME_KIND": _env("OA_WELCOME_KIND", cls.OA_WELCOME_KIND),
+            # OA_WELCOME_FORM_BUTTON: the name before the button shape was dropped (docs/oa.md "Welcome message").
+            "OA_WELCOME_FORM_LINK": _env_bool("OA_WELCOME_FORM_LINK",
+                                              _env_bool("OA_WELCOME_FORM_BUTTON", cls.OA_WELCOME_FORM_LINK)),
+            "OA_INFO_REQUEST_TITLE": _env("OA_INFO_REQUEST_TITLE", cls.OA_INFO_REQUEST_TITLE),
+            "OA_INFO_REQUEST_SUBTITLE": _env("OA_INFO_REQUEST_SUBTITLE", cls.OA_INFO_REQUEST_SUBTITLE),
+            "OA_INFO_REQUEST_IMAGE_URL": _env("OA_INFO_REQUEST_IMAGE_URL", cls.OA_INFO_REQUEST_IMAGE_URL),
             "OA_AUTO_REPLY_COOLDOWN_SECONDS": _env_int("OA_AUTO_REPLY_COOLDOWN_SECONDS",
                                                        cls.OA_AUTO_REPLY_COOLDOWN_SECONDS),
             "OA_TOKEN_REFRESH_MARGIN_SECONDS": _env_int("OA_TOKEN_REFRESH_MARGIN_SECONDS",
@@ -216,6 +235,12 @@ class Config:
         """
         if self.TRUSTED_PROXY_COUNT < 0:
             raise ConfigError("TRUSTED_PROXY_COUNT is the number of proxies in front of the app: 0 or more")
+        if self.ZALO_MINIAPP_ID and not self.ZALO_MINIAPP_ID.isdigit():
+            raise ConfigError(f"ZALO_MINIAPP_ID is the Mini App's id (digits), got {self.ZALO_MINIAPP_ID!r}")
+        if self.OA_WELCOME_KIND not in WELCOME_KINDS:
+            raise ConfigError(f"OA_WELCOME_KIND must be one of {', '.join(WELCOME_KINDS)}, got {self.OA_WELCOME_KIND!r}")
+        if len(self.OA_INFO_REQUEST_TITLE) > 100 or len(self.OA_INFO_REQUEST_SUBTITLE) > 500:
+            raise ConfigError("OA_INFO_REQUEST_TITLE is at most 100 characters, OA_INFO_REQUEST_SUBTITLE 500 (Zalo)")
         if self.TESTING:
             return
         required = ("SECRET_KEY",) if self.SANDBOX else REQUIRED_SECRETS

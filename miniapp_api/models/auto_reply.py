@@ -13,7 +13,7 @@ MATCH_TYPES = ("contains", "exact", "regex")
 
 
 class AutoReplyRule(db.Model):
-    """When a customer's text matches `pattern`, reply and/or hand over to staff.
+    """When a customer's text matches `pattern`, reply (text, form link, info-request card) and/or hand over.
 
     Rules are tried by ascending `priority`; the first that fires wins.
     `business_hours` (e.g. `mon-sat 08:00-21:00`, Asia/Ho_Chi_Minh) limits a
@@ -30,6 +30,8 @@ class AutoReplyRule(db.Model):
     priority: Mapped[int] = mapped_column(default=100)
     reply_text: Mapped[str | None] = mapped_column(sa.Text)
     send_form_link: Mapped[bool] = mapped_column(default=False)
+    # Also send Zalo's request_user_info card (services/oa/cards.py); the answer lands on the profile.
+    send_info_request: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     handover: Mapped[bool] = mapped_column(default=False)
     business_hours: Mapped[str | None] = mapped_column(sa.String(100))
     out_of_hours_text: Mapped[str | None] = mapped_column(sa.Text)

@@ -132,6 +132,20 @@ class ReplyRequest(Schema):
         "description": "Reply even though someone else holds the conversation, taking it over (admins)"})
 
 
+NOT_BLANK = validate.Regexp(r"[\s\S]*\S", error="Must not be blank.")
+
+
+class InfoRequestRequest(Schema):
+    """Zalo's request_user_info card; Zalo allows a title of 100 and a subtitle of 500 characters."""
+
+    title = fields.String(validate=[validate.Length(min=1, max=100), NOT_BLANK],
+                          metadata={"description": "Default: OA_INFO_REQUEST_TITLE"})
+    subtitle = fields.String(validate=[validate.Length(min=1, max=500), NOT_BLANK],
+                             metadata={"description": "Default: OA_INFO_REQUEST_SUBTITLE"})
+    take_over = fields.Boolean(load_default=False, metadata={
+        "description": "Send even though someone else holds the conversation, taking it over (admins)"})
+
+
 class NoteRequest(Schema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=5000))
 

@@ -37,14 +37,10 @@ class TokenProvider(Protocol):
         """A new token after Zalo rejected the one of `version`."""
 
 
+# Message bodies: only the shapes Zalo documents for `message/cs` (docs/oa.md "OA endpoints and message shapes";
+# the emulator refuses any other, sandbox/zalo/shapes.py).
 def text_message(text: str) -> dict:
     return {"text": text}
-
-
-def text_with_link_button(text: str, title: str, url: str) -> dict:
-    """Text with one button that opens a URL (`oa.open.url`), e.g. the Mini App form."""
-    return {"text": text, "attachment": {"type": "template", "payload": {
-        "buttons": [{"title": title, "type": "oa.open.url", "payload": {"url": url}}]}}}
 
 
 def image_message(url: str, text: str | None = None) -> dict:

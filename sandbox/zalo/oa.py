@@ -4,7 +4,8 @@ quota, tags.
 Shapes from the reference (§2): the token travels in the `access_token`
 header, GET parameters are one `data` JSON query parameter, and every
 refusal is HTTP 200 with `error != 0` (-216 invalid token, -220 expired,
--230 no interaction in 7 days, -201 bad parameter). Tests force other codes
+-230 no interaction in 7 days, -201 bad parameter, including every message
+shape Zalo does not document: `shapes.py`). Tests force other codes
 (-32, -213, -232, ...) through `/_sandbox/oa/faults`, or a hang: the message
 is sent, but its answer is held (the sender crashes or times out not knowing).
 """
@@ -15,6 +16,8 @@ import secrets
 import threading
 
 from flask import Blueprint, current_app, jsonify, request
+
+from .shapes import Refused, check_cs_message
 
 blp = Blueprint("oa", __name__)
 SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000
@@ -67,10 +70,10 @@ def send_cs():
     user = state.user_by_oa_id(user_id)
     if user is None:
         return _error(-201, "user_id is invalid")
-    if not message.get("text") and not message.get("attachment"):
-        return _error(-201, "message is empty")
-    if len(message.get("text") or "") > 2000:
-        return _error(-201, "text is longer than 2000 characters")
+    try:
+        check_cs_message(body.get("message"))
+    except Refused as exc:
+        return _error(exc.code, str(exc))
     last = state.last_interaction.get(user_id)
     if last is None or state.clock() * 1000 - last > SEVEN_DAYS_MS:
         return _error(-230, "User has not interacted with the OA in the past 7 days")

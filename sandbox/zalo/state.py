@@ -79,6 +79,8 @@ class ZaloState:
         # path → callables run once while a call to that path is in flight, before it is answered
         # (tests: something happens on our side between the backend's call and Zalo's answer)
         self.in_flight: dict[str, list] = {}
+        # Mini App message token (7 days, from the Mini App's function button) → (OA user id, expires_at)
+        self.miniapp_message_tokens: dict[str, tuple[str, float]] = {}
 
     def run_while_in_flight(self, path: str) -> None:
         with self.lock:

@@ -10,6 +10,7 @@ over explicitly.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_smorest import Blueprint
 
 from ... import clock
@@ -19,9 +20,10 @@ from ...models import Conversation, Customer, StaffUser
 from ...models.conversation import CLOSED, OUTBOUND
 from ...models.staff import ADMIN, AGENT, OWNER, VIEWER
 from ...schemas.inbox import (AssignRequest, ConversationDetail, ConversationPage, ConversationQuery,
-    ConversationSummary, MessageSchema, NoteRequest, ReplyRequest, SearchQuery, SearchResult)
+    ConversationSummary, InfoRequestRequest, MessageSchema, NoteRequest, ReplyRequest, SearchQuery, SearchResult)
 from ...services import audit
 from ...services.inbox import assignment as inbox_assign, query as inbox_query, search
+from ...services.oa.cards import queue_info_request
 from ...services.oa.conversations import add_message
 from ...services.oa.outbound import OutboundRefused, outbound_message, queue_text_message
 from ...services.transactions import run_in_transaction
@@ -135,6 +137,41 @@ _action_route("reopen", "reopen_conversation", MANAGERS, lambda c: inbox_assign.
               "Agents do not read closed conversations; the customer's next message reopens one for them.")
 
 
+def _take_for_reply(conversation: Conversation, staff: StaffUser, take_over: bool) -> None:
+    """Who may send to this customer: the holder; an unassigned conversation is claimed; taking over another
+    holder's needs `take_over` (admins and owners). A conflict becomes its 409 problem."""
+    try:
+        if conversation.status == CLOSED:
+            raise inbox_assign.closed_conflict(conversation)
+        if conversation.assignee_id is None:
+            inbox_assign.claim(db.session, conversation, staff)
+        elif conversation.assignee_id != staff.id:
+            if not take_over or staff.role == AGENT:  # agents never take over (nor see it)
+                raise inbox_assign.owner_conflict(db.session, conversation)
+            inbox_assign.assign(db.session, conversation, staff, reason="take_over")
+    except inbox_assign.InboxConflict as exc:
+        raise conflict_problem(exc) from exc
+
+
+def _staff_send(conversation_id: int, take_over: bool, queue, action: str):
+    """Queue what `queue(conversation)` builds as the calling staff member's message; audited as `action`."""
+    def work():
+        conversation = _visible_conversation(conversation_id)
+        staff = _staff()
+        _take_for_reply(conversation, staff, take_over)
+        try:
+            row = queue(conversation)
+        except OutboundRefused as exc:
+            raise outbound_problem(exc) from exc
+        message = outbound_message(db.session, row)
+        message.author_staff_id = staff.id
+        conversation.waiting_for_human, conversation.waiting_since = False, None
+        audit.record(db.session, action, "conversation", conversation.id, message_id=message.id)
+        return message
+
+    return run_in_transaction(db.session, work)
+
+
 @blp.route("/conversations/<int:conversation_id>/reply", methods=["POST"])
 @require(roles=HANDLERS)
 @blp.arguments(ReplyRequest)
@@ -147,32 +184,27 @@ def reply(body, conversation_id):
 
     Replying to a conversation someone else holds is refused unless `take_over` (admins and owners).
     """
-    def work():
-        conversation = _visible_conversation(conversation_id)
-        staff = _staff()
-        try:
-            if conversation.status == CLOSED:
-                raise inbox_assign.closed_conflict(conversation)
-            if conversation.assignee_id is None:
-                inbox_assign.claim(db.session, conversation, staff)
-            elif conversation.assignee_id != staff.id:
-                if not body["take_over"] or staff.role == AGENT:  # agents never take over (nor see it)
-                    raise inbox_assign.owner_conflict(db.session, conversation)
-                inbox_assign.assign(db.session, conversation, staff, reason="take_over")
-        except inbox_assign.InboxConflict as exc:
-            raise conflict_problem(exc) from exc
-        try:
-            row = queue_text_message(db.session, db.session.get(Customer, conversation.customer_id), body["text"],
-                                     reason="staff_reply", author="staff")
-        except OutboundRefused as exc:
-            raise outbound_problem(exc) from exc
-        message = outbound_message(db.session, row)
-        message.author_staff_id = staff.id
-        conversation.waiting_for_human, conversation.waiting_since = False, None
-        audit.record(db.session, "conversation.reply", "conversation", conversation.id, message_id=message.id)
-        return message
+    return _staff_send(conversation_id, body["take_over"], lambda conversation: queue_text_message(
+        db.session, db.session.get(Customer, conversation.customer_id), body["text"], reason="staff_reply",
+        author="staff"), "conversation.reply")
 
-    return run_in_transaction(db.session, work)
+
+@blp.route("/conversations/<int:conversation_id>/info-request", methods=["POST"])
+@require(roles=HANDLERS)
+@blp.arguments(InfoRequestRequest)
+@blp.response(201, MessageSchema)
+@blp.alt_response(409, description="Held by someone else (named), closed, or outside Zalo's messaging window")
+@blp.doc(security=STAFF_SECURITY)
+def send_info_request(body, conversation_id):
+    """Send Zalo's request-user-info card: the customer shares name, phone and address in the chat.
+
+    Their answer arrives as the `user_submit_info` webhook and lands on the profile (a shared phone is an
+    unverified claim). Same rules as a reply: window-checked, claims an unassigned conversation, `take_over`
+    for admins and owners. `title` (≤ 100) and `subtitle` (≤ 500) default to OA_INFO_REQUEST_TITLE/_SUBTITLE.
+    """
+    return _staff_send(conversation_id, body["take_over"], lambda conversation: queue_info_request(
+        db.session, conversation.contact, current_app.config, reason="staff_reply", author="staff",
+        title=body.get("title"), subtitle=body.get("subtitle")), "conversation.info_request")
 
 
 @blp.route("/conversations/<int:conversation_id>/notes", methods=["POST"])

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import logging
 import re
+from collections.abc import Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -20,6 +21,8 @@ from ... import clock
 from ...models import AutoReplyRule, Conversation, ConversationEvent, OaContact
 from ...models.auto_reply import MATCH_TYPES
 from ...models.conversation import HANDED_OVER
+from ..forms.links import AUTO_REPLY, form_link
+from .cards import queue_info_request
 from .outbound import OutboundRefused, queue_message
 
 log = logging.getLogger(__name__)
@@ -84,7 +87,8 @@ def in_business_hours(spec: str | None, when: dt.datetime) -> bool:
 def validate_rule(data: dict) -> dict:
     """Check a rule definition (from the CLI or an import) and return its clean fields."""
     clean = {k: data.get(k) for k in ("name", "match_type", "pattern", "priority", "reply_text", "send_form_link",
-                                        "handover", "business_hours", "out_of_hours_text", "active") if k in data}
+                                        "send_info_request", "handover", "business_hours", "out_of_hours_text",
+                                        "active") if k in data}
     if not clean.get("name") or not clean.get("pattern"):
         raise RuleInvalid("a rule needs a name and a pattern")
     if clean.get("match_type", "contains") not in MATCH_TYPES:
@@ -97,24 +101,27 @@ def validate_rule(data: dict) -> dict:
             raise RuleInvalid(f"pattern is not a valid regular expression: {exc}") from exc
     if clean.get("business_hours"):
         parse_hours(clean["business_hours"])
-    if not (clean.get("reply_text") or clean.get("send_form_link") or clean.get("handover")):
-        raise RuleInvalid("a rule must reply (reply_text / send_form_link) or hand over to staff")
+    if not (clean.get("reply_text") or clean.get("send_form_link") or clean.get("send_info_request")
+            or clean.get("handover")):
+        raise RuleInvalid("a rule must reply (reply_text / send_form_link / send_info_request) or hand over to staff")
     return clean
 
 
 def export_rule(rule: AutoReplyRule) -> dict:
     return {"name": rule.name, "match_type": rule.match_type, "pattern": rule.pattern, "priority": rule.priority,
-            "reply_text": rule.reply_text, "send_form_link": rule.send_form_link, "handover": rule.handover,
+            "reply_text": rule.reply_text, "send_form_link": rule.send_form_link,
+            "send_info_request": rule.send_info_request, "handover": rule.handover,
             "business_hours": rule.business_hours, "out_of_hours_text": rule.out_of_hours_text, "active": rule.active}
 
 
 @dataclasses.dataclass(frozen=True)
 class Decision:
-    """What the first firing rule wants: a reply text (maybe none) and/or a handover."""
+    """What the first firing rule wants: a reply text (maybe none), Zalo's info-request card, a handover."""
 
     rule: AutoReplyRule
     text: str | None
     handover: bool
+    info_request: bool = False
 
 
 def decide(session: Session, text: str, now: dt.datetime, form_url: str) -> Decision | None:
@@ -128,17 +135,17 @@ def decide(session: Session, text: str, now: dt.datetime, form_url: str) -> Deci
                 return Decision(rule, rule.out_of_hours_text, False)
             continue
         parts = [p for p in (rule.reply_text, form_url if rule.send_form_link else None) if p]
-        return Decision(rule, "\n".join(parts) or None, rule.handover)
+        return Decision(rule, "\n".join(parts) or None, rule.handover, rule.send_info_request)
     return None
 
 
 def auto_reply(session: Session, conversation: Conversation, contact: OaContact, text: str, *,
-               form_url: str, cooldown: dt.timedelta) -> Decision | None:
+               config: Mapping, cooldown: dt.timedelta) -> Decision | None:
     """Apply the rules to one customer text; a conversation waiting for staff gets no bot replies."""
     if conversation.waiting_for_human:
         return None
     now = clock.now()
-    decision = decide(session, text, now, form_url)
+    decision = decide(session, text, now, form_link(config, source=AUTO_REPLY))
     if decision is None:
         return None
     if decision.handover:
@@ -147,9 +154,12 @@ def auto_reply(session: Session, conversation: Conversation, contact: OaContact,
         session.add(ConversationEvent(conversation_id=conversation.id, kind=HANDED_OVER, at=now,
                                       detail={"rule": decision.rule.name}))
     cooling = conversation.last_auto_reply_at is not None and now - conversation.last_auto_reply_at < cooldown
-    if decision.text and not cooling:
+    if (decision.text or decision.info_request) and not cooling:
         try:
-            queue_message(session, contact, {"text": decision.text}, reason="auto_reply", text=decision.text)
+            if decision.text:
+                queue_message(session, contact, {"text": decision.text}, reason="auto_reply", text=decision.text)
+            if decision.info_request:
+                queue_info_request(session, contact, config, reason="auto_reply")
             conversation.last_auto_reply_at = now
         except OutboundRefused as exc:
             log.info("auto-reply %s not sent: %s", decision.rule.name, exc.code)

@@ -19,8 +19,10 @@ from ... import clock
 from ...models import OaContact
 from ...models.conversation import INBOUND, OPEN, OUTBOUND
 from ...models.customer import PHONE, ZALO_APP, ZALO_OA
-from ...zalo.oa import text_message, text_with_link_button
+from ...zalo.oa import text_message
+from ..forms.links import WELCOME, form_link
 from .auto_reply import auto_reply
+from .cards import queue_info_request
 from .conversations import add_message, current_conversation, message_by_zalo_id, record_receipts
 from .outbound import OutboundRefused, queue_message, queue_user_detail
 from ..customers.phones import InvalidPhone, normalize_phone
@@ -88,18 +90,33 @@ def on_follow(app: Flask, session: Session, payload: dict, when: dt.datetime) ->
         _queue_welcome(app, session, contact)
 
 
-def _queue_welcome(app: Flask, session: Session, contact: OaContact) -> None:
-    lang = app.config["OA_WELCOME_LANG"]
-    texts = {"vi": [app.config["OA_WELCOME_TEXT_VI"]], "en": [app.config["OA_WELCOME_TEXT_EN"]]}.get(
-        lang, [app.config["OA_WELCOME_TEXT_VI"], app.config["OA_WELCOME_TEXT_EN"]])
+WELCOME_LINK_LABELS = {"vi": "Để lại thông tin", "en": "Leave your details",
+                       "vi+en": "Để lại thông tin / Leave your details"}
+
+
+def welcome_text(config) -> str:
+    """The welcome text in OA_WELCOME_LANG, with a line linking to the form when OA_WELCOME_FORM_LINK."""
+    lang = config["OA_WELCOME_LANG"]
+    texts = {"vi": [config["OA_WELCOME_TEXT_VI"]], "en": [config["OA_WELCOME_TEXT_EN"]]}.get(
+        lang, [config["OA_WELCOME_TEXT_VI"], config["OA_WELCOME_TEXT_EN"]])
     text = "\n\n".join(t for t in texts if t)
-    if not text:
-        return
-    title = "Open the form" if lang == "en" else "Để lại thông tin"
-    message = (text_with_link_button(text, title, form_url(app)) if app.config["OA_WELCOME_FORM_BUTTON"]
-               else text_message(text))
+    if text and config["OA_WELCOME_FORM_LINK"]:
+        label = WELCOME_LINK_LABELS.get(lang, WELCOME_LINK_LABELS["vi+en"])
+        text += f"\n{label}: {form_link(config, source=WELCOME)}"
+    return text
+
+
+def _queue_welcome(app: Flask, session: Session, contact: OaContact) -> None:
+    """A text (with the form link) or Zalo's info-request card: documented `message/cs` shapes only.
+
+    Not `message/cs/miniapp`: Zalo takes it only with a token the Mini App receives when this user taps its
+    function button (docs/oa.md "Welcome message"), which someone who has just followed has not done.
+    """
     try:
-        queue_message(session, contact, message, reason="welcome", text=text)
+        if app.config["OA_WELCOME_KIND"] == "request_user_info":
+            queue_info_request(session, contact, app.config, reason="welcome")
+        elif text := welcome_text(app.config):
+            queue_message(session, contact, text_message(text), reason="welcome", text=text)
     except OutboundRefused:
         pass  # cannot happen right after a follow; kept for an event replayed weeks later
 
@@ -135,7 +152,7 @@ def on_user_message(app: Flask, session: Session, payload: dict, when: dt.dateti
                 text=message.get("text"), attachments=_attachments(message), zalo_msg_id=message.get("msg_id"),
                 quote_msg_id=message.get("quote_msg_id"), sent_at=when)
     if name == "user_send_text" and message.get("text"):
-        auto_reply(session, conversation, contact, message["text"], form_url=form_url(app),
+        auto_reply(session, conversation, contact, message["text"], config=app.config,
                    cooldown=dt.timedelta(seconds=app.config["OA_AUTO_REPLY_COOLDOWN_SECONDS"]))
 
 
@@ -190,10 +207,6 @@ def on_receipt(app: Flask, session: Session, payload: dict, when: dt.datetime) -
         record_receipts(session, list(ids), "seen", when)
     else:
         record_receipts(session, [message.get("msg_id")], "received", when)
-
-
-def form_url(app: Flask) -> str:
-    return app.config["PUBLIC_BASE_URL"].rstrip("/") + "/miniapp/"
 
 
 HANDLERS = {"follow": on_follow, "unfollow": on_unfollow, "user_submit_info": on_submit_info,

@@ -4,7 +4,7 @@ A status change queues an OA text only when the shop has a template for that
 status, the customer consented, Zalo's messaging window is open and the
 customer holds the order's phone verified by Zalo (so a person who typed
 someone else's phone never receives their order news); otherwise it records
-why not. Consent: an explicit `order_updates` consent decides when
+why not. A template may link to the form with `{form}` (forms/links.py). Consent: an explicit `order_updates` consent decides when
 present (so a customer can withdraw just these), else the marketing consent
 the default form collects.
 """
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ...models import Customer, Order
 from ...models.customer import PHONE, ZALO_OA
 from ..customers.consents import MARKETING, current_consents
+from ..forms.links import ORDER_STATUS, form_link
 from ..oa.outbound import OutboundRefused, queue_text_message
 from ..customers.phones import InvalidPhone, normalize_phone
 
@@ -36,6 +37,11 @@ def templates() -> dict[str, str]:
     if has_app_context():
         return current_app.config.get("ORDER_STATUS_MESSAGES") or DEFAULT_TEMPLATES
     return DEFAULT_TEMPLATES
+
+
+def _form_link() -> str:
+    """For `{form}` in a shop's template: the link opening the form (the Mini App when the shop has one)."""
+    return form_link(current_app.config, source=ORDER_STATUS) if has_app_context() else ""
 
 
 def consented(session: Session, customer: Customer) -> bool:
@@ -68,8 +74,8 @@ def notify_status_change(session: Session, customer: Customer | None, order: Ord
         return "no_consent"
     total = f" ({order.total_vnd:,} đ)".replace(",", ".") if order.total_vnd else ""
     try:
-        queue_text_message(session, customer, template.format(order=f"#{order.external_id}{total}"),
-                           reason="order_status")
+        queue_text_message(session, customer, template.format(order=f"#{order.external_id}{total}",
+                                                              form=_form_link()), reason="order_status")
     except OutboundRefused as exc:
         log.info("order %s status message not sent: %s", order.external_id, exc.code)
         return exc.code
