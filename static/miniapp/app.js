@@ -241,7 +241,8 @@ async function boot() {
   } catch (error) {
     return stop("session_failed");
   }
-  state.slug = new URLSearchParams(location.search).get("form") || config.default_form;
+  // The link that opened the page (services/forms/links.py): ?form=<slug>&utm_source=<message kind>.
+  state.slug = linkParams(state.adapter).form || config.default_form;
   try {
     state.definition = await api.getForm(state.slug);
   } catch (error) {
@@ -250,6 +251,12 @@ async function boot() {
   prefill(state.session.customer);
   state.view = "form";
   render();
+}
+
+/** The query of the link that opened the page: the page URL's, and inside Zalo zmp-sdk's getRouteParams(). */
+function linkParams(adapter) {
+  const fromUrl = Object.fromEntries(new URLSearchParams(location.search));
+  return { ...fromUrl, ...(adapter.getRouteParams ? adapter.getRouteParams() : {}) };
 }
 
 boot();

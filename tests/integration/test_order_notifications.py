@@ -71,3 +71,17 @@ def test_no_message_without_consent_or_outside_the_window(app, client, oa, shopo
     run_worker(app)
     assert _status_events(app) == [outcome]
     assert not [text for text in _sent_texts(oa) if "SO-2" in text]
+
+
+def test_a_status_template_may_link_to_the_form_in_the_mini_app(app, client, oa, shopone, frozen_clock):
+    app.config.update(ZALO_MINIAPP_ID="194839900003483517", ORDER_STATUS_MESSAGES={
+        "shipping": "Đơn {order} đang giao. Góp ý: {form}"})
+    ref = _oa_customer(app, client, oa, consent=True)
+    add_shopone(app, shopone, pull_orders=True, events=["customer.upserted"])
+    shopone.put_order({"id": "SO-2", "status": "shipping", "customer_ref": ref, "phone": "0912345678",
+                       "updated_at": "2026-11-01T02:00:00Z"})
+    sync(app)
+    run_worker(app)
+    [sent] = [body for body in _sent_texts(oa) if "SO-2" in body]
+    assert sent == ("Đơn #SO-2 đang giao. Góp ý: "
+                    "https://zalo.me/s/194839900003483517/?form=lien-he&utm_source=order_status")

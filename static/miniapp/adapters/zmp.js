@@ -26,5 +26,7 @@ export async function createZmpAdapter() {
     getPhoneNumber: () => api.getPhoneNumber({}),
     // Never prompts here: idByOA is a bonus for linking, the session works without it.
     getUserInfo: () => api.getUserInfo({ autoRequestPermission: false }),
+    // The query of the https://zalo.me/s/<id>/?form=…&utm_source=… link that opened the Mini App (SDK ≥ 2.11).
+    getRouteParams: () => (api.getRouteParams ? api.getRouteParams() || {} : {}),
   };
 }
