@@ -238,7 +238,8 @@ class Config:
         if self.ZALO_MINIAPP_ID and not self.ZALO_MINIAPP_ID.isdigit():
             raise ConfigError(f"ZALO_MINIAPP_ID is the Mini App's id (digits), got {self.ZALO_MINIAPP_ID!r}")
         if self.OA_WELCOME_KIND not in WELCOME_KINDS:
-            raise ConfigError(f"OA_WELCOME_KIND must be one of {', '.join(WELCOME_KINDS)}, got {self.OA_WELCOME_KIND!r}")
+            raise ConfigError(f"OA_WELCOME_KIND must be one of {', '.join(WELCOME_KINDS)}, "
+                              f"got {self.OA_WELCOME_KIND!r}")
         if len(self.OA_INFO_REQUEST_TITLE) > 100 or len(self.OA_INFO_REQUEST_SUBTITLE) > 500:
             raise ConfigError("OA_INFO_REQUEST_TITLE is at most 100 characters, OA_INFO_REQUEST_SUBTITLE 500 (Zalo)")
         if self.TESTING:

@@ -70,7 +70,8 @@ def test_rule_replies_with_text_and_the_form_link(client, app, shop, frozen_cloc
     user = shop.create_user("Khách")
     customer_says(client, shop, user, "text", text="GIA bao nhieu the?")
     run_worker(app)
-    assert _bot_texts(shop) == ["Giá từ 100.000đ ạ.\nhttp://127.0.0.1:8000/miniapp/?form=lien-he&utm_source=oa_auto_reply"]
+    assert _bot_texts(shop) == [
+        "Giá từ 100.000đ ạ.\nhttp://127.0.0.1:8000/miniapp/?form=lien-he&utm_source=oa_auto_reply"]
 
 
 def test_handover_marks_the_conversation_and_the_bot_stays_quiet(client, app, shop, frozen_clock):

@@ -57,7 +57,8 @@ def test_auto_reply_rule_sends_the_card_and_a_mini_app_link(client, app, runner,
     customer_says(client, oa, oa.create_user("Khách"), "text", text="Cần tư vấn")
     run_worker(app)
     texts = [m["message"]["text"] for m in oa.sent_messages if "text" in m["message"]]
-    assert texts == [f"Bạn để lại thông tin nhé.\nhttps://zalo.me/s/{MINIAPP_ID}/?form=lien-he&utm_source=oa_auto_reply"]
+    assert texts == [
+        f"Bạn để lại thông tin nhé.\nhttps://zalo.me/s/{MINIAPP_ID}/?form=lien-he&utm_source=oa_auto_reply"]
     assert len(_cards(oa)) == 1
     assert [m.author for m in messages(app) if m.direction == "out"] == ["bot", "bot"]
 

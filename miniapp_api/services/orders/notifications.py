@@ -4,9 +4,10 @@ A status change queues an OA text only when the shop has a template for that
 status, the customer consented, Zalo's messaging window is open and the
 customer holds the order's phone verified by Zalo (so a person who typed
 someone else's phone never receives their order news); otherwise it records
-why not. A template may link to the form with `{form}` (forms/links.py). Consent: an explicit `order_updates` consent decides when
-present (so a customer can withdraw just these), else the marketing consent
-the default form collects.
+why not. A template may link to the form with `{form}` (forms/links.py).
+Consent: an explicit `order_updates` consent decides when present (so a
+customer can withdraw just these), else the marketing consent the default
+form collects.
 """
 from __future__ import annotations
 
