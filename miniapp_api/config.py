@@ -235,7 +235,7 @@ class Config:
         """
         if self.TRUSTED_PROXY_COUNT < 0:
             raise ConfigError("TRUSTED_PROXY_COUNT is the number of proxies in front of the app: 0 or more")
-        if self.ZALO_MINIAPP_ID and not self.ZALO_MINIAPP_ID.isdigit():
+        if self.ZALO_MINIAPP_ID and not (self.ZALO_MINIAPP_ID.isascii() and self.ZALO_MINIAPP_ID.isdigit()):
             raise ConfigError(f"ZALO_MINIAPP_ID is the Mini App's id (digits), got {self.ZALO_MINIAPP_ID!r}")
         if self.OA_WELCOME_KIND not in WELCOME_KINDS:
             raise ConfigError(f"OA_WELCOME_KIND must be one of {', '.join(WELCOME_KINDS)}, "
