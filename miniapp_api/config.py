@@ -78,6 +78,7 @@ def load_local_settings() -> None:
 
 REQUIRED_SECRETS = ("SECRET_KEY", "ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY")
 WELCOME_KINDS = ("text", "request_user_info")
+WELCOME_TEXT_MAX = 1800
 # SECRET_KEY signs Mini App sessions and derives the at-rest encryption key: `secrets.token_hex(32)` is 64.
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -240,6 +241,9 @@ class Config:
         if self.OA_WELCOME_KIND not in WELCOME_KINDS:
             raise ConfigError(f"OA_WELCOME_KIND must be one of {', '.join(WELCOME_KINDS)}, "
                               f"got {self.OA_WELCOME_KIND!r}")
+        if len(self.OA_WELCOME_TEXT_VI) + len(self.OA_WELCOME_TEXT_EN) > WELCOME_TEXT_MAX:
+            raise ConfigError(f"OA_WELCOME_TEXT_VI and OA_WELCOME_TEXT_EN together are at most {WELCOME_TEXT_MAX} "
+                              "characters: Zalo takes 2000 per text, and the form link needs room")
         if len(self.OA_INFO_REQUEST_TITLE) > 100 or len(self.OA_INFO_REQUEST_SUBTITLE) > 500:
             raise ConfigError("OA_INFO_REQUEST_TITLE is at most 100 characters, OA_INFO_REQUEST_SUBTITLE 500 (Zalo)")
         if self.TESTING:

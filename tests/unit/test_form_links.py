@@ -28,6 +28,7 @@ def test_query_values_are_encoded():
     ({"ZALO_MINIAPP_ID": "https://zalo.me/s/1/"}, "ZALO_MINIAPP_ID"),
     ({"OA_WELCOME_KIND": "buttons"}, "OA_WELCOME_KIND"),
     ({"OA_INFO_REQUEST_TITLE": "x" * 101}, "OA_INFO_REQUEST_TITLE"),
+    ({"OA_WELCOME_TEXT_VI": "x" * 1000, "OA_WELCOME_TEXT_EN": "y" * 801}, "OA_WELCOME_TEXT_VI"),
 ])
 def test_settings_zalo_would_refuse_stop_the_process_at_start(overrides, message):
     with pytest.raises(ConfigError, match=message):
