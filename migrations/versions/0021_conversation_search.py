@@ -24,8 +24,12 @@ FTS = "conversation_search_fts"
 COLUMNS = ("customer_text", "message_text")
 # The customer part of a document: a live (not erased, not merged away) customer's text.
 CUSTOMER_TEXT = "(SELECT search_text FROM customer WHERE id = {id} AND merged_into_id IS NULL)"
-MESSAGE_TEXT = "(SELECT {agg}(search_text, ' ') FROM message WHERE conversation_id = {id})"
-AGGREGATE = {"sqlite": "group_concat", "postgresql": "string_agg"}
+# The message part: every message's text in the order they were stored.
+MESSAGE_TEXT = {
+    "sqlite": "(SELECT group_concat(search_text, ' ') FROM "
+              "(SELECT search_text FROM message WHERE conversation_id = {id} ORDER BY id))",
+    "postgresql": "(SELECT string_agg(search_text, ' ' ORDER BY id) FROM message WHERE conversation_id = {id})",
+}
 
 
 def upgrade():
@@ -40,10 +44,9 @@ def upgrade():
         sa.PrimaryKeyConstraint('conversation_id', name=op.f('pk_conversation_search')),
     )
     dialect = op.get_bind().dialect.name
-    agg = AGGREGATE[dialect]
     op.execute("INSERT INTO conversation_search (conversation_id, customer_text, message_text) "
                f"SELECT c.id, {CUSTOMER_TEXT.format(id='c.customer_id')}, "
-               f"{MESSAGE_TEXT.format(agg=agg, id='c.id')} FROM conversation c")
+               f"{MESSAGE_TEXT[dialect].format(id='c.id')} FROM conversation c")
     if dialect == "postgresql":
         _postgresql_triggers()
         for column in COLUMNS:
@@ -57,7 +60,13 @@ def upgrade():
 
 def _sqlite_triggers() -> None:
     customer_of = CUSTOMER_TEXT.format(id="new.customer_id")
-    rebuild = ("UPDATE conversation_search SET message_text = {text} WHERE conversation_id = {id};")
+
+    def rebuild(row: str) -> str:
+        """Recompute the message part of the document of `row`'s conversation."""
+        id_ = f"{row}.conversation_id"
+        return (f"UPDATE conversation_search SET message_text = {MESSAGE_TEXT['sqlite'].format(id=id_)} "
+                f"WHERE conversation_id = {id_};")
+
     statements = {
         "conversation_ai": "AFTER INSERT ON conversation BEGIN INSERT INTO conversation_search "
                            f"(conversation_id, customer_text) VALUES (new.id, {customer_of}); END",
@@ -74,16 +83,8 @@ def _sqlite_triggers() -> None:
                       "new.search_text WHERE conversation_id = new.conversation_id; END",
         "message_au": "AFTER UPDATE OF search_text, conversation_id ON message "
                       "WHEN old.search_text IS NOT new.search_text OR old.conversation_id IS NOT new.conversation_id "
-                      "BEGIN "
-                      + rebuild.format(text=MESSAGE_TEXT.format(agg="group_concat", id="old.conversation_id"),
-                                       id="old.conversation_id")
-                      + rebuild.format(text=MESSAGE_TEXT.format(agg="group_concat", id="new.conversation_id"),
-                                       id="new.conversation_id")
-                      + " END",
-        "message_ad": "AFTER DELETE ON message BEGIN "
-                      + rebuild.format(text=MESSAGE_TEXT.format(agg="group_concat", id="old.conversation_id"),
-                                       id="old.conversation_id")
-                      + " END",
+                      f"BEGIN {rebuild('old')} {rebuild('new')} END",
+        "message_ad": f"AFTER DELETE ON message BEGIN {rebuild('old')} END",
     }
     for name, body in statements.items():
         op.execute(f"CREATE TRIGGER conversation_search_{name} {body}")
@@ -107,7 +108,7 @@ def _postgresql_triggers() -> None:
     customer_of = CUSTOMER_TEXT.format(id="NEW.customer_id")
 
     def messages_of(id_):
-        return MESSAGE_TEXT.format(agg="string_agg", id=id_)
+        return MESSAGE_TEXT["postgresql"].format(id=id_)
 
     functions = {
         "conversation": f"""
