@@ -86,7 +86,7 @@ def report(label: str, results: dict, before: dict | None = None) -> None:
     for database, figures in results.items():
         print(f"\n{database}: {CUSTOMERS:,} customers, {MESSAGES:,} messages ({label})")
         for name, after in figures.items():
-            line = f"  {name:<36} p50 {after['p50']:8.2f} ms   p95 {after['p95']:8.2f} ms"
+            line = f"  {name:<44} p50 {after['p50']:8.2f} ms   p95 {after['p95']:8.2f} ms"
             if before and name in before.get(database, {}):
                 old = before[database][name]
                 line += f"   before p50 {old['p50']:8.2f}   p95 {old['p95']:8.2f}"
