@@ -33,10 +33,16 @@ def newest_matching(session: Session, statement: sa.Select, terms: list[str], co
     term, newest activity first."""
     dialect = session.get_bind().dialect.name
     candidates = statement.join(ConversationSearch, ConversationSearch.conversation_id == Conversation.id)
-    newest = statement.with_only_columns(Conversation.id).order_by(*ORDER)
-    walk = candidates.where(Conversation.id.in_(newest.limit(WINDOW)), *_contains(dialect, terms))
+    walk = candidates.where(*_contains(dialect, terms))
+    # The window's last key: `updated_at >= at` bounds the index scan, `id` breaks ties.
+    last = session.execute(statement.with_only_columns(Conversation.updated_at, Conversation.id)
+                           .order_by(*ORDER).offset(WINDOW - 1).limit(1)).first()
+    if last is not None:
+        at, id_ = last
+        walk = walk.where(Conversation.updated_at >= at,
+                          sa.or_(Conversation.updated_at > at, Conversation.id >= id_))
     rows = list(session.scalars(walk.order_by(*ORDER).limit(count)))
-    if len(rows) == count or session.scalar(newest.offset(WINDOW).limit(1)) is None:
+    if len(rows) == count or last is None:
         return rows
     return list(session.scalars(candidates.where(*_indexed(dialect, terms)).order_by(*ORDER).limit(count)))
 
