@@ -4,6 +4,7 @@ from .auto_reply import AutoReplyRule
 from .connector import Connector, SyncRun
 from .consent import ConsentRecord
 from .conversation import Conversation, ConversationEvent, Message, MessageReceipt, OaContact
+from .conversation_search import ConversationSearch
 from .customer import Customer, CustomerIdentity, ProfileConflict, ProfileMerge
 from .delivery import Delivery, DeliveryLane
 from .form import Form, FormSubmission
@@ -22,8 +23,8 @@ from .tags import CustomerTag, PipelineChange, Tag
 __all__ = [
     "ApiKey", "ApiKeyUse", "AuditEntry", "ConversationEvent", "CustomerTag", "PipelineChange", "StaffSession",
     "StaffUser", "Tag",
-    "AutoReplyRule", "ConsentRecord", "Connector", "Conversation", "Customer", "CustomerIdentity", "Delivery",
-    "DeliveryLane",
+    "AutoReplyRule", "ConsentRecord", "Connector", "Conversation", "ConversationSearch", "Customer",
+    "CustomerIdentity", "Delivery", "DeliveryLane",
     "Form", "FormSubmission", "IdempotencyRecord", "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",
     "ProfileMerge", "Segment", "SyncRun", "WebhookEvent", "WebhookIngest", "LoginThrottle", "StorageProbe",

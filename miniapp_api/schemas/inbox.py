@@ -24,8 +24,8 @@ class ConversationQuery(Schema):
     waiting = fields.Boolean(metadata={"description": "Handed over by the bot, waiting for a human"})
     window = fields.String(validate=validate.OneOf(WINDOW_STATES), metadata={"description": WINDOW_HELP})
     q = fields.String(validate=validate.Length(min=1, max=200),
-                      metadata={"description": "Text in the customer's name/phone/email or any message; "
-                                               "diacritics and case are ignored"})
+                      metadata={"description": "Every word in the customer's name/phone/email/form answers or "
+                                               "the conversation's messages; diacritics and case are ignored"})
     cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "`next_cursor` of the "
                                                                                       "previous page"})
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))

@@ -79,3 +79,44 @@ def test_search_triggers_survive_every_migration(tmp_path, zalo):
             triggers = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
         db.engine.dispose()
     assert {f"{table}_fts_{kind}" for table in ("customer", "message") for kind in ("ai", "ad", "au")} <= triggers
+    assert {f"conversation_search_{name}" for name in ("conversation_ai", "conversation_au", "customer_au",
+                                                       "message_ai", "message_au", "message_ad")} <= triggers
+
+
+def test_conversation_search_backfill(tmp_path, zalo):
+    """Conversations written before 0021 get their search document (customer and messages) and FTS5 entry."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from miniapp_api import create_app
+    from tests.conftest import _base_config
+
+    app = create_app(_base_config(f"sqlite:///{tmp_path / 'old.db'}", zalo.url))
+    now = "2026-11-01 02:00:00"
+    with app.app_context():
+        upgrade(revision="0014_privacy")
+        run = db.session.execute
+        for id_, name, text, merged in ((1, "nguyen van an", "ao so mi trang", None), (2, "le lan", None, None),
+                                        (3, "tran binh", "da nang", 1)):
+            run(sa.text("INSERT INTO customer (id, ref, source, full_name, search_text, merged_into_id, attributes, "
+                        "pipeline_status, created_at, updated_at) VALUES (:id, :ref, 'test', :name, :name, :merged, "
+                        "'{}', 'new', :now, :now)"), {"id": id_, "ref": f"cus_{id_}", "name": name, "merged": merged,
+                                                       "now": now})
+            run(sa.text("INSERT INTO oa_contact (id, oa_user_id, customer_id, created_at, enrichment_queued) "
+                        "VALUES (:id, :oa, :id, :now, 0)"), {"id": id_, "oa": f"oa{id_}", "now": now})
+            run(sa.text("INSERT INTO conversation (id, contact_id, customer_id, status, waiting_for_human, "
+                        "opened_at, updated_at) VALUES (:id, :id, :id, 'open', 0, :now, :now)"), {"id": id_, "now": now})
+            for text_ in (text, "cam on shop") if text else ():
+                run(sa.text("INSERT INTO message (conversation_id, direction, author, type, text, search_text, "
+                            "attachments, paid, internal, sent_at, created_at) VALUES (:id, 'in', 'customer', 'text', "
+                            ":t, :t, '[]', 0, 0, :now, :now)"), {"id": id_, "t": text_, "now": now})
+        db.session.commit()
+        upgrade()
+        documents = db.session.execute(sa.text(
+            "SELECT conversation_id, customer_text, message_text FROM conversation_search ORDER BY 1")).all()
+        found = db.session.scalars(sa.text("SELECT rowid FROM conversation_search_fts "
+                                           "WHERE conversation_search_fts MATCH '\"nang\"'")).all()
+        db.engine.dispose()
+    assert [tuple(row) for row in documents] == [(1, "nguyen van an", "ao so mi trang cam on shop"),
+                                                 (2, "le lan", None), (3, None, "da nang cam on shop")]
+    assert found == [3]

@@ -21,7 +21,7 @@ from ...models import (Conversation, ConversationEvent, Customer, CustomerTag, F
 from ...models.staff import AGENT
 from ...models.types import MAX_ROW_ID
 from ...schemas.base import within_time_range
-from . import search
+from . import documents, search
 from ..oa.outbound import FREE, FREE_WINDOW, PAID, PAID_WINDOW, window_state
 from ..customers.snapshots import customer_snapshot
 from ..staff.visibility import agent_conversations
@@ -67,8 +67,8 @@ def _window_condition(state: str, now: dt.datetime):
     return sa.or_(last.is_(None), last < now - PAID_WINDOW)
 
 
-def filtered(session: Session, query: dict, visible, now: dt.datetime):
-    """The SELECT of conversations matching the list filters."""
+def filtered(query: dict, visible, now: dt.datetime):
+    """The SELECT of conversations matching the list filters other than the text (`q`)."""
     statement = sa.select(Conversation)
     if visible is not None:
         statement = statement.where(visible)
@@ -90,21 +90,21 @@ def filtered(session: Session, query: dict, visible, now: dt.datetime):
         tagged = sa.select(CustomerTag.customer_id).join(Tag, Tag.id == CustomerTag.tag_id).where(
             Tag.name == query["tag"])
         statement = statement.where(Conversation.customer_id.in_(tagged))
-    if terms := search.words(query.get("q")):
-        statement = statement.where(search.conversation_matches(session, terms))
     return statement
 
 
 def page(session: Session, query: dict, visible, now: dt.datetime) -> tuple[list[Conversation], str | None]:
     """One page of conversations, newest activity first, and the cursor of the next page."""
-    statement = filtered(session, query, visible, now)
+    statement = filtered(query, visible, now)
     if query.get("cursor"):
         at, id_ = decode_cursor(query["cursor"])
         statement = statement.where(sa.or_(Conversation.updated_at < at,
                                            sa.and_(Conversation.updated_at == at, Conversation.id < id_)))
     limit = query["limit"]
-    rows = list(session.scalars(statement.order_by(Conversation.updated_at.desc(), Conversation.id.desc())
-                                .limit(limit + 1)))
+    if terms := search.words(query.get("q")):
+        rows = documents.newest_matching(session, statement, terms, limit + 1)
+    else:
+        rows = list(session.scalars(statement.order_by(*documents.ORDER).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor(rows[-1]) if more else None

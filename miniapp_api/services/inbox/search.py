@@ -1,4 +1,6 @@
-"""Finding customers and messages by text, ignoring Vietnamese diacritics and case.
+"""Finding customers and messages by text (`/admin/search`), ignoring Vietnamese diacritics and case.
+
+(The conversation list's `q` filter searches per-conversation documents instead: `documents`.)
 
 A query is normalised like the stored `search_text` columns and split into
 words; a row matches when every word occurs in it (as a substring, so "nguy"
@@ -50,14 +52,6 @@ def customer_matches(session: Session, terms: list[str]):
 
 def message_matches(session: Session, terms: list[str]):
     return matches(session, Message.__table__.c.search_text, "message_fts", terms)
-
-
-def conversation_matches(session: Session, terms: list[str]):
-    """Conversations whose customer, or any of whose messages, match."""
-    return sa.or_(
-        Conversation.customer_id.in_(sa.select(Customer.id).where(customer_matches(session, terms))),
-        Conversation.id.in_(sa.select(Message.conversation_id).where(message_matches(session, terms))),
-    )
 
 
 def find_customers(session: Session, terms: list[str], limit: int, visible=None) -> list[Customer]:

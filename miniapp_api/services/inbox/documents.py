@@ -1,0 +1,67 @@
+"""The conversation list's text filter, answered from the per-conversation search document.
+
+A conversation matches when every word of the query occurs (as a substring,
+diacritics and case ignored: `search_text.normalise`) in its customer's text or
+in its messages' text (`models.conversation_search`). The list wants the first
+page in activity order, so two plans are tried, each cheap where the other is not:
+
+1. Walk: check the documents of the `WINDOW` newest conversations the other
+   filters (and the cursor) allow, in list order, and stop at the first page.
+   A common phrase fills the page after a few dozen rows, however many
+   conversations match in all.
+2. Gather: when the window holds too few matches (a rare word) and there is more
+   beyond it, look the words up in the text index (FTS5 trigram on SQLite,
+   pg_trgm GIN on PostgreSQL) and order what it finds: few rows, by then.
+Words shorter than three letters have no trigram; they only filter (alone, scan).
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ...models import Conversation, ConversationSearch
+from .search import TRIGRAM
+
+WINDOW = 2000  # newest conversations the walk checks before asking the index
+ORDER = (Conversation.updated_at.desc(), Conversation.id.desc())
+_COLUMNS = (ConversationSearch.__table__.c.customer_text, ConversationSearch.__table__.c.message_text)
+FTS = "conversation_search_fts"
+
+
+def newest_matching(session: Session, statement: sa.Select, terms: list[str], count: int) -> list[Conversation]:
+    """Up to `count` conversations of `statement` (a SELECT of Conversation) whose document holds every
+    term, newest activity first."""
+    dialect = session.get_bind().dialect.name
+    candidates = statement.join(ConversationSearch, ConversationSearch.conversation_id == Conversation.id)
+    walk = candidates.where(*_contains(dialect, terms))
+    # The window's last key: `updated_at >= at` bounds the index scan, `id` breaks ties.
+    last = session.execute(statement.with_only_columns(Conversation.updated_at, Conversation.id)
+                           .order_by(*ORDER).offset(WINDOW - 1).limit(1)).first()
+    if last is not None:
+        at, id_ = last
+        walk = walk.where(Conversation.updated_at >= at,
+                          sa.or_(Conversation.updated_at > at, Conversation.id >= id_))
+    rows = list(session.scalars(walk.order_by(*ORDER).limit(count)))
+    if len(rows) == count or last is None:
+        return rows
+    return list(session.scalars(candidates.where(*_indexed(dialect, terms)).order_by(*ORDER).limit(count)))
+
+
+def _contains(dialect: str, terms: list[str]) -> list:
+    """Every term in the document, as plain checks for rows found otherwise."""
+    find = sa.func.strpos if dialect == "postgresql" else sa.func.instr
+    return [sa.or_(*(find(column, term) > 0 for column in _COLUMNS)) for term in terms]
+
+
+def _indexed(dialect: str, terms: list[str]) -> list:
+    """Every term in the document, as conditions the database's text index answers."""
+    long_terms = [term for term in terms if len(term) >= TRIGRAM]
+    if not long_terms:
+        return _contains(dialect, terms)
+    if dialect == "postgresql":  # LIKE '%word%' is what pg_trgm's GIN indexes serve
+        found = [sa.or_(*(column.like(f"%{term}%") for column in _COLUMNS)) for term in long_terms]
+        return found + _contains(dialect, [term for term in terms if len(term) < TRIGRAM])
+    expression = " AND ".join(f'"{term}"' for term in long_terms)
+    narrowed = (sa.select(sa.literal_column("rowid")).select_from(sa.table(FTS))
+                .where(sa.text(f"{FTS} MATCH :document_query").bindparams(document_query=expression)))
+    return [ConversationSearch.conversation_id.in_(narrowed), *_contains(dialect, terms)]
