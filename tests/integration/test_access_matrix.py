@@ -30,6 +30,7 @@ EXPECTED = {
     "admin_inbox.search_inbox": (STAFF, "conversations:read"),
     "admin_inbox.claim_conversation": ((OWNER, ADMIN, AGENT), None),
     "admin_inbox.reply": ((OWNER, ADMIN, AGENT), None),
+    "admin_inbox.reply_media": ((OWNER, ADMIN, AGENT), None),
     "admin_inbox.add_note": ((OWNER, ADMIN, AGENT), None),
     "admin_inbox.close_conversation": ((OWNER, ADMIN, AGENT), None),
     "admin_inbox.reopen_conversation": ((OWNER, ADMIN), None),

@@ -147,32 +147,37 @@ def reply(body, conversation_id):
 
     Replying to a conversation someone else holds is refused unless `take_over` (admins and owners).
     """
-    def work():
-        conversation = _visible_conversation(conversation_id)
-        staff = _staff()
-        try:
-            if conversation.status == CLOSED:
-                raise inbox_assign.closed_conflict(conversation)
-            if conversation.assignee_id is None:
-                inbox_assign.claim(db.session, conversation, staff)
-            elif conversation.assignee_id != staff.id:
-                if not body["take_over"] or staff.role == AGENT:  # agents never take over (nor see it)
-                    raise inbox_assign.owner_conflict(db.session, conversation)
-                inbox_assign.assign(db.session, conversation, staff, reason="take_over")
-        except inbox_assign.InboxConflict as exc:
-            raise conflict_problem(exc) from exc
-        try:
-            row = queue_text_message(db.session, db.session.get(Customer, conversation.customer_id), body["text"],
-                                     reason="staff_reply", author="staff")
-        except OutboundRefused as exc:
-            raise outbound_problem(exc) from exc
-        message = outbound_message(db.session, row)
-        message.author_staff_id = staff.id
-        conversation.waiting_for_human, conversation.waiting_since = False, None
-        audit.record(db.session, "conversation.reply", "conversation", conversation.id, message_id=message.id)
-        return message
+    return run_in_transaction(db.session, lambda: staff_reply(conversation_id, body["take_over"], lambda customer:
+        queue_text_message(db.session, customer, body["text"], reason="staff_reply", author="staff")))
 
-    return run_in_transaction(db.session, work)
+
+def staff_reply(conversation_id: int, take_over: bool, queue, audit_detail: dict | None = None):
+    """In the caller's transaction: take the conversation for the caller (claim, or take over when allowed),
+    queue what `queue(customer)` builds, and audit it; problems for conflicts and refusals. Shared by the text
+    and the media reply (`inbox_media`)."""
+    conversation = _visible_conversation(conversation_id)
+    staff = _staff()
+    try:
+        if conversation.status == CLOSED:
+            raise inbox_assign.closed_conflict(conversation)
+        if conversation.assignee_id is None:
+            inbox_assign.claim(db.session, conversation, staff)
+        elif conversation.assignee_id != staff.id:
+            if not take_over or staff.role == AGENT:  # agents never take over (nor see it)
+                raise inbox_assign.owner_conflict(db.session, conversation)
+            inbox_assign.assign(db.session, conversation, staff, reason="take_over")
+    except inbox_assign.InboxConflict as exc:
+        raise conflict_problem(exc) from exc
+    try:
+        row = queue(db.session.get(Customer, conversation.customer_id))
+    except OutboundRefused as exc:
+        raise outbound_problem(exc) from exc
+    message = outbound_message(db.session, row)
+    message.author_staff_id = staff.id
+    conversation.waiting_for_human, conversation.waiting_since = False, None
+    audit.record(db.session, "conversation.reply", "conversation", conversation.id, message_id=message.id,
+                 **(audit_detail or {}))
+    return message
 
 
 @blp.route("/conversations/<int:conversation_id>/notes", methods=["POST"])
