@@ -88,7 +88,8 @@ def reply_media(files, conversation_id):
         raise ValidationProblem(exc.messages) from exc
     upload = files["file"]
     try:
-        media = oa_media.check(upload.filename or "", upload.read())
+        with upload.stream:  # large parts are spooled to a temporary file: closed as soon as read
+            media = oa_media.check(upload.filename or "", upload.read())
     except oa_media.MediaRefused as exc:
         raise ValidationProblem({"file": [str(exc)]}, f"file: {exc}") from exc
     caption = form.get("text")
