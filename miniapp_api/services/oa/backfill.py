@@ -90,13 +90,12 @@ def store(app: Flask, session: Session, row: OaOutbound, data: dict) -> None:
                 continue
             key = f"backfill:{payload['run']}:user:{uid}:0"
             if session.scalar(sa.select(OaOutbound.id).where(OaOutbound.dedupe_key == key)) is None:
-                at += step
                 session.add(_row(BACKFILL_USER, key, uid, {"run": payload["run"], "offset": 0}, at))
-                users += 1
+                users, at = users + 1, at + step
         if more and users < app.config["OA_BACKFILL_CONVERSATIONS"]:
             offset = payload["offset"] + PAGE
             session.add(_row(BACKFILL_CHATS, f"backfill:{payload['run']}:chats:{offset}", "",
-                             {**payload, "offset": offset, "users": users}, at + step))
+                             {**payload, "offset": offset, "users": users}, at))
         return
     for entry in reversed(entries):  # oldest first, as they happened
         _store_entry(app, session, row.oa_user_id, entry)
