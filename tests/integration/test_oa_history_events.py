@@ -113,3 +113,19 @@ def test_a_tag_event_for_a_user_never_seen_creates_their_profile(app, client, oa
     with app.app_context():
         assert db.session.scalar(sa.select(Tag.name).join(CustomerTag).where(
             CustomerTag.customer_id == contact.customer_id)) == "VIP"
+
+
+def test_erasing_an_anonymous_user_drops_their_waiting_events(app, client, oa, owner):
+    user = oa.create_user("Ẩn danh")
+    info = {"anonymous_id": "anon999", "conversation_id": "conv9"}
+    customer_says(client, oa, user, "anonymous_text", text="Số em 0912345678", info=info)
+    run_worker(app)
+    customer_says(client, oa, user, "anonymous_text", text="Địa chỉ 12 Tràng Tiền", info=info)  # not yet moved
+    contact = one(app, OaContact, OaContact.oa_user_id == "anon:anon999")
+    ref = one(app, Customer, Customer.id == contact.customer_id).ref
+    assert call(client, "POST", f"/api/v1/admin/customers/{ref}/erase", owner)[0] == 200
+    run_worker(app)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(WebhookEvent).where(
+            WebhookEvent.raw_body.like("%Tràng Tiền%"))) == 0
+    assert not [m for m in messages(app) if m.text and "Tràng Tiền" in m.text]
