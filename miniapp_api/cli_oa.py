@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from .extensions import db
 from .models import AutoReplyRule
 from .services.oa.auto_reply import RuleInvalid, export_rule, validate_rule
+from .services.oa.backfill import queue_on_connect
 from .services.oa.connect import connect_ticket
 from .zalo.oauth import TokenPair
 
@@ -33,6 +34,14 @@ def set_token(access_token, refresh_token, expires_in):
 def token_status():
     """Show whether the OA is connected and when its token expires (not the token itself)."""
     click.echo(json.dumps(current_app.extensions["oa_tokens"].status(), indent=2))
+
+
+@zalo_cli.command("backfill")
+def backfill():
+    """Import the OA's tags and recent conversations again (connecting through OAuth does it by itself)."""
+    run = queue_on_connect(db.session)
+    db.session.commit()
+    click.echo(f"queued: the worker imports the OA's tags and recent conversations (run {run})")
 
 
 @zalo_cli.command("connect-url")

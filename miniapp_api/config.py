@@ -143,6 +143,11 @@ class Config:
     OA_INFO_REQUEST_IMAGE_URL: str = ""
     OA_AUTO_REPLY_COOLDOWN_SECONDS: int = 600
     OA_TOKEN_REFRESH_MARGIN_SECONDS: int = 3600
+    # History backfill when the OA is connected (docs/oa.md "History backfill"): how many recent conversations,
+    # how many messages of each, and the pause between two of its calls to Zalo.
+    OA_BACKFILL_CONVERSATIONS: int = 50
+    OA_BACKFILL_MESSAGES: int = 100
+    OA_BACKFILL_INTERVAL_SECONDS: float = 1.0
     # CRM sync: retry delays in seconds, comma-separated (empty: 5s, 5m, 30m, 2h, 5h, 10h, 10h).
     # (Claims are held by short leases a worker's heartbeat renews: miniapp_api/queue/__init__.py LEASE.)
     CRM_RETRY_SCHEDULE: str = ""
@@ -209,6 +214,10 @@ class Config:
                                                        cls.OA_AUTO_REPLY_COOLDOWN_SECONDS),
             "OA_TOKEN_REFRESH_MARGIN_SECONDS": _env_int("OA_TOKEN_REFRESH_MARGIN_SECONDS",
                                                         cls.OA_TOKEN_REFRESH_MARGIN_SECONDS),
+            "OA_BACKFILL_CONVERSATIONS": _env_int("OA_BACKFILL_CONVERSATIONS", cls.OA_BACKFILL_CONVERSATIONS),
+            "OA_BACKFILL_MESSAGES": _env_int("OA_BACKFILL_MESSAGES", cls.OA_BACKFILL_MESSAGES),
+            "OA_BACKFILL_INTERVAL_SECONDS": _env_float("OA_BACKFILL_INTERVAL_SECONDS",
+                                                       cls.OA_BACKFILL_INTERVAL_SECONDS),
             "CRM_RETRY_SCHEDULE": _env("CRM_RETRY_SCHEDULE", cls.CRM_RETRY_SCHEDULE),
             "INBOX_AUTO_ASSIGN": _env_bool("INBOX_AUTO_ASSIGN", cls.INBOX_AUTO_ASSIGN),
             "INBOX_REASSIGN_AFTER_MINUTES": _env_int("INBOX_REASSIGN_AFTER_MINUTES",

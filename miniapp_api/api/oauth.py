@@ -11,6 +11,7 @@ from flask import current_app, redirect, request
 from flask_smorest import Blueprint
 
 from ..extensions import db
+from ..services.oa.backfill import queue_on_connect
 from ..services.oa.connect import ConnectRefused, check_ticket, consume_attempt, start_attempt
 from ..zalo.http import ZaloError, ZaloUnavailable
 
@@ -58,6 +59,8 @@ def callback():
     except ZaloUnavailable:
         return _page(503, "Không kết nối được Zalo; vui lòng thử lại.", "Zalo is unreachable; try again.")
     version = current_app.extensions["oa_tokens"].save_pair(pair, source="oauth")
+    queue_on_connect(db.session)  # the OA's tags and recent conversations, imported by the worker
+    db.session.commit()
     current_app.logger.info("OA connected through OAuth (oa_id %s, token version %d)",
                             request.args.get("oa_id"), version)
     return _page(200, "Đã kết nối Zalo Official Account.", "The Zalo Official Account is connected.")

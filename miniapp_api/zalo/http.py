@@ -31,11 +31,11 @@ class ZaloHttp:
         self.session = session or requests.Session()
 
     def request(self, method: str, path: str, *, headers: dict | None = None, params: dict | None = None,
-                json: dict | None = None, data: dict | None = None) -> dict:
+                json: dict | None = None, data: dict | None = None, files: dict | None = None) -> dict:
         """Send and return the decoded body; raise `ZaloError` or `ZaloUnavailable`."""
         try:
             response = self.session.request(method, self.base_url + path, headers=headers, params=params,
-                                            json=json, data=data, timeout=self.timeout)
+                                            json=json, data=data, files=files, timeout=self.timeout)
         except requests.RequestException as exc:
             raise ZaloUnavailable(f"{method} {path}: {type(exc).__name__}") from exc
         if response.status_code >= 500:

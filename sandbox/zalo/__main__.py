@@ -52,11 +52,13 @@ def simulate(argv: list[str]) -> None:
     parser.add_argument("action", choices=ACTIONS)
     parser.add_argument("--user", default="100000000000000001", help="app or OA user id of a sandbox user")
     parser.add_argument("--text")
-    parser.add_argument("--msg-id", action="append", dest="msg_ids", help="for seen/received (repeatable)")
+    parser.add_argument("--msg-id", action="append", dest="msg_ids", help="for seen/received/react (repeatable)")
+    parser.add_argument("--info", type=json.loads, help='JSON details, e.g. \'{"react_icon": "/-heart"}\', '
+                                                         '\'{"tag": "VIP"}\', \'{"rate": 5}\'')
     parser.add_argument("--zalo-url", default=os.environ.get("SANDBOX_ZALO_URL", "http://127.0.0.1:9100"))
     args = parser.parse_args(argv)
     body = {"user": args.user, "text": args.text, "msg_ids": args.msg_ids,
-            "msg_id": (args.msg_ids or [None])[0]}
+            "msg_id": (args.msg_ids or [None])[0], "info": args.info}
     response = requests.post(f"{args.zalo_url}/_sandbox/simulate/{args.action}", json=body, timeout=(2, 10))
     print(json.dumps(response.json(), ensure_ascii=False, indent=2))
     response.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from . import control, graph, miniapp_messages, oa, oauth, simulator
+from . import control, graph, history, miniapp_messages, oa, oauth, simulator, uploads
 from .state import ZaloState
 
 
@@ -28,6 +28,8 @@ def create_sandbox_app(state: ZaloState) -> Flask:
     app.register_blueprint(graph.blp)
     app.register_blueprint(oa.blp)
     app.register_blueprint(miniapp_messages.blp)
+    app.register_blueprint(uploads.blp)
+    app.register_blueprint(history.blp)
     app.register_blueprint(oauth.blp)
     app.register_blueprint(control.blp)
     app.register_blueprint(simulator.blp)

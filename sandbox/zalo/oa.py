@@ -74,6 +74,10 @@ def send_cs():
         check_cs_message(body.get("message"))
     except Refused as exc:
         return _error(exc.code, str(exc))
+    from .uploads import refusal  # uploads builds on this module's helpers
+
+    if (refused := refusal(state, message)) is not None:
+        return _error(-201, refused)
     last = state.last_interaction.get(user_id)
     if last is None or state.clock() * 1000 - last > SEVEN_DAYS_MS:
         return _error(-230, "User has not interacted with the OA in the past 7 days")
@@ -118,19 +122,21 @@ def conversation():
         return _error(-201, "count must be between 1 and 10")
     with state.lock:
         lines = [line for line in reversed(state.chat) if line["user_id"] == user.oa_user_id]
+    return _ok([chat_entry(state, user, line) for line in lines[offset:offset + count]])
+
+
+def chat_entry(state, user, line: dict) -> dict:
+    """One logged chat line as Zalo's conversation listings show it (`conversation`, `listrecentchat`)."""
     avatar = user.avatar or f"https://s120-ava-talk.zadn.vn/sandbox/{user.oa_user_id}.jpg"
     oa_side = {"id": state.oa_id, "display_name": "Sandbox OA",
                "avatar": "https://s120-ava-talk.zadn.vn/sandbox/oa.jpg"}
     user_side = {"id": user.oa_user_id, "display_name": user.name, "avatar": avatar}
-    page = []
-    for line in lines[offset:offset + count]:
-        sender, recipient = (oa_side, user_side) if line["src"] == 0 else (user_side, oa_side)
-        extra = {k: line[k] for k in ("url", "thumb") if k in line}
-        page.append({"src": line["src"], "time": line["time"], "type": line["type"], "message": line["message"],
-                     "message_id": line["message_id"], "from_id": sender["id"], "to_id": recipient["id"],
-                     "from_display_name": sender["display_name"], "from_avatar": sender["avatar"],
-                     "to_display_name": recipient["display_name"], "to_avatar": recipient["avatar"], **extra})
-    return _ok(page)
+    sender, recipient = (oa_side, user_side) if line["src"] == 0 else (user_side, oa_side)
+    extra = {k: line[k] for k in ("url", "thumb", "links", "location", "description") if k in line}
+    return {"src": line["src"], "time": line["time"], "type": line["type"], "message": line["message"],
+            "message_id": line["message_id"], "from_id": sender["id"], "to_id": recipient["id"],
+            "from_display_name": sender["display_name"], "from_avatar": sender["avatar"],
+            "to_display_name": recipient["display_name"], "to_avatar": recipient["avatar"], **extra}
 
 
 @blp.get("/v3.0/oa/user/detail")

@@ -16,10 +16,11 @@ import secrets
 import requests
 from flask import Blueprint, current_app, jsonify, request
 
+from .simulator_events import EXTRA_ACTIONS, build_extra_event, note_tag_event
 from .state import SandboxUser, ZaloState
 
 MESSAGE_ACTIONS = ("text", "image", "link", "audio", "video", "sticker", "gif", "location", "file", "business_card")
-ACTIONS = ("follow", "unfollow", "submit_info", "seen", "received", *MESSAGE_ACTIONS)
+ACTIONS = ("follow", "unfollow", "submit_info", "seen", "received", *MESSAGE_ACTIONS, *EXTRA_ACTIONS)
 USER_ACTIONS = ("follow", "submit_info", *MESSAGE_ACTIONS)  # these open the messaging window
 
 blp = Blueprint("sandbox_simulator", __name__, url_prefix="/_sandbox")
@@ -48,6 +49,8 @@ def build_event(state: ZaloState, action: str, user: SandboxUser, *, text: str |
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
     ts = str(timestamp_ms if timestamp_ms is not None else int(state.clock() * 1000))
+    if action in EXTRA_ACTIONS:
+        return build_extra_event(state, action, user, ts, text=text, msg_id=msg_id, info=info, attachment=_attachment)
     if action in ("follow", "unfollow"):
         return {"oa_id": state.oa_id, "follower": {"id": user.oa_user_id}, "user_id_by_app": user.app_user_id,
                 "event_name": action, "source": "oa_profile", "app_id": state.app_id, "timestamp": ts}
@@ -93,6 +96,8 @@ def note_interaction(state: ZaloState, payload: dict) -> None:
     """What Zalo itself learns from the event: followers, the messaging window, the conversation."""
     name = payload["event_name"]
     uid = (payload.get("follower") or payload.get("sender") or {}).get("id")
+    if name in ("add_user_to_tag", "remove_user_from_tag"):
+        note_tag_event(state, payload)
     with state.lock:
         if name == "follow":
             state.followers.add(uid)

@@ -153,23 +153,27 @@ def _take_for_reply(conversation: Conversation, staff: StaffUser, take_over: boo
         raise conflict_problem(exc) from exc
 
 
-def _staff_send(conversation_id: int, take_over: bool, queue, action: str):
-    """Queue what `queue(conversation)` builds as the calling staff member's message; audited as `action`."""
-    def work():
-        conversation = _visible_conversation(conversation_id)
-        staff = _staff()
-        _take_for_reply(conversation, staff, take_over)
-        try:
-            row = queue(conversation)
-        except OutboundRefused as exc:
-            raise outbound_problem(exc) from exc
-        message = outbound_message(db.session, row)
-        message.author_staff_id = staff.id
-        conversation.waiting_for_human, conversation.waiting_since = False, None
-        audit.record(db.session, action, "conversation", conversation.id, message_id=message.id)
-        return message
+def staff_send(conversation_id: int, take_over: bool, queue, action: str, audit_detail: dict | None = None):
+    """In the caller's transaction: take the conversation for the caller (claim, or take over when allowed),
+    queue what `queue(conversation)` builds as their message, and audit it as `action`; problems for conflicts
+    and refusals. Shared by the text reply, the info card and the media reply (`inbox_media`)."""
+    conversation = _visible_conversation(conversation_id)
+    staff = _staff()
+    _take_for_reply(conversation, staff, take_over)
+    try:
+        row = queue(conversation)
+    except OutboundRefused as exc:
+        raise outbound_problem(exc) from exc
+    message = outbound_message(db.session, row)
+    message.author_staff_id = staff.id
+    conversation.waiting_for_human, conversation.waiting_since = False, None
+    audit.record(db.session, action, "conversation", conversation.id, message_id=message.id, **(audit_detail or {}))
+    return message
 
-    return run_in_transaction(db.session, work)
+
+def _staff_send(conversation_id: int, take_over: bool, queue, action: str):
+    """`staff_send` in a transaction of its own."""
+    return run_in_transaction(db.session, lambda: staff_send(conversation_id, take_over, queue, action))
 
 
 @blp.route("/conversations/<int:conversation_id>/reply", methods=["POST"])

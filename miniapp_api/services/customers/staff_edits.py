@@ -110,8 +110,9 @@ def get_tag(session: Session, name: str) -> Tag:
     return tag
 
 
-def set_tag(session: Session, customer: Customer, tag: Tag, present: bool) -> bool:
-    """Add or remove a tag; a real change is mirrored to the OA. Returns whether anything changed."""
+def set_tag(session: Session, customer: Customer, tag: Tag, present: bool, *, mirror: bool = True) -> bool:
+    """Add or remove a tag; a real change is mirrored to the OA (unless it came from the OA: `mirror=False`).
+    Returns whether anything changed."""
     row = session.get(CustomerTag, (customer.id, tag.id))
     if (row is not None) == present:
         return False
@@ -120,7 +121,8 @@ def set_tag(session: Session, customer: Customer, tag: Tag, present: bool) -> bo
     else:
         session.delete(row)
     session.flush()
-    queue_tag_mirror(session, customer, tag.name, present)
+    if mirror:
+        queue_tag_mirror(session, customer, tag.name, present)
     return True
 
 

@@ -136,7 +136,8 @@ def detail(session: Session, conversation: Conversation, now: dt.datetime) -> di
     """Everything staff need to answer: messages and notes, timeline, profile, forms and orders."""
     customer = session.get(Customer, conversation.customer_id)
     messages = list(session.scalars(sa.select(Message).where(Message.conversation_id == conversation.id)
-                                    .order_by(Message.id.desc()).limit(DETAIL_MESSAGES)))[::-1]
+                                    .order_by(Message.sent_at.desc(), Message.id.desc())  # backfilled history
+                                    .limit(DETAIL_MESSAGES)))[::-1]
     events = session.scalars(sa.select(ConversationEvent).where(
         ConversationEvent.conversation_id == conversation.id).order_by(ConversationEvent.id)).all()
     submissions = session.scalars(sa.select(FormSubmission).where(FormSubmission.customer_id == customer.id)

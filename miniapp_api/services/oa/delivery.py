@@ -30,7 +30,7 @@ from ...zalo.http import ZaloError, ZaloUnavailable
 from ...zalo.oa import PERMANENT_REASONS, REFRESH_CODES, RETRY_LATER
 from ..customers.consents import has_marketing_consent
 from .conversations import advance_delivery, message_by_zalo_id
-from . import recovery as oa_recovery
+from . import backfill, recovery as oa_recovery
 from .tokens import OaNotConnected, TokenRefreshFailed
 from .tags import still_wanted
 from .outbound import CLOSED, MARKETING_REASONS, PAID, marketing_refusal, window_refusal, window_state
@@ -111,6 +111,8 @@ def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
         _record_sent(session, row, str(data.get("message_id") or ""))
     elif kind == USER_DETAIL:
         apply_user_detail(session, uid, data)
+    elif kind in backfill.KINDS:
+        backfill.store(app, session, row, data)
     session.commit()
 
 
@@ -160,6 +162,8 @@ def _call(client, kind: str, uid: str, payload: dict) -> dict:
         return client.tag_follower(uid, payload["tag_name"])
     if kind == TAG_REMOVE:
         return client.untag_follower(uid, payload["tag_name"])
+    if kind in backfill.KINDS:
+        return backfill.fetch(client, kind, uid, payload)
     return client.user_detail(uid)
 
 

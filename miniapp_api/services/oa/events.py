@@ -31,8 +31,7 @@ from ..customers.profiles import Claim, resolve_profile
 USER_MESSAGE_TYPES = ("text", "image", "link", "audio", "video", "sticker", "gif", "location", "file",
                       "business_card")
 OA_ECHO_TYPES = ("text", "image", "gif", "list", "file", "sticker", "template", "consent")
-IGNORED_EVENTS = ("user_reacted_message", "user_click_chatnow", "user_feedback", "user_reply_consent",
-                  "oa_reacted_message", "add_user_to_tag", "shop_has_order", "permission_revoked")
+IGNORED_EVENTS = ("user_click_chatnow", "user_reply_consent", "remove_tag", "shop_has_order", "permission_revoked")
 
 
 class UnknownEvent(Exception):
@@ -129,7 +128,7 @@ def on_unfollow(app: Flask, session: Session, payload: dict, when: dt.datetime) 
     contact.is_follower, contact.follow_event_ms, contact.unfollowed_at = False, _ms(payload), when
 
 
-def _attachments(message: dict) -> list:
+def attachments_of(message: dict) -> list:
     """Attachments as Zalo sent them (`type` + `payload` with URLs, names, coordinates): metadata only."""
     return [{"type": a.get("type"), "payload": a.get("payload") or {}} for a in message.get("attachments") or []
             if isinstance(a, dict)]
@@ -149,7 +148,7 @@ def on_user_message(app: Flask, session: Session, payload: dict, when: dt.dateti
     if message_by_zalo_id(session, message.get("msg_id")) is not None:
         return
     add_message(session, conversation, direction=INBOUND, author="customer", type=name.removeprefix("user_send_"),
-                text=message.get("text"), attachments=_attachments(message), zalo_msg_id=message.get("msg_id"),
+                text=message.get("text"), attachments=attachments_of(message), zalo_msg_id=message.get("msg_id"),
                 quote_msg_id=message.get("quote_msg_id"), sent_at=when)
     if name == "user_send_text" and message.get("text"):
         auto_reply(session, conversation, contact, message["text"], config=app.config,
@@ -196,7 +195,7 @@ def on_oa_echo(app: Flask, session: Session, payload: dict, when: dt.datetime) -
     conversation = current_conversation(session, contact, reopen=False, at=when)
     add_message(session, conversation, direction=OUTBOUND, author="oa_console",
                 type=payload["event_name"].removeprefix("oa_send_"), text=message.get("text"),
-                attachments=_attachments(message), zalo_msg_id=message.get("msg_id"), delivery_state="sent",
+                attachments=attachments_of(message), zalo_msg_id=message.get("msg_id"), delivery_state="sent",
                 sent_at=when)
 
 
@@ -213,6 +212,12 @@ HANDLERS = {"follow": on_follow, "unfollow": on_unfollow, "user_submit_info": on
             "user_received_message": on_receipt, "user_seen_message": on_receipt,
             **{f"user_send_{t}": on_user_message for t in USER_MESSAGE_TYPES},
             **{f"oa_send_{t}": on_oa_echo for t in OA_ECHO_TYPES}}
+
+
+# Reactions, anonymous users, feedback and OA tags (`history_events` builds on the helpers above).
+from .history_events import EXTRA_HANDLERS  # noqa: E402
+
+HANDLERS.update(EXTRA_HANDLERS)
 
 
 def handle_event(app: Flask, session: Session, payload: dict, received_at: dt.datetime) -> None:

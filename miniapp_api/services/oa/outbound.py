@@ -32,6 +32,7 @@ PAID_WINDOW = dt.timedelta(days=7)
 FREE, PAID, CLOSED = "free", "paid", "closed"
 AUTHOR_BY_REASON = {"auto_reply": "bot", "staff_reply": "staff"}
 MARKETING_REASONS = frozenset({"marketing", "broadcast", "promotion"})
+ANONYMOUS_PREFIX = "anon:"  # `oa_contact.oa_user_id` of an anonymous Zalo user: not an OA user id
 
 
 class OutboundRefused(Exception):
@@ -67,19 +68,21 @@ def window_refusal(last_interaction_at: dt.datetime | None) -> OutboundRefused:
 
 
 def contact_for_customer(session: Session, customer: Customer) -> OaContact | None:
-    """The customer's OA contact: by their OA id, else any contact linked to the profile."""
+    """The customer's OA contact: by their OA id, else any contact linked to the profile (never an anonymous
+    user's: Zalo reaches those only through their conversation id, see `history_events`)."""
     customer = live(customer)
     identity = customer.identity(ZALO_OA, verified_only=True) or customer.identity(ZALO_OA)
     if identity is not None:
         contact = session.scalar(sa.select(OaContact).where(OaContact.oa_user_id == identity.value))
         if contact is not None:
             return contact
-    return session.scalar(sa.select(OaContact).where(OaContact.customer_id == customer.id)
+    return session.scalar(sa.select(OaContact).where(OaContact.customer_id == customer.id,
+                                                     OaContact.oa_user_id.not_like(ANONYMOUS_PREFIX + "%"))
                           .order_by(OaContact.last_interaction_at.desc().nulls_last()).limit(1))
 
 
 def queue_message(session: Session, contact: OaContact, message: dict, *, reason: str, text: str | None,
-                  author: str | None = None, type_: str = "text") -> OaOutbound:
+                  author: str | None = None, type_: str = "text", attachments: list | None = None) -> OaOutbound:
     """Window-check, then store the conversation message and the row the worker sends."""
     state = window_state(contact.last_interaction_at, clock.now())
     if state == CLOSED:
@@ -88,7 +91,8 @@ def queue_message(session: Session, contact: OaContact, message: dict, *, reason
         raise marketing_refusal()
     conversation = current_conversation(session, contact, reopen=False)
     stored = add_message(session, conversation, direction=OUTBOUND, author=author or AUTHOR_BY_REASON.get(reason, "system"),
-                         type=type_, text=text, attachments=[], delivery_state="queued", paid=state == PAID)
+                         type=type_, text=text, attachments=attachments or [], delivery_state="queued",
+                         paid=state == PAID)
     now = clock.now()
     row = OaOutbound(kind=SEND_MESSAGE, oa_user_id=contact.oa_user_id, message_id=stored.id, payload=message,
                      reason=reason, created_at=now, available_at=now, status="pending", attempts=0)

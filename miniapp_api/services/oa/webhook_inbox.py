@@ -38,6 +38,7 @@ INBOX_SCHEDULE = (2, 10, 60, 300, 1800, 7200)
 # Events moved from the ingest store per transaction: a few milliseconds of either database's writer slot.
 MOVE_BATCH = 200
 USER_ID_LENGTH = WebhookEvent.user_id.type.length
+REFERRING_EVENTS = ("user_reacted_message", "oa_reacted_message", "user_feedback")
 
 
 def _part(payload: dict, key: str) -> dict:
@@ -64,10 +65,15 @@ def dedupe_key(payload: dict) -> str:
     """`event_name:msg_id` when the event carries a message id, else a hash of name, ids and timestamp.
 
     The event name is part of the key because the echo of an OA message and
-    its receipt carry the same `msg_id` but are different events.
+    its receipt carry the same `msg_id` but are different events. Reactions and
+    feedback carry the `msg_id` of the message they are about, which several of
+    them share: their key adds the icon and the timestamp (a resend repeats both).
     """
     name = str(payload.get("event_name") or "")
     message = _part(payload, "message")
+    if message.get("msg_id") and name in REFERRING_EVENTS:  # the id names another message: one of several
+        detail = "|".join(str(x) for x in (message.get("react_icon"), payload.get("timestamp")))
+        return f"{name[:64]}:{str(message['msg_id'])[:64]}:" + hashlib.sha256(detail.encode()).hexdigest()[:24]
     if message.get("msg_id"):
         return f"{name}:{message['msg_id']}"[:160]
     msg_ids = message.get("msg_ids")

@@ -23,6 +23,7 @@ from ...models import (Conversation, Customer, CustomerIdentity, CustomerTag, De
     WebhookEvent)
 from ...models.customer import PHONE
 from ...models.queue import IGNORED, PENDING, PROCESSING
+from ..oa.outbound import ANONYMOUS_PREFIX
 from ..oa.webhook_inbox import drop_ingested_for
 from ..customers.profiles import PROFILE_FIELDS
 
@@ -108,7 +109,9 @@ def _zalo_ids(session: Session, ids: list[int]) -> set[str]:
         CustomerIdentity.customer_id.in_(ids), CustomerIdentity.kind != PHONE))
     contacts = session.execute(sa.select(OaContact.oa_user_id, OaContact.app_user_id)
                                .where(OaContact.customer_id.in_(ids)))
-    return ({*identities} | {value for row in contacts for value in row}) - {None}
+    # An anonymous user's contact is `anon:<id>`; their webhook events carry the bare id.
+    return ({*identities} | {v for row in contacts for value in row if value
+                             for v in (value, value.removeprefix(ANONYMOUS_PREFIX))})
 
 
 def _scrub_queues(session: Session, refs: list[str], zalo_ids: set[str]) -> None:
