@@ -165,7 +165,7 @@ def reply(body, conversation_id):
             row = queue_text_message(db.session, db.session.get(Customer, conversation.customer_id), body["text"],
                                      reason="staff_reply", author="staff")
         except OutboundRefused as exc:
-            raise outbound_problem(exc) from exc
+            raise outbound_problem(exc, conversation.id) from exc
         message = outbound_message(db.session, row)
         message.author_staff_id = staff.id
         conversation.waiting_for_human, conversation.waiting_since = False, None
