@@ -130,7 +130,7 @@ def _from_zalo(call):
 @require(roles=(OWNER, ADMIN, AGENT, VIEWER), scope=READ_SCOPE)
 @blp.response(200, TemplateList)
 @blp.doc(security=STAFF_SECURITY)
-def list_templates():
+def list_zns_templates():
     """The OA's ZNS templates as last synced from Zalo, with their parameters."""
     return {"items": [template_view(t) for t in templates.all_templates(db.session)]}
 
@@ -141,7 +141,7 @@ def list_templates():
 @blp.alt_response(409, description="The OA is not connected")
 @blp.alt_response(502, description="Zalo refused or could not be reached")
 @blp.doc(security=STAFF_SECURITY)
-def sync_templates():
+def sync_zns_templates():
     """Fetch the OA's templates and their parameters from Zalo now (the worker also does it hourly)."""
     counts = _from_zalo(lambda: templates.sync(db.session, current_app.extensions["zalo_zns"]))
     audit.record(db.session, "zns.templates_synced", "zns_template", None, **counts)
@@ -154,7 +154,7 @@ def sync_templates():
 @blp.response(200, QuotaSchema)
 @blp.alt_response(502, description="Zalo refused or could not be reached")
 @blp.doc(security=STAFF_SECURITY)
-def quota():
+def zns_quota():
     """Today's ZNS quota as Zalo reports it (`GET /message/quota`)."""
     data = _from_zalo(lambda: current_app.extensions["zalo_zns"].quota())
     return {key: None if data.get(key) is None else str(data[key]) for key in ("dailyQuota", "remainingQuota")}
@@ -167,7 +167,7 @@ def quota():
 @blp.alt_response(409, description="Held by someone else, or the customer has no phone verified by Zalo")
 @blp.alt_response(422, description="Unknown or disabled template, or a parameter Zalo would refuse (named)")
 @blp.doc(security=STAFF_SECURITY)
-def send_template(body, conversation_id):
+def send_zns(body, conversation_id):
     """Queue a ZNS template message to the customer's verified phone (for when the messaging window is closed)."""
     def work():
         conversation = _visible_conversation(conversation_id)
@@ -193,7 +193,7 @@ def send_template(body, conversation_id):
 @require(roles=(OWNER, ADMIN, AGENT, VIEWER), scope=READ_SCOPE)
 @blp.response(200, ZnsMessageList)
 @blp.doc(security=STAFF_SECURITY)
-def list_sent(conversation_id):
+def list_zns(conversation_id):
     """ZNS messages to the conversation's customer, newest first, and where each is."""
     conversation = _visible_conversation(conversation_id)
     rows = db.session.scalars(sa.select(ZnsMessage).where(ZnsMessage.customer_id == conversation.customer_id)
