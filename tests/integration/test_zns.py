@@ -215,3 +215,19 @@ def test_order_status_falls_back_to_zns_when_the_window_is_closed(app, client, o
 def test_next_refill_is_just_after_midnight_in_vietnam():
     at = dt.datetime(2026, 11, 1, 16, 59, tzinfo=dt.timezone.utc)  # 23:59 in Hà Nội
     assert next_refill(at) == dt.datetime(2026, 11, 1, 17, 1, tzinfo=dt.timezone.utc)
+
+
+def test_erasing_the_customer_cancels_queued_templates_and_clears_their_phone(app, client, oa, owner):
+    from miniapp_api.models import Conversation, Customer
+
+    put_template(oa, "2001")
+    sync_templates(client, owner)
+    _, conversation_id = verified_customer(app, client, oa)
+    assert _send(client, owner, conversation_id)[0] == 201
+    with app.app_context():
+        ref = db.session.get(Customer, db.session.get(Conversation, conversation_id).customer_id).ref
+    assert call(client, "POST", f"/api/v1/admin/customers/{ref}/erase", owner)[0] == 200
+    run_zns(app)
+    assert sent_by_zalo(oa) == []
+    [row] = zns_rows(app)
+    assert (row.status, row.phone, row.template_data) == ("ignored", "erased", {})

@@ -8,6 +8,7 @@ same way before queueing it, so staff see the offending parameter at once
 """
 from __future__ import annotations
 
+import math
 import re
 
 import sqlalchemy as sa
@@ -131,8 +132,8 @@ def parameter_errors(template: ZnsTemplate, data: dict) -> dict[str, list[str]]:
 def _check(spec: dict, value) -> str | None:
     if value is None or value == "":
         return "Required by the template." if spec["require"] and not spec["acceptNull"] else None
-    if isinstance(value, (dict, list, bool)):
-        return "Must be a string or a number."
+    if isinstance(value, (dict, list, bool)) or (isinstance(value, float) and not math.isfinite(value)):
+        return "Must be a string or a finite number."
     text = str(value)
     kind = spec["type"].upper()
     if kind == "NUMBER" and not NUMBER.fullmatch(text):
