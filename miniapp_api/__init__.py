@@ -94,6 +94,8 @@ def _init_clients(app: Flask, settings: Config) -> None:
     from .zalo.http import ZaloHttp
     from .zalo.oa import OaClient
     from .zalo.oauth import OAuthClient
+    from .zalo.zns import ZnsClient
+    from .services.zns.delivery import QuotaGate
 
     timeout = (settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_READ_TIMEOUT)
     app.extensions["zalo_graph"] = GraphClient(ZaloHttp(settings.ZALO_GRAPH_URL, timeout),
@@ -105,6 +107,8 @@ def _init_clients(app: Flask, settings: Config) -> None:
     app.extensions["zalo_oauth"] = oauth
     app.extensions["oa_tokens"] = tokens
     app.extensions["zalo_oa"] = OaClient(ZaloHttp(settings.ZALO_OPENAPI_URL, timeout), tokens)
+    app.extensions["zalo_zns"] = ZnsClient(ZaloHttp(settings.ZALO_BUSINESS_URL, timeout), tokens)
+    app.extensions["zns_quota"] = QuotaGate()
     app.extensions["session_tokens"] = SessionTokens(settings.SECRET_KEY or "", settings.SESSION_TTL_SECONDS)
 
 

@@ -114,6 +114,11 @@ class Config:
     LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
     # Order status → Zalo text ({order} is replaced); JSON in the environment. None: built-in Vietnamese texts.
     ORDER_STATUS_MESSAGES: dict | None = None
+    # Order status → ZNS template sent when the OA messaging window is closed (docs/oa.md "ZNS"); JSON
+    # {"shipping": {"template_id": "…", "params": {"order_code": "order.code", …}}}. None: no fallback.
+    ZNS_ORDER_TEMPLATES: dict | None = None
+    # Send ZNS with `mode: development` (delivered only to the app's and OA's admins; for trying templates).
+    ZNS_DEVELOPMENT_MODE: bool = False
     # Where login counters live: empty for the product's own database, or `redis://…`.
     RATELIMIT_STORAGE_URI: str = ""
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none, use the peer address).
@@ -190,6 +195,8 @@ class Config:
             "SANDBOX_ZALO_URL": _env("SANDBOX_ZALO_URL"),
             "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", cls.LOGIN_RATE_LIMIT),
             "ORDER_STATUS_MESSAGES": _env_json("ORDER_STATUS_MESSAGES"),
+            "ZNS_ORDER_TEMPLATES": _env_json("ZNS_ORDER_TEMPLATES"),
+            "ZNS_DEVELOPMENT_MODE": _env_bool("ZNS_DEVELOPMENT_MODE", cls.ZNS_DEVELOPMENT_MODE),
             "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI),
             "TRUSTED_PROXY_COUNT": _env_int("TRUSTED_PROXY_COUNT", cls.TRUSTED_PROXY_COUNT),
             "MINIAPP_ALLOWED_ORIGINS": tuple(o.strip() for o in (_env("MINIAPP_ALLOWED_ORIGINS") or "").split(",")
@@ -255,6 +262,10 @@ class Config:
                               "characters: Zalo takes 2000 per text, and the form link needs room")
         if len(self.OA_INFO_REQUEST_TITLE) > 100 or len(self.OA_INFO_REQUEST_SUBTITLE) > 500:
             raise ConfigError("OA_INFO_REQUEST_TITLE is at most 100 characters, OA_INFO_REQUEST_SUBTITLE 500 (Zalo)")
+        from .services.zns.order_templates import check_config
+
+        if problems := check_config(self.ZNS_ORDER_TEMPLATES):
+            raise ConfigError("ZNS_ORDER_TEMPLATES: " + "; ".join(problems))
         if self.TESTING:
             return
         required = ("SECRET_KEY",) if self.SANDBOX else REQUIRED_SECRETS

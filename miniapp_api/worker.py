@@ -67,6 +67,25 @@ def send_oa_outbound(app: Flask) -> None:
     send_due(app, worker_id())
 
 
+def send_zns(app: Flask) -> None:
+    """Send queued ZNS template messages within the OA's daily quota."""
+    from .services.zns.delivery import send_due
+
+    send_due(app, worker_id())
+
+
+def sync_zns_templates(app: Flask) -> None:
+    """Refresh the OA's ZNS templates from Zalo (a no-op while the OA is not connected)."""
+    from .extensions import db
+    from .services.oa.tokens import OaNotConnected
+    from .services.zns import templates
+
+    try:
+        templates.sync(db.session, app.extensions["zalo_zns"])
+    except OaNotConnected:
+        pass
+
+
 def refresh_oa_token(app: Flask) -> None:
     """Refresh the OA access token ahead of expiry (a no-op while it is fresh or not connected)."""
     from .services.oa.tokens import OaNotConnected
@@ -98,6 +117,8 @@ JOBS: list[tuple[str, Callable[[Flask], None], dict]] = [
     ("oa-inbox", process_oa_inbox, {"trigger": "interval", "seconds": 0.5}),
     ("oa-outbound", send_oa_outbound, {"trigger": "interval", "seconds": 0.5}),
     ("oa-token-refresh", refresh_oa_token, {"trigger": "interval", "minutes": 10}),
+    ("zns-outbound", send_zns, {"trigger": "interval", "seconds": 2}),
+    ("zns-template-sync", sync_zns_templates, {"trigger": "interval", "hours": 1}),
     ("inbox-routing", route_inbox, {"trigger": "interval", "seconds": 15}),
 ]
 

@@ -95,6 +95,16 @@ def seed_oa_token(flask: str, env: dict) -> None:
                     "--refresh-token", pair["refresh_token"]], cwd=ROOT, env=env, check=True)
 
 
+def seed_zns_template(env: dict) -> None:
+    """An enabled order-update ZNS template in the emulator; the worker's first template sync picks it up."""
+    body = {"template_id": "100001", "name": "Cập nhật đơn hàng", "params": [
+        {"name": "customer_name", "maxLength": 30}, {"name": "order_code", "maxLength": 30},
+        {"name": "status", "maxLength": 30}]}
+    request = urllib.request.Request(f"{env['SANDBOX_ZALO_URL']}/_sandbox/zns/templates", method="POST",
+                                     data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=5).close()
+
+
 DEMO_RULES = (
     ["--name", "gia", "--match", "contains", "--pattern", "gia", "--priority", "10",
      "--reply", "Dạ, bạn để lại thông tin, cửa hàng gửi báo giá ngay ạ.", "--form-link"],
@@ -218,6 +228,7 @@ def run_stack() -> None:
         owner_password = None
         if use_sandbox:
             seed_oa_token(flask, env)
+            seed_zns_template(env)
             owner_password = seed_demo(flask, env)
             start_shopone(spawn, flask, env)
         web = spawn(os.path.join(os.path.dirname(python), "gunicorn"), "-c", "python:miniapp_api.gunicorn_config",

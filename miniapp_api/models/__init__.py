@@ -19,6 +19,7 @@ from .segment import Segment
 from .storage_probe import StorageProbe
 from .staff import ApiKey, ApiKeyUse, StaffSession, StaffUser
 from .tags import CustomerTag, PipelineChange, Tag
+from .zns import ZnsMessage, ZnsTemplate
 
 __all__ = [
     "ApiKey", "ApiKeyUse", "AuditEntry", "ConversationEvent", "CustomerTag", "PipelineChange", "StaffSession",
@@ -28,4 +29,5 @@ __all__ = [
     "Form", "FormSubmission", "IdempotencyRecord", "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",
     "ProfileMerge", "Segment", "SyncRun", "WebhookEvent", "WebhookIngest", "LoginThrottle", "StorageProbe",
+    "ZnsMessage", "ZnsTemplate",
 ]

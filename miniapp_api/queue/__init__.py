@@ -199,6 +199,13 @@ def release(session: Session, model, row_ids: list[int], owner: str) -> int:
     return len(_settle(session, model, row_ids, owner, status=PENDING, attempts=model.attempts - 1))
 
 
+def defer(session: Session, model, row_ids: list[int], owner: str, until: dt.datetime, reason: str) -> int:
+    """Give back leased rows to be tried again at `until`, the claim not counted as an attempt: the remote had no
+    room for them yet (a daily quota spent), which is no fault of theirs and must not bring them nearer dead letter."""
+    return len(_settle(session, model, row_ids, owner, status=PENDING, attempts=model.attempts - 1,
+                       available_at=until, last_error=reason[:4000]))
+
+
 def fail(session: Session, model, row_id: int, owner: str, error: str, *, attempts: int,
          permanent: bool = False, retry_after: float | None = None,
          schedule: tuple[float, ...] = DEFAULT_SCHEDULE, rng: random.Random | None = None,

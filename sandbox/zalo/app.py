@@ -1,7 +1,7 @@
 """The Zalo emulator: one Flask app per emulated Zalo, hosting every Zalo host's paths.
 
 Graph (`graph.zalo.me`), the OA API (`openapi.zalo.me`), OAuth
-(`oauth.zaloapp.com`) and the customer simulator are blueprints on the same
+(`oauth.zaloapp.com`), ZNS (`business.openapi.zalo.me`) and the customer simulator are blueprints on the same
 state, so one process and one port stand in for all of Zalo during
 development and tests.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from . import control, graph, history, miniapp_messages, oa, oauth, simulator, uploads
+from . import control, graph, history, miniapp_messages, oa, oauth, simulator, uploads, zns
 from .state import ZaloState
 
 
@@ -33,4 +33,6 @@ def create_sandbox_app(state: ZaloState) -> Flask:
     app.register_blueprint(oauth.blp)
     app.register_blueprint(control.blp)
     app.register_blueprint(simulator.blp)
+    app.register_blueprint(zns.blp)  # business.openapi.zalo.me
+    app.register_blueprint(zns.control)
     return app

@@ -58,6 +58,11 @@ EXPECTED = {
     "admin_conflicts.resolve": ((OWNER, ADMIN), None),
     "admin_orders.list_unlinked_orders": ((OWNER, ADMIN, VIEWER), None),
     "admin_orders.link": ((OWNER, ADMIN), None),
+    "admin_zns.list_zns_templates": (STAFF, "conversations:read"),
+    "admin_zns.sync_zns_templates": ((OWNER, ADMIN), None),
+    "admin_zns.zns_quota": (STAFF, "conversations:read"),
+    "admin_zns.send_zns": ((OWNER, ADMIN, AGENT), None),
+    "admin_zns.list_zns": (STAFF, "conversations:read"),
 }
 
 

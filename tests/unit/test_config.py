@@ -75,3 +75,20 @@ def test_trusted_proxy_count_cannot_be_negative(monkeypatch):
     monkeypatch.setenv("TRUSTED_PROXY_COUNT", "-1")
     with pytest.raises(ConfigError, match="TRUSTED_PROXY_COUNT"):
         Config.from_env(TESTING=True).validate()
+
+
+@pytest.mark.parametrize("value, message", [
+    ('{"shipping": {"params": {}}}', "shipping: needs a template_id"),
+    ('{"shipping": {"template_id": "1", "params": {"code": "order.cdoe"}}}', "shipping.code: unknown source"),
+    ('["shipping"]', "must be a JSON object"),
+])
+def test_zns_order_templates_are_checked_at_start(monkeypatch, value, message):
+    monkeypatch.setenv("ZNS_ORDER_TEMPLATES", value)
+    with pytest.raises(ConfigError, match=message):
+        Config.from_env(TESTING=True).validate()
+
+
+def test_zns_order_templates_with_known_sources_and_literals_pass(monkeypatch):
+    monkeypatch.setenv("ZNS_ORDER_TEMPLATES", '{"shipping": {"template_id": "1", "params": '
+                                              '{"code": "order.code", "note": "=Cảm ơn"}}}')
+    Config.from_env(TESTING=True).validate()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 
 def blueprints() -> list:
-    from . import auth, conflicts, customers, inbox, inbox_media, metrics, orders, segments, staff  # noqa: F401 (inbox_media adds a route to inbox.blp)
+    from . import auth, conflicts, customers, inbox, inbox_media, metrics, orders, segments, staff, zns  # noqa: F401 (inbox_media adds a route to inbox.blp)
 
-    return [auth.blp, staff.blp, inbox.blp, metrics.blp, customers.blp, segments.blp, conflicts.blp, orders.blp]
+    return [auth.blp, staff.blp, inbox.blp, metrics.blp, customers.blp, segments.blp, conflicts.blp, orders.blp,
+            zns.blp]

@@ -163,7 +163,7 @@ def staff_send(conversation_id: int, take_over: bool, queue, action: str, audit_
     try:
         row = queue(conversation)
     except OutboundRefused as exc:
-        raise outbound_problem(exc) from exc
+        raise outbound_problem(exc, conversation.id) from exc
     message = outbound_message(db.session, row)
     message.author_staff_id = staff.id
     conversation.waiting_for_human, conversation.waiting_since = False, None

@@ -50,6 +50,18 @@ def conflict_problem(conflict: InboxConflict) -> Problem:
 
 
 
-def outbound_problem(refused: OutboundRefused) -> Problem:
+# Refusals a ZNS template gets past: the problem offers the OA's enabled templates (`zns_templates`).
+WINDOW_CLOSED = ("no_interaction", "window_closed")
+
+
+def outbound_problem(refused: OutboundRefused, conversation_id: int | None = None) -> Problem:
     kind = OUTBOUND_TYPES[refused.code]
-    return Problem(kind.status, refused.reason, kind=kind)
+    extra = {}
+    if refused.code in WINDOW_CLOSED:
+        from ...extensions import db
+        from ...services.zns.templates import offer
+
+        extra["zns_templates"] = offer(db.session)
+        if conversation_id is not None:
+            extra["zns_send"] = f"/api/v1/admin/conversations/{conversation_id}/zns"
+    return Problem(kind.status, refused.reason, kind=kind, extra=extra)

@@ -27,6 +27,7 @@ from .conversations import add_message, current_conversation, message_by_zalo_id
 from .outbound import OutboundRefused, queue_message, queue_user_detail
 from ..customers.phones import InvalidPhone, normalize_phone
 from ..customers.profiles import Claim, resolve_profile
+from ..zns import receipts as zns_receipts
 
 USER_MESSAGE_TYPES = ("text", "image", "link", "audio", "video", "sticker", "gif", "location", "file",
                       "business_card")
@@ -201,6 +202,10 @@ def on_oa_echo(app: Flask, session: Session, payload: dict, when: dt.datetime) -
 
 def on_receipt(app: Flask, session: Session, payload: dict, when: dt.datetime) -> None:
     message = payload.get("message") or {}
+    if zns_receipts.is_zns_receipt(payload):  # a template message sent by phone (services/zns)
+        if not zns_receipts.record_receipt(session, payload, when):
+            raise UnknownEvent("ZNS receipt for a tracking_id we did not send")
+        return
     if payload["event_name"] == "user_seen_message":
         ids = message.get("msg_ids") or ([message["msg_id"]] if message.get("msg_id") else [])
         record_receipts(session, list(ids), "seen", when)

@@ -50,6 +50,8 @@ def _part(payload: dict, key: str) -> dict:
 def event_user_id(payload: dict) -> str | None:
     """The OA-scoped id of the customer the event is about, whichever role they play (None if not an id)."""
     name = str(payload.get("event_name") or "")
+    if isinstance(payload.get("message"), dict) and payload["message"].get("tracking_id"):
+        return None  # a ZNS receipt: its recipient is a phone number, not a Zalo id
     if name in ("follow", "unfollow"):
         role = "follower"
     else:

@@ -20,7 +20,7 @@ from ...queue import enqueue_event
 from ... import clock
 from ...models import (Conversation, Customer, CustomerIdentity, CustomerTag, Delivery, FormSubmission,
     IdempotencyRecord, Message, OaContact, OaOutbound, Order, OutboxEvent, ProfileConflict, ProfileMerge,
-    WebhookEvent)
+    WebhookEvent, ZnsMessage)
 from ...models.customer import PHONE
 from ...models.queue import IGNORED, PENDING, PROCESSING
 from ..oa.outbound import ANONYMOUS_PREFIX
@@ -41,6 +41,7 @@ ERASURE = {
     "pipeline_change": "kept",
     "profile_merge": "reason and moved identities cleared",
     "profile_conflict": "kept (kinds only; the claimed value is cleared)",
+    "zns_message": "phone and template data cleared; sends not made yet are cancelled",
 }
 MERGED_EVENT, MERGED_REFS = "customer.merged", ("survivor_ref", "merged_ref")
 
@@ -70,6 +71,7 @@ def erase_customer(session: Session, customer: Customer) -> list[str]:
     # First: a worker holding queued work about the person either finished it already or now never
     # will (on PostgreSQL this waits for it), so everything below sees what that work wrote.
     _scrub_queues(session, refs, zalo_ids)
+    _scrub_zns(session, ids)
     for member in members:
         for name in PROFILE_FIELDS:
             setattr(member, name, None)
@@ -92,6 +94,14 @@ def erase_customer(session: Session, customer: Customer) -> list[str]:
     enqueue_event(session, ERASED_EVENT, "customer", customer.ref,
                   {"ref": customer.ref, "merged_refs": refs[1:], "erased_at": clock.iso_utc(now)})
     return refs
+
+
+def _scrub_zns(session: Session, ids: list[int]) -> None:
+    """Template messages to the person (services/zns): cancelled unless made, their phone and data gone."""
+    mine = ZnsMessage.customer_id.in_(ids)
+    _update(session, ZnsMessage, sa.and_(mine, ZnsMessage.status.in_((PENDING, PROCESSING))), status=IGNORED,
+            last_error="customer erased", finished_at=clock.now(), lease_expires_at=None, leased_by=None)
+    _update(session, ZnsMessage, mine, phone="erased", template_data={})
 
 
 def _update(session: Session, model, where, **values) -> None:

@@ -1,0 +1,1 @@
+"""ZNS: template messages by phone, outside the OA messaging window (docs/oa.md "ZNS")."""
