@@ -130,6 +130,7 @@ class Config:
     OA_WELCOME_FORM_BUTTON: bool = True
     OA_AUTO_REPLY_COOLDOWN_SECONDS: int = 600
     OA_TOKEN_REFRESH_MARGIN_SECONDS: int = 3600
+    OA_QUOTA_CACHE_SECONDS: int = 300  # how long Zalo's answer about one user's window is trusted
     # CRM sync: retry delays in seconds, comma-separated (empty: 5s, 5m, 30m, 2h, 5h, 10h, 10h).
     # (Claims are held by short leases a worker's heartbeat renews: miniapp_api/queue/__init__.py LEASE.)
     CRM_RETRY_SCHEDULE: str = ""
@@ -189,6 +190,7 @@ class Config:
                                                        cls.OA_AUTO_REPLY_COOLDOWN_SECONDS),
             "OA_TOKEN_REFRESH_MARGIN_SECONDS": _env_int("OA_TOKEN_REFRESH_MARGIN_SECONDS",
                                                         cls.OA_TOKEN_REFRESH_MARGIN_SECONDS),
+            "OA_QUOTA_CACHE_SECONDS": _env_int("OA_QUOTA_CACHE_SECONDS", cls.OA_QUOTA_CACHE_SECONDS),
             "CRM_RETRY_SCHEDULE": _env("CRM_RETRY_SCHEDULE", cls.CRM_RETRY_SCHEDULE),
             "INBOX_AUTO_ASSIGN": _env_bool("INBOX_AUTO_ASSIGN", cls.INBOX_AUTO_ASSIGN),
             "INBOX_REASSIGN_AFTER_MINUTES": _env_int("INBOX_REASSIGN_AFTER_MINUTES",

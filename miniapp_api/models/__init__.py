@@ -10,7 +10,9 @@ from .form import Form, FormSubmission
 from .idempotency import IdempotencyRecord
 from .inbox import WebhookEvent, WebhookIngest
 from .login_throttle import LoginThrottle
+from .oa_channel import OaChannel
 from .oa_outbound import OaOutbound
+from .oa_quota import OaUserQuota
 from .oa_token import OaToken, OauthAttempt
 from .order import Order, OrderCursor, OrderStatusChange
 from .outbox import OutboxEvent
@@ -27,4 +29,5 @@ __all__ = [
     "Form", "FormSubmission", "IdempotencyRecord", "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",
     "ProfileMerge", "Segment", "SyncRun", "WebhookEvent", "WebhookIngest", "LoginThrottle", "StorageProbe",
+    "OaChannel", "OaUserQuota",
 ]

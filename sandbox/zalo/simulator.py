@@ -16,11 +16,12 @@ import secrets
 import requests
 from flask import Blueprint, current_app, jsonify, request
 
+from . import window
 from .state import SandboxUser, ZaloState
 
 MESSAGE_ACTIONS = ("text", "image", "link", "audio", "video", "sticker", "gif", "location", "file", "business_card")
 ACTIONS = ("follow", "unfollow", "submit_info", "seen", "received", *MESSAGE_ACTIONS)
-USER_ACTIONS = ("follow", "submit_info", *MESSAGE_ACTIONS)  # these open the messaging window
+USER_ACTIONS = ("follow", "submit_info", *MESSAGE_ACTIONS)  # done by the user (a follow opens no window: window.py)
 
 blp = Blueprint("sandbox_simulator", __name__, url_prefix="/_sandbox")
 
@@ -98,8 +99,7 @@ def note_interaction(state: ZaloState, payload: dict) -> None:
             state.followers.add(uid)
         elif name == "unfollow":
             state.followers.discard(uid)
-        if name == "follow" or name.startswith("user_send_") or name == "user_submit_info":
-            state.last_interaction[uid] = int(payload["timestamp"])
+        window.note_interaction(state, name, uid, int(payload["timestamp"]))
     if name.startswith("user_send_"):
         message = payload["message"]
         attachment = (message.get("attachments") or [{}])[0].get("payload") or {}

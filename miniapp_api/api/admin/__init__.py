@@ -3,6 +3,7 @@ from __future__ import annotations
 
 
 def blueprints() -> list:
-    from . import auth, conflicts, customers, inbox, metrics, orders, segments, staff
+    from . import auth, conflicts, customers, inbox, metrics, oa_connection, orders, segments, staff
 
-    return [auth.blp, staff.blp, inbox.blp, metrics.blp, customers.blp, segments.blp, conflicts.blp, orders.blp]
+    return [auth.blp, staff.blp, inbox.blp, metrics.blp, customers.blp, segments.blp, conflicts.blp, orders.blp,
+            oa_connection.blp]

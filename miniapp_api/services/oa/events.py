@@ -21,6 +21,7 @@ from ...models.conversation import INBOUND, OPEN, OUTBOUND
 from ...models.customer import PHONE, ZALO_APP, ZALO_OA
 from ...zalo.oa import text_message, text_with_link_button
 from .auto_reply import auto_reply
+from .channel import on_permission_revoked
 from .conversations import add_message, current_conversation, message_by_zalo_id, record_receipts
 from .outbound import OutboundRefused, queue_message, queue_user_detail
 from ..customers.phones import InvalidPhone, normalize_phone
@@ -30,7 +31,7 @@ USER_MESSAGE_TYPES = ("text", "image", "link", "audio", "video", "sticker", "gif
                       "business_card")
 OA_ECHO_TYPES = ("text", "image", "gif", "list", "file", "sticker", "template", "consent")
 IGNORED_EVENTS = ("user_reacted_message", "user_click_chatnow", "user_feedback", "user_reply_consent",
-                  "oa_reacted_message", "add_user_to_tag", "shop_has_order", "permission_revoked")
+                  "oa_reacted_message", "add_user_to_tag", "shop_has_order")
 
 
 class UnknownEvent(Exception):
@@ -198,6 +199,7 @@ def form_url(app: Flask) -> str:
 
 HANDLERS = {"follow": on_follow, "unfollow": on_unfollow, "user_submit_info": on_submit_info,
             "user_received_message": on_receipt, "user_seen_message": on_receipt,
+            "permission_revoked": on_permission_revoked,
             **{f"user_send_{t}": on_user_message for t in USER_MESSAGE_TYPES},
             **{f"oa_send_{t}": on_oa_echo for t in OA_ECHO_TYPES}}
 
