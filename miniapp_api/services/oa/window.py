@@ -168,13 +168,13 @@ def record_send_quota(session: Session, oa_user_id: str, quota) -> bool:
 
 
 def current(session: Session, client, oa_user_id: str, contact: OaContact | None, ttl: int) -> Window:
-    """The window as staff should see it: asks Zalo (outside any transaction) when ours is uncertain.
+    """The window as staff should see it: Zalo's answer (asked outside any transaction unless a fresh one is kept).
 
-    Commits the caller's session. If Zalo cannot be asked, our own (uncertain) view is returned.
+    Commits the caller's session. If Zalo cannot be asked, our own view is returned (`source` local).
     """
     known = assess(session, oa_user_id, contact, clock.now(), ttl)
     session.commit()
-    if not known.uncertain:
+    if known.source == "zalo":
         return known
     try:
         answer = client.message_quota(oa_user_id)
