@@ -55,6 +55,7 @@ class WindowSchema(Schema):
 
 
 def _connection() -> dict:
+    db.session.commit()  # the token store reads in a session of its own: release ours first (SQLite's one writer)
     status = current_app.extensions["oa_tokens"].status()
     return {key: status.get(key) for key in ConnectionSchema().fields if key in status}
 
