@@ -63,7 +63,8 @@ class OAuthClient:
         body = self.http.request("POST", ACCESS_TOKEN_PATH, headers={"secret_key": self.app_secret}, data=form)
         if not body.get("access_token") or not body.get("refresh_token"):
             raise ZaloError(-1, str(body.get("error_description") or body.get("error_name") or "no token returned"), body)
-        return TokenPair(str(body["access_token"]), str(body["refresh_token"]), _seconds(body, "expires_in", 90000),
+        return TokenPair(str(body["access_token"]), str(body["refresh_token"]),
+                         _seconds(body, "expires_in", 90000),
                          _seconds(body, "refresh_token_expires_in", REFRESH_TOKEN_LIFETIME_SECONDS))
 
 

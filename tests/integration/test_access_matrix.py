@@ -56,6 +56,9 @@ EXPECTED = {
     "admin_conflicts.resolve": ((OWNER, ADMIN), None),
     "admin_orders.list_unlinked_orders": ((OWNER, ADMIN, VIEWER), None),
     "admin_orders.link": ((OWNER, ADMIN), None),
+    "admin_oa.get_connection": ((OWNER, ADMIN), None),
+    "admin_oa.resume_connection": ((OWNER, ADMIN), None),
+    "admin_oa.get_window": (ALL, "conversations:read"),
 }
 
 

@@ -70,9 +70,10 @@ def test_no_zalo_cloud_account_pauses_keeps_everything_queued_and_an_admin_resum
     assert connection["channel"]["needs_attention"] is True and connection["channel"]["next_probe_at"]
     zalo_window(oa, zca="linked")  # the shop topped up / linked its account
     resumed = client.post("/api/v1/admin/oa/connection/resume", headers=admin).get_json()
-    assert resumed["channel"] == {"status": "active", "needs_attention": False, "code": code, "reason": None,
-                                  "paused_at": resumed["channel"]["paused_at"], "next_probe_at": None,
-                                  "resumed_at": resumed["channel"]["resumed_at"], "resumed_by": resumed["channel"]["resumed_by"]}
+    channel = resumed["channel"]
+    assert (channel["status"], channel["needs_attention"], channel["reason"], channel["next_probe_at"]) == \
+        ("active", False, None, None)
+    assert channel["resumed_by"].startswith("staff:") and channel["resumed_at"] and channel["code"] == code
     run_worker(app)
     run_worker(app)
     assert _sent_texts(oa) == ["Một", "Hai"]

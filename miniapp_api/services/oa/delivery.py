@@ -8,8 +8,8 @@ were already refreshed-and-retried by the client; rate limits and quotas
 retry later; recipient errors (-213, -230, -232, ...) are final for that
 message and kept with a readable reason; account-level errors (-320, -209, a
 refused token refresh, ...) pause the whole channel and put the row back
-untouched (`channel.py`). A welcome that Zalo would refuse is skipped, not failed. A send whose outcome never came back
-(the worker died, the answer timed out) is looked up in Zalo's conversation
+untouched (`channel.py`); a welcome Zalo would refuse is skipped, not failed.
+A send whose outcome never came back (the worker died, the answer timed out) is looked up in Zalo's conversation
 before it is tried again (`oa_recovery`), so a crash re-sends nothing Zalo
 already accepted.
 """

@@ -73,7 +73,8 @@ def contact_for_customer(session: Session, customer: Customer) -> OaContact | No
 def queue_message(session: Session, contact: OaContact, message: dict, *, reason: str, text: str | None,
                   author: str | None = None, type_: str = "text") -> OaOutbound:
     """Window-check, then store the conversation message and the row the worker sends."""
-    known = assess(session, contact.oa_user_id, contact, clock.now(), current_app.config["OA_QUOTA_CACHE_SECONDS"])
+    ttl = current_app.config["OA_QUOTA_CACHE_SECONDS"]
+    known = assess(session, contact.oa_user_id, contact, clock.now(), ttl)
     undecided = known.source == "local" and contact.followed_at is not None and follow_only(contact)
     if known.state == CLOSED and not undecided:
         raise window_refusal(known.last_interaction_at)

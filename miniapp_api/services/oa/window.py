@@ -113,7 +113,8 @@ def assess(session: Session, oa_user_id: str, contact: OaContact | None, now: dt
     last = None if follow_only(contact) else contact.last_interaction_at
     state = window_state(last, now)
     near = last is not None and any(abs((now - last) - edge) < NEAR_BOUNDARY for edge in (FREE_WINDOW, PAID_WINDOW))
-    uncertain = last is None or near or (state == FREE and replies_since(session, contact, last) >= FREE_REPLIES)
+    exhausted = state == FREE and replies_since(session, contact, last) >= FREE_REPLIES
+    uncertain = last is None or near or exhausted
     return Window(state, last, "local", uncertain=uncertain)
 
 
