@@ -32,7 +32,7 @@ def set_token(access_token, refresh_token, expires_in):
 
 @zalo_cli.command("token-status")
 def token_status():
-    """Show whether the OA is connected and when its token expires (not the token itself)."""
+    """Show whether the OA is connected, when its token expires (not the token itself) and whether sending is paused."""
     click.echo(json.dumps(current_app.extensions["oa_tokens"].status(), indent=2))
 
 
@@ -42,6 +42,16 @@ def backfill():
     run = queue_on_connect(db.session)
     db.session.commit()
     click.echo(f"queued: the worker imports the OA's tags and recent conversations (run {run})")
+
+
+@zalo_cli.command("resume")
+def resume():
+    """Resume OA sending after fixing what paused it (token-status shows the reason); queued messages go out."""
+    from .services.oa import channel
+
+    resumed = channel.resume(db.session, str(current_app.config.get("ZALO_OA_ID") or ""), "cli")
+    db.session.commit()
+    click.echo("OA sending resumed" if resumed else "OA sending was not paused")
 
 
 @zalo_cli.command("connect-url")

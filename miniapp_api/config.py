@@ -153,6 +153,7 @@ class Config:
     OA_BACKFILL_CONVERSATIONS: int = 50
     OA_BACKFILL_MESSAGES: int = 100
     OA_BACKFILL_INTERVAL_SECONDS: float = 1.0
+    OA_QUOTA_CACHE_SECONDS: int = 300  # how long Zalo's answer about one user's window is trusted
     # CRM sync: retry delays in seconds, comma-separated (empty: 5s, 5m, 30m, 2h, 5h, 10h, 10h).
     # (Claims are held by short leases a worker's heartbeat renews: miniapp_api/queue/__init__.py LEASE.)
     CRM_RETRY_SCHEDULE: str = ""
@@ -225,6 +226,7 @@ class Config:
             "OA_BACKFILL_MESSAGES": _env_int("OA_BACKFILL_MESSAGES", cls.OA_BACKFILL_MESSAGES),
             "OA_BACKFILL_INTERVAL_SECONDS": _env_float("OA_BACKFILL_INTERVAL_SECONDS",
                                                        cls.OA_BACKFILL_INTERVAL_SECONDS),
+            "OA_QUOTA_CACHE_SECONDS": _env_int("OA_QUOTA_CACHE_SECONDS", cls.OA_QUOTA_CACHE_SECONDS),
             "CRM_RETRY_SCHEDULE": _env("CRM_RETRY_SCHEDULE", cls.CRM_RETRY_SCHEDULE),
             "INBOX_AUTO_ASSIGN": _env_bool("INBOX_AUTO_ASSIGN", cls.INBOX_AUTO_ASSIGN),
             "INBOX_REASSIGN_AFTER_MINUTES": _env_int("INBOX_REASSIGN_AFTER_MINUTES",

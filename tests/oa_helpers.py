@@ -81,6 +81,15 @@ __all__ = ["Conversation", "OaContact", "WebhookEvent", "count", "customer_says"
            "one", "post_event", "run_worker"]
 
 
+def zalo_window(zalo, **switches) -> dict:
+    """Flip the emulator's window and quota switches through its control API (sandbox/zalo/window.py)."""
+    import requests
+
+    response = requests.post(f"{zalo.url}/_sandbox/oa/window", json=switches, timeout=5)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 def customer_in_window(client, app, zalo):
     """A customer who just wrote to the OA (the messaging window is open), with the emulator's outbox emptied."""
     user = zalo.create_user("Ngô Thảo")

@@ -11,7 +11,9 @@ from .form import Form, FormSubmission
 from .idempotency import IdempotencyRecord
 from .inbox import WebhookEvent, WebhookIngest
 from .login_throttle import LoginThrottle
+from .oa_channel import OaChannel
 from .oa_outbound import OaOutbound
+from .oa_quota import OaUserQuota
 from .oa_token import OaToken, OauthAttempt
 from .order import Order, OrderCursor, OrderStatusChange
 from .outbox import OutboxEvent
@@ -30,4 +32,5 @@ __all__ = [
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",
     "ProfileMerge", "Segment", "SyncRun", "WebhookEvent", "WebhookIngest", "LoginThrottle", "StorageProbe",
     "ZnsMessage", "ZnsTemplate",
+    "OaChannel", "OaUserQuota",
 ]

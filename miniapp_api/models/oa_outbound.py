@@ -28,6 +28,8 @@ class OaOutbound(QueueMixin, db.Model):
     to Zalo and cleared when Zalo's answer says it was not sent; on a row not yet
     done it means "Zalo may have it": the next attempt asks Zalo's conversation
     first instead of sending again (`services/oa/recovery.py`).
+    `zalo_quota` keeps the `quota` Zalo returned with an accepted send (which
+    free or package quota paid for it; none for a billed message).
     """
 
     __tablename__ = "oa_outbound"
@@ -41,4 +43,5 @@ class OaOutbound(QueueMixin, db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(160), unique=True)
     zalo_message_id: Mapped[str | None] = mapped_column(sa.String(64))
     send_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    zalo_quota: Mapped[dict | None] = mapped_column(JSONType)  # `data.quota` of Zalo's answer to a send
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,14 +16,26 @@ TOKEN_INVALID, TOKEN_EXPIRED = -216, -220
 RATE_LIMITED = -32
 NOT_FOLLOWER, NO_INTERACTION_7D, INTERACTION_EXPIRED = -213, -230, -232
 REFRESH_CODES = (TOKEN_INVALID, TOKEN_EXPIRED)
-# Codes that will fail again for this message however often it is retried.
+# Codes that will fail again for this message however often it is retried (meanings: docs/oa.md, error codes).
 PERMANENT_REASONS = {
     NOT_FOLLOWER: "The user does not follow the OA (Zalo -213).",
     NO_INTERACTION_7D: "The user has not interacted with the OA in 7 days; only template messages can reach them (Zalo -230).",
-    INTERACTION_EXPIRED: "The user's interaction window has expired (Zalo -232).",
+    INTERACTION_EXPIRED: ("The user has never interacted with the OA, or that interaction has expired; only "
+                          "template messages (ZNS) can reach them (Zalo -232)."),
     -201: "Zalo rejected a parameter of the message (Zalo -201).",
     -227: "The user is banned or inactive (Zalo -227).",
+    -233: "Zalo does not accept this type of message (Zalo -233).",
     -244: "The user blocked this type of message (Zalo -244).",
+    -248: "Zalo refused the message as violating its platform standards (Zalo -248).",
+    -249: "Zalo refused the message (Zalo -249; the code is not in any Zalo table we could check).",
+}
+# Codes that say the OA channel itself cannot send, whatever the message: sending pauses until fixed.
+CHANNEL_REASONS = {
+    -209: "The Zalo app is not activated or does not support this API (Zalo -209): activate it at developers.zalo.me.",
+    -212: "The Zalo app has not registered this API (Zalo -212): enable the OA messaging APIs for the app.",
+    -223: "The OA has not authorised this API for the app (Zalo -223): reconnect the OA and grant the permissions.",
+    -320: "The Zalo app is not linked to a Zalo Cloud Account (Zalo -320): link one to pay for messages.",
+    -321: "The Zalo Cloud Account is out of funds (Zalo -321): top it up.",
 }
 # Codes worth retrying later: rate limits and quotas refill.
 RETRY_LATER = {RATE_LIMITED: 60.0, -211: 3600.0, -218: 3600.0}
@@ -78,6 +90,11 @@ class OaClient:
     def send_cs(self, user_id: str, message: dict) -> dict:
         """Send a customer-service message; returns `data` (`message_id`, `user_id`, `quota`)."""
         body = self._call("POST", "/v3.0/oa/message/cs", json={"recipient": {"user_id": user_id}, "message": message})
+        return body.get("data") or {}
+
+    def message_quota(self, user_id: str) -> dict:
+        """`/v3.0/oa/quota/message`: the user's `last_interaction` (ms) and free replies left (`cs_reply`)."""
+        body = self._call("POST", "/v3.0/oa/quota/message", json={"user_id": user_id})
         return body.get("data") or {}
 
     def conversation(self, user_id: str, offset: int = 0, count: int = 10) -> list[dict]:

@@ -1,7 +1,8 @@
 """OA OAuth v4 with PKCE (`oauth.zaloapp.com`): the consent URL, code exchange and refresh.
 
 The token endpoint takes a form-encoded body and the app secret in a
-`secret_key` header, and answers `expires_in` as a string of seconds.
+`secret_key` header, and answers `expires_in` (and `refresh_token_expires_in`,
+where given) as strings of seconds.
 Refresh tokens are single-use: callers must persist the returned pair before
 anything else (see `services.oa.tokens`).
 """
@@ -17,7 +18,7 @@ from .http import ZaloError, ZaloHttp
 
 ACCESS_TOKEN_PATH = "/v4/oa/access_token"
 PERMISSION_PATH = "/v4/oa/permission"
-REFRESH_TOKEN_LIFETIME_SECONDS = 90 * 24 * 3600  # three months (reference §3)
+REFRESH_TOKEN_LIFETIME_SECONDS = 90 * 24 * 3600  # three months (reference §3), when Zalo does not say
 
 
 def new_code_verifier() -> str:
@@ -35,6 +36,7 @@ class TokenPair:
     access_token: str
     refresh_token: str
     expires_in: int
+    refresh_expires_in: int = REFRESH_TOKEN_LIFETIME_SECONDS
 
 
 class OAuthClient:
@@ -61,8 +63,15 @@ class OAuthClient:
         body = self.http.request("POST", ACCESS_TOKEN_PATH, headers={"secret_key": self.app_secret}, data=form)
         if not body.get("access_token") or not body.get("refresh_token"):
             raise ZaloError(-1, str(body.get("error_description") or body.get("error_name") or "no token returned"), body)
-        try:
-            expires_in = int(str(body.get("expires_in", "90000")))
-        except ValueError:
-            expires_in = 90000
-        return TokenPair(str(body["access_token"]), str(body["refresh_token"]), expires_in)
+        return TokenPair(str(body["access_token"]), str(body["refresh_token"]),
+                         _seconds(body, "expires_in", 90000),
+                         _seconds(body, "refresh_token_expires_in", REFRESH_TOKEN_LIFETIME_SECONDS))
+
+
+def _seconds(body: dict, key: str, default: int) -> int:
+    """A lifetime Zalo sends as a string (or number) of seconds; `default` when absent or unreadable."""
+    try:
+        value = int(str(body[key]))
+    except (KeyError, ValueError):
+        return default
+    return value if value > 0 else default

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from . import window
 from .state import random_mobile_phone
 
 blp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
@@ -78,7 +79,8 @@ def oa_token():
     """Mint an OA access/refresh pair, as the API Explorer would (to seed `flask zalo set-token`)."""
     expires_in = int((request.get_json(silent=True) or {}).get("expires_in", 90000))
     access, refresh = _state().issue_oa_tokens(expires_in)
-    return jsonify({"access_token": access, "refresh_token": refresh, "expires_in": str(expires_in)})
+    return jsonify({"access_token": access, "refresh_token": refresh, "expires_in": str(expires_in),
+                    "refresh_token_expires_in": str(_state().refresh_token_lifetime)})
 
 
 @blp.post("/oa/faults")
@@ -109,3 +111,30 @@ def oa_messages():
     """CS messages the OA sent, oldest first."""
     with _state().lock:
         return jsonify(list(_state().sent_messages))
+
+
+@blp.post("/oa/window")
+def oa_window():
+    """Window and quota switches (window.py): `free_replies` (int, or null for unlimited), `follow_opens_window`,
+    `zca` (linked | missing → -320 | no_funds → -321 on paid messages), `package_quota`."""
+    state = _state()
+    try:
+        with state.lock:
+            state.window.configure(request.get_json(silent=True) or {})
+    except (TypeError, ValueError) as exc:
+        return jsonify({"error": str(exc)}), 400
+    return jsonify(state.window.public())
+
+
+@blp.post("/oa/revoke")
+def oa_revoke():
+    """The OA admin removes the app: every OA token answers -216 from now on; the `permission_revoked` event is
+    returned, and delivered to the webhook URL when one is set (`{"deliver": false}` to only return it)."""
+    from .simulator import deliver
+
+    state = _state()
+    event = window.revoke(state)
+    delivered = None
+    if (request.get_json(silent=True) or {}).get("deliver", True) and state.webhook_url:
+        delivered = deliver(state, event)
+    return jsonify({"revoked": True, "event": event, "delivered": delivered})

@@ -4,8 +4,9 @@ quota, tags.
 Shapes from the reference (§2): the token travels in the `access_token`
 header, GET parameters are one `data` JSON query parameter, and every
 refusal is HTTP 200 with `error != 0` (-216 invalid token, -220 expired,
--230 no interaction in 7 days, -201 bad parameter, including every message
-shape Zalo does not document: `shapes.py`). Tests force other codes
+-201 bad parameter, including every message shape Zalo does not document:
+`shapes.py`; the window and quota codes -230, -232, -320, -321 come
+from `window.py`). Tests force other codes
 (-32, -213, -232, ...) through `/_sandbox/oa/faults`, or a hang: the message
 is sent, but its answer is held (the sender crashes or times out not knowing).
 """
@@ -18,9 +19,9 @@ import threading
 from flask import Blueprint, current_app, jsonify, request
 
 from .shapes import Refused, check_cs_message
+from . import window
 
 blp = Blueprint("oa", __name__)
-SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000
 
 
 def _state():
@@ -78,9 +79,9 @@ def send_cs():
 
     if (refused := refusal(state, message)) is not None:
         return _error(-201, refused)
-    last = state.last_interaction.get(user_id)
-    if last is None or state.clock() * 1000 - last > SEVEN_DAYS_MS:
-        return _error(-230, "User has not interacted with the OA in the past 7 days")
+    refused, quota_used = window.charge(state, user_id)  # -232, -230, -320/-321, or the quota it came from
+    if refused:
+        return _error(*refused)
     message_id = secrets.token_hex(10)
     with state.lock:
         state.sent_messages.append({"message_id": message_id, "user_id": user_id, "message": message,
@@ -92,7 +93,7 @@ def send_cs():
         threading.Thread(target=echo_and_receipt, args=(state, user, message, message_id), daemon=True).start()
     if (hang := state.take_fault(request.path, "hang_seconds")) is not None:
         state.release.wait(hang)  # sent all the same: the caller times out or dies not knowing
-    return _ok({"message_id": message_id, "user_id": user_id, "quota": {"quota_type": "reply"}})
+    return _ok({"message_id": message_id, "user_id": user_id, **({"quota": quota_used} if quota_used else {})})
 
 
 def _listed_as(message: dict) -> tuple[str, str]:
@@ -160,13 +161,14 @@ def user_detail():
 
 @blp.post("/v3.0/oa/quota/message")
 def quota():
+    """The user's last interaction and free replies left (any user who wrote, follower or not)."""
     if (error := _guard()) is not None:
         return error
     state = _state()
     user_id = str((request.get_json(silent=True) or {}).get("user_id") or "")
-    last = state.last_interaction.get(user_id)
-    return _ok({"last_interaction": str(last) if last else "", "cs_reply": {"remain": 8, "total": 8},
-                "promotion": {"daily_remain": 1, "daily_total": 1, "monthly_remain": 4, "monthly_total": 4}})
+    if state.user_by_oa_id(user_id) is None:
+        return _error(-201, "user_id is invalid")
+    return _ok(window.quota_answer(state, user_id))
 
 
 @blp.post("/v2.0/oa/tag/tagfollower")

@@ -87,4 +87,5 @@ def access_token():
     else:
         return _error(-14003, "Invalid grant_type")
     access, refresh = state.issue_oa_tokens()
-    return jsonify({"access_token": access, "refresh_token": refresh, "expires_in": "90000"})
+    return jsonify({"access_token": access, "refresh_token": refresh, "expires_in": "90000",
+                    "refresh_token_expires_in": str(state.refresh_token_lifetime)})

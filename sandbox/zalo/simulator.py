@@ -17,11 +17,12 @@ import requests
 from flask import Blueprint, current_app, jsonify, request
 
 from .simulator_events import EXTRA_ACTIONS, build_extra_event, note_tag_event
+from . import window
 from .state import SandboxUser, ZaloState
 
 MESSAGE_ACTIONS = ("text", "image", "link", "audio", "video", "sticker", "gif", "location", "file", "business_card")
 ACTIONS = ("follow", "unfollow", "submit_info", "seen", "received", *MESSAGE_ACTIONS, *EXTRA_ACTIONS)
-USER_ACTIONS = ("follow", "submit_info", *MESSAGE_ACTIONS)  # these open the messaging window
+USER_ACTIONS = ("follow", "submit_info", *MESSAGE_ACTIONS)  # done by the user (a follow opens no window: window.py)
 
 blp = Blueprint("sandbox_simulator", __name__, url_prefix="/_sandbox")
 
@@ -103,8 +104,7 @@ def note_interaction(state: ZaloState, payload: dict) -> None:
             state.followers.add(uid)
         elif name == "unfollow":
             state.followers.discard(uid)
-        if name == "follow" or name.startswith("user_send_") or name == "user_submit_info":
-            state.last_interaction[uid] = int(payload["timestamp"])
+        window.note_interaction(state, name, uid, int(payload["timestamp"]))
     if name.startswith("user_send_"):
         message = payload["message"]
         attachment = (message.get("attachments") or [{}])[0].get("payload") or {}

@@ -8,6 +8,8 @@ import time
 
 import phonenumbers
 
+from .window import WindowRules
+
 
 @dataclasses.dataclass
 class SandboxUser:
@@ -66,6 +68,7 @@ class ZaloState:
         self.refresh_tokens: dict[str, float] = {}   # single use: popped when spent
         self.auth_codes: dict[str, tuple[str, str, float]] = {}  # code → (challenge, redirect_uri, expires_at)
         self.refresh_calls = 0
+        self.refresh_token_lifetime = 90 * 24 * 3600  # seconds; sent as `refresh_token_expires_in`
         self.token_delay = 0.0                       # seconds the token endpoint takes (widens races in tests)
         self.sent_messages: list[dict] = []
         self.chat: list[dict] = []                   # both directions, oldest first: GET /v2.0/oa/conversation
@@ -74,6 +77,7 @@ class ZaloState:
         self.tags: dict[str, set[str]] = {}          # tag → OA user ids
         self.followers: set[str] = set()             # OA user ids
         self.last_interaction: dict[str, int] = {}   # OA user id → ms
+        self.window = WindowRules()                  # free replies, follow, Zalo Cloud Account switches (window.py)
         self.webhook_url: str | None = None          # where the customer simulator delivers events
         self.echo_events = False                     # after message/cs: deliver oa_send_* echo and receipt
         # path → callables run once while a call to that path is in flight, before it is answered
@@ -93,11 +97,11 @@ class ZaloState:
             return next((u for u in self.users.values() if u.oa_user_id == oa_user_id), None)
 
     def issue_oa_tokens(self, expires_in: int = 90000) -> tuple[str, str]:
-        """A new OA access/refresh pair; the refresh token lives three months and is single-use."""
+        """A new OA access/refresh pair; the refresh token lives `refresh_token_lifetime` and is single-use."""
         with self.lock:
             access, refresh = "oa_at_" + secrets.token_urlsafe(24), "oa_rt_" + secrets.token_urlsafe(24)
             self.oa_tokens[access] = self.clock() + expires_in
-            self.refresh_tokens[refresh] = self.clock() + 90 * 24 * 3600
+            self.refresh_tokens[refresh] = self.clock() + self.refresh_token_lifetime
             return access, refresh
 
     def take_fault(self, path: str, kind: str = "code"):

@@ -63,6 +63,9 @@ EXPECTED = {
     "admin_zns.zns_quota": (STAFF, "conversations:read"),
     "admin_zns.send_zns": ((OWNER, ADMIN, AGENT), None),
     "admin_zns.list_zns": (STAFF, "conversations:read"),
+    "admin_oa.get_connection": ((OWNER, ADMIN), None),
+    "admin_oa.resume_connection": ((OWNER, ADMIN), None),
+    "admin_oa.get_window": (ALL, "conversations:read"),
 }
 
 

@@ -5,7 +5,8 @@ def test_healthz(client):
 
 
 def test_readyz_checks_the_database(client):
-    assert client.get("/readyz").get_json() == {"status": "ready"}
+    assert client.get("/readyz").get_json() == {"status": "ready",
+                                                "oa_channel": {"status": "active", "needs_attention": False}}
 
 
 def test_unknown_path_is_problem_json(client):

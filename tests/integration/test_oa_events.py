@@ -6,7 +6,7 @@ from miniapp_api.models.customer import PHONE
 from sandbox.server import BackgroundServer
 from sandbox.zalo.simulator import MESSAGE_ACTIONS, build_event
 from tests.helpers import bearer, contact_values, open_session, zalo_user
-from tests.oa_helpers import count, customer_says, messages, one, post_event, run_worker
+from tests.oa_helpers import count, customer_says, messages, one, post_event, run_worker, zalo_window
 
 
 def _customer(app, contact):
@@ -18,6 +18,7 @@ def _customer(app, contact):
 
 
 def test_follow_links_identities_keeps_status_and_queues_a_welcome_with_the_form_link(client, app, oa):
+    zalo_window(oa, follow_opens_window=True)  # Zalo's quota answer says the follow opened the window
     user = oa.create_user("Nguyễn Văn An")
     customer_says(client, oa, user, "follow")
     run_worker(app)
@@ -200,6 +201,7 @@ def test_oa_console_echo_is_stored_as_a_staff_message(client, app, oa):
 
 
 def test_receipts_update_delivery_state_and_seen_takes_a_list(client, app, oa):
+    zalo_window(oa, follow_opens_window=True)
     user = oa.create_user("Hồ Lan")
     customer_says(client, oa, user, "follow")
     run_worker(app)
@@ -228,6 +230,7 @@ def test_seen_before_the_message_it_is_about(client, app, oa):
 
 
 def test_our_own_echo_does_not_duplicate_the_message(client, app, oa):
+    zalo_window(oa, follow_opens_window=True)
     user = oa.create_user("Hồ Lan")
     customer_says(client, oa, user, "follow")
     run_worker(app)

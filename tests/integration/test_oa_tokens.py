@@ -122,3 +122,24 @@ def test_connect_link_must_be_signed(client):
 def test_save_pair_bumps_the_version(app, oa):
     with app.app_context():
         assert app.extensions["oa_tokens"].save_pair(TokenPair("a", "b", 90000), source="test") == 2
+
+
+def test_refresh_token_lifetime_is_the_one_zalo_gives(app, oa, frozen_clock):
+    import datetime as dt
+
+    oa.refresh_token_lifetime = 30 * 24 * 3600  # Zalo answers refresh_token_expires_in: "2592000"
+    frozen_clock.advance(hours=25)
+    with app.app_context():
+        app.extensions["oa_tokens"].access_token()
+        status = app.extensions["oa_tokens"].status()
+    assert status["version"] == 2
+    assert status["refresh_expires_at"] == (frozen_clock.now() + dt.timedelta(days=30)).isoformat()
+
+
+@pytest.mark.parametrize("body,expected", [({"refresh_token_expires_in": "7776000"}, 7776000),
+                                           ({"refresh_token_expires_in": 3600}, 3600),
+                                           ({}, 90 * 24 * 3600), ({"refresh_token_expires_in": "soon"}, 90 * 24 * 3600)])
+def test_refresh_token_lifetime_falls_back_to_three_months_only_when_zalo_does_not_say(body, expected):
+    from miniapp_api.zalo.oauth import REFRESH_TOKEN_LIFETIME_SECONDS, _seconds
+
+    assert _seconds(body, "refresh_token_expires_in", REFRESH_TOKEN_LIFETIME_SECONDS) == expected

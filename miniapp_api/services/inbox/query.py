@@ -22,7 +22,7 @@ from ...models.staff import AGENT
 from ...models.types import MAX_ROW_ID
 from ...schemas.base import within_time_range
 from . import documents, search
-from ..oa.outbound import FREE, FREE_WINDOW, PAID, PAID_WINDOW, window_state
+from ..oa.window import FREE, FREE_WINDOW, PAID, PAID_WINDOW, window_state
 from ..customers.snapshots import customer_snapshot
 from ..staff.visibility import agent_conversations
 from ..forms.answers import submission_brief

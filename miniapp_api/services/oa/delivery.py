@@ -1,12 +1,15 @@
 """The worker's side of the OA queue: make the queued OA API calls and record what Zalo said.
 
-Per row: claim (committed), re-check the messaging window, record that the
-send starts (committed), call Zalo with no transaction open, then record the
-outcome in a new transaction. Zalo's codes decide the outcome: token errors
+Per row: claim (committed), re-check the messaging window (asking Zalo's
+quota endpoint when our own knowledge is not enough: `window.py`), record that
+the send starts (committed), call Zalo with no transaction open, then record
+the outcome in a new transaction. Zalo's codes decide the outcome: token errors
 were already refreshed-and-retried by the client; rate limits and quotas
 retry later; recipient errors (-213, -230, -232, ...) are final for that
-message and kept with a readable reason. A send whose outcome never came back
-(the worker died, the answer timed out) is looked up in Zalo's conversation
+message and kept with a readable reason; account-level errors (-320, -209, a
+refused token refresh, ...) pause the whole channel and put the row back
+untouched (`channel.py`); a welcome Zalo would refuse is skipped, not failed.
+A send whose outcome never came back (the worker died, the answer timed out) is looked up in Zalo's conversation
 before it is tried again (`oa_recovery`), so a crash re-sends nothing Zalo
 already accepted.
 """
@@ -27,13 +30,15 @@ from ...models.conversation import FAILED
 from ...models.customer import PHONE, ZALO_APP, ZALO_OA
 from ...models.oa_outbound import SEND_MESSAGE, TAG_ADD, TAG_KINDS, TAG_REMOVE, USER_DETAIL
 from ...zalo.http import ZaloError, ZaloUnavailable
-from ...zalo.oa import PERMANENT_REASONS, REFRESH_CODES, RETRY_LATER
+from ...zalo.oa import CHANNEL_REASONS, INTERACTION_EXPIRED, NO_INTERACTION_7D, PERMANENT_REASONS, REFRESH_CODES, \
+    RETRY_LATER
 from ..customers.consents import has_marketing_consent
 from .conversations import advance_delivery, message_by_zalo_id
-from . import backfill, recovery as oa_recovery
-from .tokens import OaNotConnected, TokenRefreshFailed
+from . import backfill, channel, window
+from . import recovery as oa_recovery
+from .tokens import OaNotConnected, RefreshRefused, TokenRefreshFailed
 from .tags import still_wanted
-from .outbound import CLOSED, MARKETING_REASONS, PAID, marketing_refusal, window_refusal, window_state
+from .outbound import MARKETING_REASONS, marketing_refusal, window_refusal
 from ..customers.phones import InvalidPhone, normalize_phone
 from ..customers.profiles import Claim, publish_upsert, resolve_profile
 from ..customers.provenance import apply_facts
@@ -41,6 +46,7 @@ from ..customers.provenance import apply_facts
 log = logging.getLogger(__name__)
 # Customer messages lose their point quickly: retry for about a day, not for days.
 SEND_SCHEDULE = (5, 30, 120, 600, 1800, 7200, 21600)
+SKIPPED = "skipped"  # delivery state of a welcome Zalo would not take: not sent, and not an error
 
 
 class Outcome(Exception):
@@ -69,9 +75,16 @@ def classify(exc: Exception) -> Outcome:
 
 
 def send_due(app: Flask, owner: str, limit: int = 50) -> int:
-    """Claim due OA calls and make them; returns how many were claimed."""
+    """Claim due OA calls and make them (none while the channel is paused, one for a probe); returns how many."""
+    limit = channel.sendable(db.session, _oa_id(app), owner, limit)
+    if not limit:
+        return 0
     return queue.run_claimed(db.session, OaOutbound, lambda row_id: deliver_one(app, db.session, row_id, owner),
                              owner=owner, limit=limit)
+
+
+def _oa_id(app: Flask) -> str:
+    return str(app.config.get("ZALO_OA_ID") or "")
 
 
 def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
@@ -79,12 +92,19 @@ def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
     if not queue.still_held(row, owner):  # cancelled since the claim (an erasure)
         session.commit()
         return
+    if channel.paused(session, _oa_id(app)):  # paused while this batch was being sent
+        queue.release(session, OaOutbound, [row_id], owner)
+        session.commit()
+        return
     kind, uid, payload, attempts = row.kind, row.oa_user_id, dict(row.payload), row.attempts
     if kind == SEND_MESSAGE and row.send_started_at is not None:
         if _settled_by_earlier_attempt(app, session, row_id, owner):
             return
         row = session.get(OaOutbound, row_id)
-    if kind == SEND_MESSAGE and not (_window_allows(session, row, owner) and _consent_allows(session, row, owner)):
+    if kind == SEND_MESSAGE and not _window_allows(app, session, row_id, owner):
+        return
+    row = session.get(OaOutbound, row_id)
+    if kind == SEND_MESSAGE and not _consent_allows(session, row, owner):
         session.commit()
         return
     if kind in TAG_KINDS and not still_wanted(session, row):
@@ -97,23 +117,66 @@ def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
     try:
         data = _call(app.extensions["zalo_oa"], kind, uid, payload)
     except Exception as exc:
-        # Zalo's refusal (or no token to call with) means not sent; anything else may have been.
-        not_sent = isinstance(exc, (ZaloError, OaNotConnected, TokenRefreshFailed))
-        _record_failure(session, row_id, owner, classify(exc), attempts,
-                        extra={"send_started_at": None} if not_sent else None)
+        _call_failed(app, session, row_id, owner, exc, attempts)
         return
     if not queue.complete(session, OaOutbound, row_id, owner):
         session.rollback()  # cancelled while Zalo answered (an erasure): what it said is not ours to keep
         log.info("OA %s row %s was cancelled during the call; result discarded", kind, row_id)
         return
+    channel.answered(session, _oa_id(app))
     row = session.get(OaOutbound, row_id)
     if kind == SEND_MESSAGE:
         _record_sent(session, row, str(data.get("message_id") or ""))
+        _record_quota(session, row, data.get("quota"))
     elif kind == USER_DETAIL:
         apply_user_detail(session, uid, data)
     elif kind in backfill.KINDS:
         backfill.store(app, session, row, data)
     session.commit()
+
+
+def _call_failed(app: Flask, session: Session, row_id: int, owner: str, exc: Exception, attempts: int) -> None:
+    """Settle a row whose call raised: pause the channel, skip a welcome, or retry/bury the row."""
+    # Zalo's refusal (or no token to call with) means not sent; anything else may have been.
+    not_sent = isinstance(exc, (ZaloError, OaNotConnected, TokenRefreshFailed))
+    extra = {"send_started_at": None} if not_sent else None
+    code = exc.code if isinstance(exc, ZaloError) else None
+    if code in CHANNEL_REASONS or isinstance(exc, RefreshRefused):
+        _pause_channel(app, session, row_id, owner, exc)
+        return
+    if isinstance(exc, ZaloError):
+        channel.answered(session, _oa_id(app))
+    row = session.get(OaOutbound, row_id)
+    if code in (NO_INTERACTION_7D, INTERACTION_EXPIRED) and row.reason == "welcome":
+        _skip_welcome(session, row, owner, PERMANENT_REASONS[code], extra)
+        session.commit()
+        return
+    _record_failure(session, row_id, owner, classify(exc), attempts, extra=extra)
+
+
+def _pause_channel(app: Flask, session: Session, row_id: int, owner: str, exc: Exception) -> None:
+    """An account-level refusal: the row goes back to the queue as if never tried, and sending pauses."""
+    if isinstance(exc, ZaloError):
+        code, reason = str(exc.code), CHANNEL_REASONS[exc.code]
+    else:
+        code, reason = channel.TOKEN_REFUSED, f"{exc} Connect the OA again (flask zalo connect-url)."
+    session.get(OaOutbound, row_id).send_started_at = None
+    queue.release(session, OaOutbound, [row_id], owner)
+    channel.pause(session, _oa_id(app), code, reason)
+    session.commit()
+    log.warning("OA channel paused (%s); OA calls stay queued until it is fixed", code)
+
+
+def _skip_welcome(session: Session, row: OaOutbound, owner: str, why: str, extra: dict | None = None) -> None:
+    """A welcome Zalo will not take is skipped quietly: its reason is kept, nothing is marked failed."""
+    reason = f"Welcome not sent: {why}"
+    if extra:
+        for key, value in extra.items():
+            setattr(row, key, value)
+    queue.ignore(session, OaOutbound, row.id, owner, reason)
+    if (message := session.get(Message, row.message_id) if row.message_id else None) is not None:
+        message.delivery_state, message.failure_reason = SKIPPED, reason[:500]
+    log.info("OA welcome row %s skipped: the window is not open", row.id)
 
 
 def _record_failure(session: Session, row_id: int, owner: str, outcome: Outcome, attempts: int,
@@ -179,21 +242,49 @@ def _consent_allows(session: Session, row: OaOutbound, owner: str) -> bool:
     return False
 
 
-def _window_allows(session: Session, row: OaOutbound, owner: str) -> bool:
-    """Re-check the window at send time; a closed one buries the row without calling Zalo."""
-    contact = session.scalar(sa.select(OaContact).where(OaContact.oa_user_id == row.oa_user_id))
-    last = contact.last_interaction_at if contact else None
-    state = window_state(last, clock.now())
+def _window_allows(app: Flask, session: Session, row_id: int, owner: str) -> bool:
+    """Re-check the window at send time, asking Zalo when in doubt; a closed one settles the row without sending.
+
+    Returns True to send; on False the row is settled and committed.
+    """
+    row = session.get(OaOutbound, row_id)
+    uid, attempts, ttl = row.oa_user_id, row.attempts, app.config["OA_QUOTA_CACHE_SECONDS"]
+    contact = session.scalar(sa.select(OaContact).where(OaContact.oa_user_id == uid))
+    known = window.assess(session, uid, contact, clock.now(), ttl)
+    if known.uncertain:
+        session.commit()  # the quota look-up is an HTTP call
+        try:
+            answer = app.extensions["zalo_oa"].message_quota(uid)
+        except Exception as exc:
+            _call_failed(app, session, row_id, owner, exc, attempts)
+            return False
+        channel.answered(session, _oa_id(app))
+        window.record_answer(session, uid, answer)
+        session.flush()
+        contact = session.scalar(sa.select(OaContact).where(OaContact.oa_user_id == uid))
+        known = window.assess(session, uid, contact, clock.now(), ttl)
+        row = session.get(OaOutbound, row_id)
     message = session.get(Message, row.message_id) if row.message_id else None
-    if state == CLOSED:
-        reason = window_refusal(last).reason
-        queue.fail(session, OaOutbound, row.id, owner, reason, attempts=row.attempts, permanent=True)
-        if message is not None:
-            message.delivery_state, message.failure_reason = FAILED, reason[:500]
+    if known.state == window.CLOSED:
+        reason = window_refusal(known.last_interaction_at).reason
+        if row.reason == "welcome":
+            _skip_welcome(session, row, owner, reason)
+        else:
+            queue.fail(session, OaOutbound, row.id, owner, reason, attempts=row.attempts, permanent=True)
+            if message is not None:
+                message.delivery_state, message.failure_reason = FAILED, reason[:500]
+        session.commit()
         return False
-    if message is not None and state == PAID:
+    if message is not None and known.state == window.PAID:
         message.paid = True
     return True
+
+
+def _record_quota(session: Session, row: OaOutbound, quota) -> None:
+    """Keep the `quota` Zalo charged the send to; a package or purchased quota means it was not a free reply."""
+    row.zalo_quota = quota if isinstance(quota, dict) else None
+    if window.record_send_quota(session, row.oa_user_id, quota) and row.message_id:
+        session.get(Message, row.message_id).paid = True
 
 
 def _record_sent(session: Session, row: OaOutbound, zalo_message_id: str) -> None:

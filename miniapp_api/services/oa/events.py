@@ -23,6 +23,7 @@ from ...zalo.oa import text_message
 from ..forms.links import WELCOME, form_link
 from .auto_reply import auto_reply
 from .cards import queue_info_request
+from .channel import on_permission_revoked
 from .conversations import add_message, current_conversation, message_by_zalo_id, record_receipts
 from .outbound import OutboundRefused, queue_message, queue_user_detail
 from ..customers.phones import InvalidPhone, normalize_phone
@@ -32,7 +33,7 @@ from ..zns import receipts as zns_receipts
 USER_MESSAGE_TYPES = ("text", "image", "link", "audio", "video", "sticker", "gif", "location", "file",
                       "business_card")
 OA_ECHO_TYPES = ("text", "image", "gif", "list", "file", "sticker", "template", "consent")
-IGNORED_EVENTS = ("user_click_chatnow", "user_reply_consent", "remove_tag", "shop_has_order", "permission_revoked")
+IGNORED_EVENTS = ("user_click_chatnow", "user_reply_consent", "remove_tag", "shop_has_order")
 
 
 class UnknownEvent(Exception):
@@ -215,6 +216,7 @@ def on_receipt(app: Flask, session: Session, payload: dict, when: dt.datetime) -
 
 HANDLERS = {"follow": on_follow, "unfollow": on_unfollow, "user_submit_info": on_submit_info,
             "user_received_message": on_receipt, "user_seen_message": on_receipt,
+            "permission_revoked": on_permission_revoked,
             **{f"user_send_{t}": on_user_message for t in USER_MESSAGE_TYPES},
             **{f"oa_send_{t}": on_oa_echo for t in OA_ECHO_TYPES}}
 

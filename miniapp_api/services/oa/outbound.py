@@ -2,8 +2,11 @@
 
 Zalo lets an OA send free-form (consultation) messages only for a while after
 the customer's last interaction: free within 48 h, billed up to 7 days,
-refused after (`-230`). We check before queueing and again before sending,
-so a message that would be refused never reaches Zalo.
+refused after (`-230`). We check before queueing (what we know locally, and
+Zalo's last quota answer if fresh: `window.py`) and again before sending, when
+the worker asks Zalo if in doubt, so a message that would be refused never
+reaches Zalo. A contact whose only interaction is a follow is queued: the
+worker lets Zalo decide.
 
 Other features call `queue_text_message` (order-status notifications, staff
 replies); it writes rows in the caller's transaction and the worker sends them.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from ... import clock
@@ -26,10 +30,8 @@ from ...models.oa_outbound import SEND_MESSAGE, USER_DETAIL
 from ..customers.consents import has_marketing_consent
 from .conversations import add_message, current_conversation
 from ..customers.profiles import live
+from .window import CLOSED, PAID, assess, follow_only
 
-FREE_WINDOW = dt.timedelta(hours=48)
-PAID_WINDOW = dt.timedelta(days=7)
-FREE, PAID, CLOSED = "free", "paid", "closed"
 AUTHOR_BY_REASON = {"auto_reply": "bot", "staff_reply": "staff"}
 MARKETING_REASONS = frozenset({"marketing", "broadcast", "promotion"})
 ANONYMOUS_PREFIX = "anon:"  # `oa_contact.oa_user_id` of an anonymous Zalo user: not an OA user id
@@ -47,16 +49,6 @@ class OutboundRefused(Exception):
 def marketing_refusal() -> OutboundRefused:
     return OutboundRefused("The customer has not agreed to (or withdrew) marketing messages.",
                            "no_marketing_consent")
-
-
-def window_state(last_interaction_at: dt.datetime | None, now: dt.datetime) -> str:
-    """free (≤ 48 h), paid (48 h – 7 days) or closed (> 7 days, or no interaction at all)."""
-    if last_interaction_at is None:
-        return CLOSED
-    age = now - last_interaction_at
-    if age <= FREE_WINDOW:
-        return FREE
-    return PAID if age <= PAID_WINDOW else CLOSED
 
 
 def window_refusal(last_interaction_at: dt.datetime | None) -> OutboundRefused:
@@ -84,9 +76,12 @@ def contact_for_customer(session: Session, customer: Customer) -> OaContact | No
 def queue_message(session: Session, contact: OaContact, message: dict, *, reason: str, text: str | None,
                   author: str | None = None, type_: str = "text", attachments: list | None = None) -> OaOutbound:
     """Window-check, then store the conversation message and the row the worker sends."""
-    state = window_state(contact.last_interaction_at, clock.now())
-    if state == CLOSED:
-        raise window_refusal(contact.last_interaction_at)
+    ttl = current_app.config["OA_QUOTA_CACHE_SECONDS"]
+    known = assess(session, contact.oa_user_id, contact, clock.now(), ttl)
+    undecided = known.source == "local" and contact.followed_at is not None and follow_only(contact)
+    if known.state == CLOSED and not undecided:
+        raise window_refusal(known.last_interaction_at)
+    state = known.state
     if reason in MARKETING_REASONS and not has_marketing_consent(session, contact.customer_id):
         raise marketing_refusal()
     conversation = current_conversation(session, contact, reopen=False)

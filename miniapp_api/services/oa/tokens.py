@@ -28,7 +28,8 @@ from ... import clock
 from ...extensions import db
 from ...models import OaToken
 from ...zalo.http import ZaloError
-from ...zalo.oauth import REFRESH_TOKEN_LIFETIME_SECONDS, OAuthClient, TokenPair
+from ...zalo.oauth import OAuthClient, TokenPair
+from . import channel
 
 log = logging.getLogger(__name__)
 REFRESH_LEASE = dt.timedelta(seconds=60)
@@ -40,6 +41,10 @@ class OaNotConnected(Exception):
 
 class TokenRefreshFailed(Exception):
     """Zalo refused to refresh the OA token; the OA admin may need to connect the OA again."""
+
+
+class RefreshRefused(TokenRefreshFailed):
+    """Zalo itself refused the refresh token: nothing works until the OA is connected again (pauses the channel)."""
 
 
 def fernet_for(secret_key: str) -> Fernet:
@@ -84,7 +89,7 @@ class TokenStore:
         values = dict(access_token_enc=self.fernet.encrypt(pair.access_token.encode()).decode(),
                       refresh_token_enc=self.fernet.encrypt(pair.refresh_token.encode()).decode(),
                       access_expires_at=now + dt.timedelta(seconds=pair.expires_in),
-                      refresh_expires_at=now + dt.timedelta(seconds=REFRESH_TOKEN_LIFETIME_SECONDS),
+                      refresh_expires_at=now + dt.timedelta(seconds=pair.refresh_expires_in),
                       refresh_lease_until=None, refresh_leased_by=None, last_refresh_error=None,
                       source=source, updated_at=now)
         with self._session() as session:
@@ -96,6 +101,7 @@ class TokenStore:
                 for key, value in values.items():
                     setattr(row, key, value)
                 row.version += 1
+            channel.resume(session, self.oa_id, "reconnect")  # a new pair is the admin's fix for a paused channel
             session.commit()
             return row.version
 
@@ -154,7 +160,7 @@ class TokenStore:
                 session.commit()
             log.warning("OA token refresh failed: %s", type(exc).__name__)
             if isinstance(exc, ZaloError):
-                raise TokenRefreshFailed(f"Zalo refused the refresh (error {exc.code}: {exc.message})") from exc
+                raise RefreshRefused(f"Zalo refused the refresh (error {exc.code}: {exc.message}).") from exc
             raise
         now = clock.now()
         with self._session() as session:
@@ -163,9 +169,10 @@ class TokenStore:
                             .values(access_token_enc=self.fernet.encrypt(pair.access_token.encode()).decode(),
                                     refresh_token_enc=self.fernet.encrypt(pair.refresh_token.encode()).decode(),
                                     access_expires_at=now + dt.timedelta(seconds=pair.expires_in),
-                                    refresh_expires_at=now + dt.timedelta(seconds=REFRESH_TOKEN_LIFETIME_SECONDS),
+                                    refresh_expires_at=now + dt.timedelta(seconds=pair.refresh_expires_in),
                                     version=seen_version + 1, refresh_lease_until=None, refresh_leased_by=None,
                                     last_refresh_error=None, source="refresh", updated_at=now))
+            channel.resume(session, self.oa_id, "refresh", only_code=channel.TOKEN_REFUSED)
             session.commit()
         log.info("OA token refreshed (version %d)", seen_version + 1)
         return pair.access_token, seen_version + 1
@@ -175,11 +182,12 @@ class TokenStore:
         with self._session() as session:
             row = session.scalar(sa.select(OaToken).where(OaToken.oa_id == self.oa_id))
             if row is None:
-                return {"connected": False, "oa_id": self.oa_id}
+                return {"connected": False, "oa_id": self.oa_id, "channel": channel.status(session, self.oa_id)}
             now = clock.now()
             return {"connected": True, "oa_id": row.oa_id, "version": row.version, "source": row.source,
                     "access_expires_at": row.access_expires_at.isoformat(),
                     "access_expires_in_seconds": int((row.access_expires_at - now).total_seconds()),
                     "refresh_due": now >= row.access_expires_at - self.margin,
                     "refresh_expires_at": row.refresh_expires_at.isoformat(),
-                    "last_refresh_error": row.last_refresh_error, "updated_at": row.updated_at.isoformat()}
+                    "last_refresh_error": row.last_refresh_error, "updated_at": row.updated_at.isoformat(),
+                    "channel": channel.status(session, self.oa_id)}

@@ -19,7 +19,7 @@ from ...queue import enqueue_event
 
 from ... import clock
 from ...models import (Conversation, Customer, CustomerIdentity, CustomerTag, Delivery, FormSubmission,
-    IdempotencyRecord, Message, OaContact, OaOutbound, Order, OutboxEvent, ProfileConflict, ProfileMerge,
+    IdempotencyRecord, Message, OaContact, OaOutbound, OaUserQuota, Order, OutboxEvent, ProfileConflict, ProfileMerge,
     WebhookEvent, ZnsMessage)
 from ...models.customer import PHONE
 from ...models.queue import IGNORED, PENDING, PROCESSING
@@ -90,6 +90,7 @@ def erase_customer(session: Session, customer: Customer) -> list[str]:
     for contact in session.scalars(sa.select(OaContact).where(OaContact.customer_id.in_(ids))):
         contact.oa_user_id, contact.app_user_id, contact.follow_source = f"erased:{contact.id}", None, None
     _forget_idempotent_responses(session, zalo_ids)
+    session.execute(sa.delete(OaUserQuota).where(OaUserQuota.oa_user_id.in_(zalo_ids)))  # keyed by OA id, no FK
     session.expire_all()  # bulk updates above bypassed the loaded objects
     enqueue_event(session, ERASED_EVENT, "customer", customer.ref,
                   {"ref": customer.ref, "merged_refs": refs[1:], "erased_at": clock.iso_utc(now)})
