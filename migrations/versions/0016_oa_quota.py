@@ -1,7 +1,7 @@
 """oa quota: Zalo's per-user window answers, the OA channel's pause state, the quota of each send
 
 Revision ID: 0016_oa_quota
-Revises: 0014_privacy
+Revises: 0015_miniapp_links
 """
 from alembic import op
 
@@ -9,7 +9,7 @@ import miniapp_api.models.types  # noqa: F401  (UTCDateTime, JSONType)
 import sqlalchemy as sa
 
 revision = '0016_oa_quota'
-down_revision = '0014_privacy'
+down_revision = '0015_miniapp_links'
 branch_labels = None
 depends_on = None
 

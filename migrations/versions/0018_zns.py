@@ -1,7 +1,7 @@
 """zns: the OA's template messages (synced from Zalo) and template messages sent by phone
 
 Revision ID: 0018_zns
-Revises: 0014_privacy
+Revises: 0016_oa_quota
 """
 from alembic import op
 from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_type=Text()))
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0018_zns'
-down_revision = '0014_privacy'
+down_revision = '0016_oa_quota'
 branch_labels = None
 depends_on = None
 
