@@ -11,6 +11,7 @@ from miniapp_api.config import Config
 from miniapp_api.services.oa.cards import info_request_message
 from miniapp_api.services.oa.events import welcome_text
 from miniapp_api.zalo.oa import image_message, request_user_info_message, text_message
+from sandbox.zalo.uploads import issued
 
 CS, MINIAPP = "/v3.0/oa/message/cs", "/v3.0/oa/message/cs/miniapp"
 IMAGE = "https://shop.example.vn/ao.jpg"
@@ -75,8 +76,10 @@ UNDOCUMENTED = {
 
 @pytest.fixture
 def zalo_oa(zalo):
-    """The emulator with an OA token and a customer who wrote just now."""
+    """The emulator with an OA token, a customer who wrote just now, and the attachments DOCUMENTED names as
+    uploaded (uploading them for real is tested in test_oa_media)."""
     zalo.token, _ = zalo.issue_oa_tokens()
+    issued(zalo).update({"att-1": "image", "gif-1": "gif", "file-token-1": "file"})
     zalo.customer = zalo.create_user("Nguyễn Văn An")
     zalo.last_interaction[zalo.customer.oa_user_id] = int(zalo.clock() * 1000)
     return zalo
