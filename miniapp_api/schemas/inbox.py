@@ -47,12 +47,16 @@ class CustomerBrief(Schema):
 class MessageSchema(Schema):
     id = fields.Integer()
     direction = fields.String(metadata={"description": "in (from the customer) or out"})
-    author = fields.String(metadata={"description": "customer, staff, oa_console, bot or system"})
+    author = fields.String(metadata={"description": "customer, staff, oa_console, bot or system; customer_event "
+                                                    "or oa_event for reactions and feedback (history, not replies)"})
     author_staff_id = fields.Integer(allow_none=True)
     internal = fields.Boolean(metadata={"description": "A staff note, never sent to the customer"})
-    type = fields.String()
+    type = fields.String(metadata={"description": "text, image, gif, file, sticker, location, link, audio, video, "
+                                                  "reaction, feedback, submit_info, note, …"})
     text = fields.String(allow_none=True)
-    attachments = ListWithPhones(fields.Dict())
+    attachments = ListWithPhones(fields.Dict(), metadata={
+        "description": "As Zalo sent them ({type, payload}: url, thumbnail, name, size, coordinates, …) or, for "
+                       "what staff sent, the upload's attachment_id/token with name, size and format"})
     delivery_state = fields.String(allow_none=True)
     failure_reason = fields.String(allow_none=True)
     paid = fields.Boolean()

@@ -9,7 +9,9 @@ curl example names it `image`, its table `file`: both are taken there), the
 ≤ 5 MB, files PDF/DOC/DOCX ≤ 5 MB. The pages name no error code for a file
 that breaks them, so the emulator answers Zalo's "invalid parameter" (-201).
 The kind of a file is read from its first bytes, not from the name a client
-gives it, as a server must.
+gives it, as a server must. *Deliberately* not shared with the backend's
+`services/oa/media.py`: an emulator running the product's own check could
+never catch the product's mistakes.
 
 `refusal(state, message)` is what `/v3.0/oa/message/cs` asks: a media or file
 message may only carry an `attachment_id`/`token` this emulator issued, for
