@@ -147,7 +147,7 @@ def submit(body, slug):
         except SubmissionInvalid as exc:
             raise ValidationProblem(exc.errors) from exc
         result = {"submission": _submission_view(submission, slug),
-                  "customer": own_snapshot(db.session, resolution.customer)}
+                  "customer": own_snapshot(db.session, resolution.customer, resolution.snapshot)}
         if key:
             idempotency.remember_response(db.session, scope, key, fingerprint, 201, result)
         return result, 201
