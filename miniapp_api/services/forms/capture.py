@@ -10,7 +10,7 @@ from ...models.customer import PHONE, ZALO_APP, ZALO_OA, new_ref
 from ...queue import enqueue_event, next_sequence
 from ...zalo.graph import ZaloUser
 from ..customers.consents import record_consent
-from .definitions import validate_submission
+from .definitions import FormSpec, validate_submission
 from ..customers.profiles import Claim, Resolution, find_customer, publish_upsert, resolve_profile
 from ..customers.snapshots import customer_snapshot
 from ..inbox.search_text import submission_text
@@ -36,7 +36,7 @@ def attach_verified_phone(session: Session, zalo_app_uid: str, phone_e164: str) 
     return resolve_profile(session, claims, source="miniapp")
 
 
-def submit_form(session: Session, zalo_app_uid: str, form: Form, answers: dict,
+def submit_form(session: Session, zalo_app_uid: str, form: Form | FormSpec, answers: dict,
                 lang: str | None = None) -> tuple[FormSubmission, Resolution]:
     """Validate, store the submission as submitted, upsert the profile, record consent, queue events.
 
@@ -70,7 +70,7 @@ def submit_form(session: Session, zalo_app_uid: str, form: Form, answers: dict,
     return submission, resolution
 
 
-def submission_event(customer: Customer, submission: FormSubmission, form: Form) -> dict:
+def submission_event(customer: Customer, submission: FormSubmission, form: Form | FormSpec) -> dict:
     return {
         "submission_ref": submission.ref,
         "customer_ref": customer.ref,
