@@ -5,14 +5,17 @@ from every submission's answers, labelled again, on each flush of the
 customer, so a form submission got slower with every earlier one. Each
 submission now stores its text once; the customer's text gathers them.
 
+No backfill: a migration calling today's labelling code would break once that
+code changes. A null text means "not computed yet": the search listener
+computes it the first time the customer's text is refreshed
+(`services.inbox.search_text`), and until then the customer's text still holds
+those answers from before.
+
 Revision ID: 0019_submit_perf
 Revises: 0014_privacy
 """
 from alembic import op
 import sqlalchemy as sa
-
-from miniapp_api.models.types import JSONType
-from miniapp_api.services.inbox.search_text import submission_text
 
 revision = '0019_submit_perf'
 down_revision = '0014_privacy'
@@ -22,20 +25,6 @@ depends_on = None
 
 def upgrade():
     op.add_column('form_submission', sa.Column('search_text', sa.Text(), nullable=True))
-    _backfill(op.get_bind())
-
-
-def _backfill(bind) -> None:
-    """Texts of submissions written before this revision (the customer's text already holds them)."""
-    form = sa.table("form", sa.column("id", sa.Integer), sa.column("fields", JSONType))
-    submission = sa.table("form_submission", sa.column("id", sa.Integer), sa.column("form_id", sa.Integer),
-                          sa.column("values", JSONType), sa.column("search_text", sa.Text))
-    fields = dict(bind.execute(sa.select(form.c.id, form.c.fields)).all())
-    for row_id, form_id, values in bind.execute(sa.select(submission.c.id, submission.c.form_id,
-                                                          submission.c["values"])).all():
-        text = submission_text(fields.get(form_id) or [], values or {})
-        if text:
-            bind.execute(sa.update(submission).where(submission.c.id == row_id).values(search_text=text))
 
 
 def downgrade():

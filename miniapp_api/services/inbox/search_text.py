@@ -7,10 +7,10 @@ that writes rows in bulk without the ORM (benchmarks, data loads) calls
 `normalise` itself. A customer's text includes their form answers (choices by
 their labels), so a customer who only filled the form is found by what they
 wrote; an erased customer has none. Each submission keeps its own text
-(`form_submission.search_text`, labels as they read when it was submitted), so
-refreshing a customer reads one short column of their submissions instead of
-labelling every answer again: a customer's hundredth submission costs what
-their first did, give or take one row each.
+(`form_submission.search_text`, labels as they read when it was submitted; ""
+when it has no words), so refreshing a customer reads one short column of their
+submissions instead of labelling every answer again: a customer's hundredth
+submission costs what their first did, give or take one row each.
 """
 from __future__ import annotations
 
@@ -52,21 +52,30 @@ def customer_text(full_name, display_name, email, phones: list[str], answers: li
     return normalise(" ".join(p for p in parts if p))
 
 
-def submission_text(fields: list[dict], values: dict) -> str | None:
-    """A submission's answers as they are searched, under the form's `fields`."""
-    return normalise(" ".join(answer_texts(fields, values))) or None
+def submission_text(fields: list[dict], values: dict) -> str:
+    """A submission's answers as they are searched, under the form's `fields` ("" when none are words)."""
+    return normalise(" ".join(answer_texts(fields, values)))
 
 
 def _submission_texts(session: Session, customer: Customer) -> list[str]:
-    """The texts of the customer's submissions, stored (one query) or about to be (called inside a flush)."""
+    """The texts of the customer's submissions, stored (one query) or about to be (called inside a flush).
+
+    A submission stored before its text was (null: migration 0019 adds the column without a backfill) gets
+    it now, written by the flush under way.
+    """
     pending = [s.search_text for s in session.new
                if isinstance(s, FormSubmission) and s.customer_id == customer.id and s.search_text]
     if customer.id is None:
         return pending
-    stored = session.scalars(sa.select(FormSubmission.search_text).where(
-        FormSubmission.customer_id == customer.id, FormSubmission.search_text.is_not(None))
-        .order_by(FormSubmission.id)).all()
-    return [*stored, *pending]
+    rows = session.execute(sa.select(FormSubmission.id, FormSubmission.search_text).where(
+        FormSubmission.customer_id == customer.id).order_by(FormSubmission.id)).all()
+    texts = dict(rows)
+    missing = [row_id for row_id, text in rows if text is None]
+    if missing:
+        for submission in session.scalars(sa.select(FormSubmission).where(FormSubmission.id.in_(missing))):
+            _refresh_submission(session, submission)
+            texts[submission.id] = submission.search_text
+    return [text for text in texts.values() if text] + pending
 
 
 def _refresh_submission(session: Session, submission: FormSubmission) -> None:
