@@ -15,8 +15,8 @@ from tests.helpers import bearer, contact_values, open_session, zalo_user
 
 SUBMIT = "/api/v1/miniapp/forms/lien-he/submissions"
 # form, profile (locked) + its identities, the submissions' texts, customer UPDATE, submission and consent
-# INSERTs, the events' numbers, the consents in force, two outbox INSERTs.
-STATEMENTS = 11
+# INSERTs, the events' numbers, the consents in force, two outbox INSERTs (one on PostgreSQL, which batches them).
+STATEMENTS = {"sqlite": 11, "postgresql": 10}
 
 
 @contextlib.contextmanager
@@ -56,7 +56,9 @@ def test_a_submission_costs_the_same_statements_whatever_came_before(app, client
         with counted(app) as counts:
             submit(client, session_body, n)
         costs.append(counts)
-    assert costs[0] == costs[-1] == {"statements": STATEMENTS, "flushes": 2}, costs
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    assert costs[0] == costs[-1] == {"statements": STATEMENTS[dialect], "flushes": 2}, costs
 
 
 def test_a_submission_stored_before_its_text_was_gets_it_at_the_next_refresh(app, client, zalo):
