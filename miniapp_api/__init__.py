@@ -73,6 +73,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .plugins import load_plugins
 
     edge.init_app(app)
+    from .api.no_session import NoSessionInterface
+
+    app.session_interface = NoSessionInterface()
 
     if settings.MINIAPP_ALLOWED_ORIGINS:
         CORS(app, resources={r"/api/v1/miniapp/*": {}, r"/miniapp/config.json": {}},

@@ -18,7 +18,7 @@ from ..schemas.miniapp import (ConsentRequest, FormSchema, MeResponse, PhoneRequ
                                SessionRequest, SessionResponse, SubmissionResponse)
 from ..services.forms import capture, idempotency
 from ..services.customers.consents import record_consent
-from ..services.forms.definitions import SubmissionInvalid, export_form, get_form
+from ..services.forms.definitions import SubmissionInvalid, active_form_spec, export_form, get_form
 from ..services.customers.phones import InvalidPhone, normalize_phone
 from ..services.customers.profiles import publish_upsert
 from ..services.forms.sessions import SessionInvalid
@@ -129,7 +129,7 @@ def form_definition(slug):
 def submit(body, slug):
     """Validate answers against the form, store the submission and upsert the profile."""
     uid = _session_uid()
-    form = get_form(db.session, slug)
+    form = active_form_spec(db.session, slug)
     if form is None:
         raise Problem(404, f"No active form named {slug!r}.", title="Not Found")
     key = idempotency.check_key(request.headers.get("Idempotency-Key"))
@@ -147,7 +147,7 @@ def submit(body, slug):
         except SubmissionInvalid as exc:
             raise ValidationProblem(exc.errors) from exc
         result = {"submission": _submission_view(submission, slug),
-                  "customer": own_snapshot(db.session, resolution.customer)}
+                  "customer": own_snapshot(db.session, resolution.customer, resolution.snapshot)}
         if key:
             idempotency.remember_response(db.session, scope, key, fingerprint, 201, result)
         return result, 201

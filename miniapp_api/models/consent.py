@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
@@ -26,3 +26,6 @@ class ConsentRecord(db.Model):
     form_slug: Mapped[str | None] = mapped_column(sa.String(64))
     submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("form_submission.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    # Set instead of `submission_id` when the submission is written in the same flush.
+    submission: Mapped["FormSubmission | None"] = relationship()  # noqa: F821  (models.form)

@@ -66,7 +66,7 @@ class Customer(db.Model):
     def identity(self, kind: str, *, verified_only: bool = False) -> "CustomerIdentity | None":
         """The customer's preferred identity of a kind (verified first, then oldest)."""
         candidates = [i for i in self.identities if i.kind == kind and (i.verified or not verified_only)]
-        candidates.sort(key=lambda i: (not i.verified, i.id or 0))
+        candidates.sort(key=lambda i: (not i.verified, i.id is None, i.id or 0))  # not flushed yet: newest
         return candidates[0] if candidates else None
 
 

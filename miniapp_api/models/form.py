@@ -44,6 +44,9 @@ class FormSubmission(db.Model):
     submitted_by: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     raw: Mapped[dict] = mapped_column(JSONType)
     values: Mapped[dict] = mapped_column(JSONType)
+    # The answers as staff search for them (services.inbox.search_text), gathered into the customer's text;
+    # null until computed ("" when the answers hold no words).
+    search_text: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     form: Mapped[Form] = relationship()

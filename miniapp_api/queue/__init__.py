@@ -56,19 +56,21 @@ def enqueue_event(session: Session, event_type: str, aggregate_type: str, aggreg
     return event
 
 
-def next_sequence(session: Session, aggregate_type: str, aggregate_id: str) -> int:
+def next_sequence(session: Session, aggregate_type: str, aggregate_id: str, count: int = 1) -> int:
     """The aggregate's next event number, in commit order; 0 for aggregates without a version.
 
     Incrementing `customer.version` locks the customer's row until the caller
     commits, so two transactions writing events about one customer number them
     in the order they commit (PostgreSQL); SQLite has one writer at a time.
+    `count` numbers that many events at once: the last number is returned, the
+    others are the `count - 1` before it.
     """
     if aggregate_type != "customer":
         return 0
     session.flush()
     version = session.execute(
         sa.update(Customer).where(Customer.ref == aggregate_id)
-        .values(version=Customer.version + 1, updated_at=Customer.updated_at)  # not an edit of the profile
+        .values(version=Customer.version + count, updated_at=Customer.updated_at)  # not an edit of the profile
         .returning(Customer.version).execution_options(synchronize_session=False)).scalar()
     return version or 0
 

@@ -5,27 +5,33 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ... import clock
-from ...models import ConsentRecord
+from ...models import ConsentRecord, FormSubmission
 
 MARKETING = "marketing"
 
 
 def record_consent(session: Session, customer_id: int, purpose: str, granted: bool, *, source: str,
                    text: str | None = None, version: str | None = None, form_slug: str | None = None,
-                   submission_id: int | None = None) -> ConsentRecord:
-    """Append what the customer agreed to (or withdrew), in which words, when, through what."""
+                   submission: FormSubmission | None = None) -> ConsentRecord:
+    """Append what the customer agreed to (or withdrew), in which words, when, through what.
+
+    Written with the caller's next flush (with `submission`, in the same one as the submission).
+    """
     record = ConsentRecord(customer_id=customer_id, purpose=purpose, granted=granted, text=text,
                            version=version, source=source, form_slug=form_slug,
-                           submission_id=submission_id, recorded_at=clock.now())
+                           submission=submission, recorded_at=clock.now())
     session.add(record)
-    session.flush()
     return record
 
 
 def current_consents(session: Session, customer_id: int) -> dict[str, ConsentRecord]:
-    """The record in force per purpose (the latest one)."""
-    rows = session.scalars(sa.select(ConsentRecord).where(ConsentRecord.customer_id == customer_id)
-                           .order_by(ConsentRecord.recorded_at, ConsentRecord.id)).all()
+    """The record in force per purpose (the latest one), counting records not flushed yet."""
+    with session.no_autoflush:  # the pending ones are merged below: no flush for them alone
+        rows = session.scalars(sa.select(ConsentRecord).where(ConsentRecord.customer_id == customer_id)
+                               .order_by(ConsentRecord.recorded_at, ConsentRecord.id)).all()
+    pending = [r for r in session.new if isinstance(r, ConsentRecord) and r.customer_id == customer_id]
+    if pending:  # stable sort: pending records come after stored ones of the same time, in the order added
+        rows = sorted([*rows, *pending], key=lambda r: (r.recorded_at, r.id is None, r.id or 0))
     return {row.purpose: row for row in rows}
 
 

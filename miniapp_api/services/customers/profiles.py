@@ -17,7 +17,8 @@ from __future__ import annotations
 import dataclasses
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ...queue import enqueue_event, next_sequence
 
@@ -27,6 +28,8 @@ from ...models import Customer, CustomerIdentity, ProfileConflict, ProfileMerge
 from ...models.customer import BY_CUSTOMER, CRM, EXCLUSIVE_KINDS, IDENTITY_KINDS, PHONE, ZALO_APP, ZALO_OA
 from .provenance import PROFILE_FIELDS, apply_facts, has_trusted_fields, identity_from_trusted, take_over
 from .snapshots import customer_snapshot
+
+LOCKED_PROFILES = "locked_profiles"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Resolution:
     changed: bool = False
     merged_refs: list[str] = dataclasses.field(default_factory=list)
     conflicts: list[str] = dataclasses.field(default_factory=list)
+    snapshot: dict | None = None  # the profile as a caller published it in this transaction, if it did
 
 
 def live(customer: Customer) -> Customer:
@@ -108,7 +112,7 @@ def resolve_profile(session: Session, claims: list[Claim], *, facts: dict | None
     transaction publish once themselves at the end.
     """
     claims = sorted(set(claims), key=lambda c: (c.strength, c.kind, c.value))
-    existing = _existing_identities(session, claims)
+    existing = _lock_profiles(session, claims)
     matched = [(claim, live(existing[(claim.kind, claim.value)].customer))
                for claim in claims if (claim.kind, claim.value) in existing]
 
@@ -122,13 +126,15 @@ def resolve_profile(session: Session, claims: list[Claim], *, facts: dict | None
         customer = Customer(source=source, attributes={}, created_at=now, updated_at=now)
         session.add(customer)
         session.flush()
+        locked_profiles(session).add(customer.id)  # nobody else sees it before commit
         resolution = Resolution(customer=customer, created=True, changed=True)
 
     # New identities first, so the conflict check below sees everything this person holds.
     for claim in claims:
         if (claim.kind, claim.value) not in existing:
             _attach(resolution, claim, None)
-    session.flush()
+    if any(other is not resolution.customer for _, other in matched):
+        session.flush()  # merging or recording a conflict needs the rows
     for claim, other in matched:
         _merge_or_report(session, resolution, other, claim)
     for claim in claims:
@@ -139,18 +145,45 @@ def resolve_profile(session: Session, claims: list[Claim], *, facts: dict | None
         resolution.changed |= apply_facts(resolution.customer, facts, origin)
     if resolution.changed:
         resolution.customer.updated_at = clock.now()
-        session.flush()
         if publish:
             publish_upsert(session, resolution.customer)
     return resolution
 
 
-def _existing_identities(session: Session, claims: list[Claim]) -> dict:
+def _lock_profiles(session: Session, claims: list[Claim]) -> dict:
+    """The stored identities the claims name, by (kind, value); their profiles are locked until commit.
+
+    One statement locks the profiles (PostgreSQL `FOR UPDATE`; on SQLite the
+    transaction holds the writer lock already), a second reads all their
+    identities after the lock: what is loaded here stays current until commit,
+    so `publish_upsert` snapshots these profiles without reading them again.
+    """
     if not claims:
         return {}
     pairs = [sa.and_(CustomerIdentity.kind == c.kind, CustomerIdentity.value == c.value) for c in claims]
-    rows = session.scalars(sa.select(CustomerIdentity).where(sa.or_(*pairs))).all()
-    return {(row.kind, row.value): row for row in rows}
+    holders = sa.select(CustomerIdentity.customer_id).where(sa.or_(*pairs))
+    customers = session.scalars(
+        sa.select(Customer).where(Customer.id.in_(holders)).options(selectinload(Customer.identities))
+        .with_for_update(of=Customer).execution_options(populate_existing=True)).all()
+    locked_profiles(session).update(customer.id for customer in customers)
+    wanted, existing = {(c.kind, c.value) for c in claims}, {}
+    for customer in customers:
+        for identity in customer.identities:
+            set_committed_value(identity, "customer", customer)  # known: no query when it is followed
+            if (identity.kind, identity.value) in wanted:
+                existing[(identity.kind, identity.value)] = identity
+    return existing
+
+
+def locked_profiles(session: Session) -> set[int]:
+    """Ids of the profiles this transaction locked and loaded afresh (`_lock_profiles`); emptied at its end."""
+    return session.info.setdefault(LOCKED_PROFILES, set())
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: its locks are gone
+        session.info.pop(LOCKED_PROFILES, None)
 
 
 def _merge_or_report(session: Session, resolution: Resolution, other: Customer, claim: Claim) -> None:
@@ -286,16 +319,21 @@ class MergeConflict(Exception):
         self.kinds = kinds
 
 
-def publish_upsert(session: Session, customer: Customer) -> None:
-    """Queue the current state of a profile for the CRM sync (same transaction).
+def publish_upsert(session: Session, customer: Customer, *, sequence: int | None = None) -> dict:
+    """Queue the current state of a profile for the CRM sync (same transaction); returns that snapshot.
 
-    The version is taken first: it locks the customer's row, and the snapshot
-    is read afresh after it, so it holds what every earlier writer of this
-    customer committed and the highest version is the latest state.
+    The version is taken first (or by the caller, as `sequence`): it locks the
+    customer's row, and the snapshot holds what every earlier writer of this
+    customer committed, so the highest version is the latest state. A profile
+    `resolve_profile` locked and loaded in this transaction is current already;
+    any other is read afresh after the lock.
     """
-    version = next_sequence(session, "customer", customer.ref)
-    for identity in customer.identities:
-        session.expire(identity)
-    session.expire(customer)
-    enqueue_event(session, "customer.upserted", "customer", customer.ref, customer_snapshot(session, customer),
-                  sequence=version)
+    version = next_sequence(session, "customer", customer.ref) if sequence is None else sequence
+    if customer.id not in locked_profiles(session):
+        session.flush()  # (expiring would drop changes not written yet)
+        for identity in customer.identities:
+            session.expire(identity)
+        session.expire(customer)
+    snapshot = customer_snapshot(session, customer)
+    enqueue_event(session, "customer.upserted", "customer", customer.ref, snapshot, sequence=version)
+    return snapshot

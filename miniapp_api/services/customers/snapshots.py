@@ -12,7 +12,8 @@ from .provenance import ATTRIBUTE, PROFILE_FIELDS, identity_from_trusted, self_p
 
 def customer_snapshot(session: Session, customer: Customer) -> dict:
     """The profile as integrators see it; phones in E.164, times in UTC ISO-8601."""
-    phones = sorted((i for i in customer.identities if i.kind == PHONE), key=lambda i: (not i.verified, i.id))
+    phones = sorted((i for i in customer.identities if i.kind == PHONE),
+                    key=lambda i: (not i.verified, i.id is None, i.id or 0))  # not flushed yet: the newest
     app = customer.identity(ZALO_APP)
     oa = customer.identity(ZALO_OA)
     consents = current_consents(session, customer.id)
@@ -37,13 +38,14 @@ def customer_snapshot(session: Session, customer: Customer) -> dict:
     }
 
 
-def own_snapshot(session: Session, customer: Customer) -> dict:
+def own_snapshot(session: Session, customer: Customer, snapshot: dict | None = None) -> dict:
     """The profile as its Mini App user sees it: only what they provided through their own Zalo account.
 
     Fields, attributes and phones staff or a CRM set are left out (even after a verified merge with a CRM
-    profile), and so is the sales pipeline stage.
+    profile), and so is the sales pipeline stage. `snapshot`: the customer's `customer_snapshot`, when the
+    caller built it already (publishing it).
     """
-    view = customer_snapshot(session, customer)
+    view = dict(snapshot) if snapshot is not None else customer_snapshot(session, customer)
     for name in PROFILE_FIELDS:
         if not self_provided(customer, name):
             view[name] = None

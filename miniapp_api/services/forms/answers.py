@@ -17,9 +17,13 @@ def _option_labels(spec: dict) -> dict:
 
 def labelled_answers(submission: FormSubmission) -> list[dict]:
     """`[{name, label: {vi, en}, value, code?}]` in the form's field order; `value` is what a person reads."""
-    values = submission.values or {}
     form = submission.form or object_session(submission).get(Form, submission.form_id)  # pending: not loaded
-    specs = {spec["name"]: spec for spec in form.fields}
+    return answers_under(form.fields, submission.values or {})
+
+
+def answers_under(fields: list[dict], values: dict) -> list[dict]:
+    """`labelled_answers` of stored `values` under a form's `fields` (no database needed)."""
+    specs = {spec["name"]: spec for spec in fields}
     answers = []
     for name in [*(n for n in specs if n in values), *(n for n in values if n not in specs)]:
         spec, stored = specs.get(name, {}), values[name]
@@ -35,10 +39,10 @@ def labelled_answers(submission: FormSubmission) -> list[dict]:
     return answers
 
 
-def answer_texts(submission: FormSubmission) -> list[str]:
+def answer_texts(fields: list[dict], values: dict) -> list[str]:
     """The words of a submission staff may search for (labels of choices, never yes/no flags)."""
     texts = []
-    for answer in labelled_answers(submission):
+    for answer in answers_under(fields, values):
         value = answer["value"]
         texts += [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
     return texts

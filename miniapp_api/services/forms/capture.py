@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ...queue import enqueue_event
-
+from ... import clock
 from ...clock import iso_utc
 from ...models import Customer, Form, FormSubmission
-from ...models.customer import PHONE, ZALO_APP, ZALO_OA
+from ...models.customer import PHONE, ZALO_APP, ZALO_OA, new_ref
+from ...queue import enqueue_event, next_sequence
 from ...zalo.graph import ZaloUser
 from ..customers.consents import record_consent
-from .definitions import validate_submission
+from .definitions import FormSpec, validate_submission
 from ..customers.profiles import Claim, Resolution, find_customer, publish_upsert, resolve_profile
+from ..customers.snapshots import customer_snapshot
+from ..inbox.search_text import submission_text
 
 
 def open_session(session: Session, user: ZaloUser, id_by_oa: str | None) -> Resolution:
@@ -34,9 +36,13 @@ def attach_verified_phone(session: Session, zalo_app_uid: str, phone_e164: str) 
     return resolve_profile(session, claims, source="miniapp")
 
 
-def submit_form(session: Session, zalo_app_uid: str, form: Form, answers: dict,
+def submit_form(session: Session, zalo_app_uid: str, form: Form | FormSpec, answers: dict,
                 lang: str | None = None) -> tuple[FormSubmission, Resolution]:
-    """Validate, store the submission as submitted, upsert the profile, record consent, queue events."""
+    """Validate, store the submission as submitted, upsert the profile, record consent, queue events.
+
+    Everything but the events is written by one flush, which also takes the events' numbers; the
+    resolution carries the profile's snapshot (as published, when it was).
+    """
     clean = validate_submission(form, answers, lang)
     claims = [Claim(ZALO_APP, zalo_app_uid, True, "zalo_graph")]
     facts = dict(clean.profile)
@@ -45,21 +51,26 @@ def submit_form(session: Session, zalo_app_uid: str, form: Form, answers: dict,
         claims.append(Claim(PHONE, phone, False, f"form:{form.slug}"))
     resolution = resolve_profile(session, claims, facts=facts, source="miniapp", publish=False)
     customer = resolution.customer
-    submission = FormSubmission(form_id=form.id, form_version=form.version, customer_id=customer.id,
-                                submitted_by=zalo_app_uid, raw=answers, values=clean.values)
+    # ref and time set here, not at the flush: the event below carries them.
+    submission = FormSubmission(ref=new_ref("sub"), form_id=form.id, form_version=form.version,
+                                customer_id=customer.id, submitted_by=zalo_app_uid, raw=answers,
+                                values=clean.values, search_text=submission_text(form.fields, clean.values),
+                                created_at=clock.now())
     session.add(submission)
-    session.flush()
     for consent in clean.consents:
         record_consent(session, customer.id, consent["purpose"], consent["granted"], source="miniapp_form",
                        text=consent["text"], version=consent["version"], form_slug=form.slug,
-                       submission_id=submission.id)
-    if resolution.changed or clean.consents:
-        publish_upsert(session, customer)
-    enqueue_event(session, "form.submitted", "customer", customer.ref, submission_event(customer, submission, form))
+                       submission=submission)
+    publish = resolution.changed or bool(clean.consents)
+    version = next_sequence(session, "customer", customer.ref, count=2 if publish else 1)
+    resolution.snapshot = (publish_upsert(session, customer, sequence=version - 1) if publish
+                           else customer_snapshot(session, customer))
+    enqueue_event(session, "form.submitted", "customer", customer.ref, submission_event(customer, submission, form),
+                  sequence=version)
     return submission, resolution
 
 
-def submission_event(customer: Customer, submission: FormSubmission, form: Form) -> dict:
+def submission_event(customer: Customer, submission: FormSubmission, form: Form | FormSpec) -> dict:
     return {
         "submission_ref": submission.ref,
         "customer_ref": customer.ref,

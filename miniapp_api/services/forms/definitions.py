@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import weakref
 from importlib import resources
 
 import marshmallow as ma
@@ -45,11 +46,38 @@ class SubmissionInvalid(Exception):
         self.errors = errors
 
 
+@dataclasses.dataclass(frozen=True)
+class FormSpec:
+    """What validating and storing a submission needs of a form; shared, read-only, between requests."""
+
+    id: int
+    slug: str
+    version: int
+    fields: list[dict]
+
+
+# Per engine (each app has its own), by (form id, version): `import_form` bumps the version on every change.
+_specs: weakref.WeakKeyDictionary[sa.Engine, dict[tuple[int, int], FormSpec]] = weakref.WeakKeyDictionary()
+
+
 def get_form(session: Session, slug: str) -> Form | None:
     return session.scalar(sa.select(Form).where(Form.slug == slug, Form.active.is_(True)))
 
 
-def validate_submission(form: Form, answers: dict, lang: str | None = None) -> CleanSubmission:
+def active_form_spec(session: Session, slug: str) -> FormSpec | None:
+    """The active form of that slug; its definition is read and decoded once per version, not per submission."""
+    row = session.execute(sa.select(Form.id, Form.version).where(Form.slug == slug, Form.active.is_(True))).first()
+    if row is None:
+        return None
+    specs = _specs.setdefault(session.get_bind(), {})
+    spec = specs.get((row.id, row.version))
+    if spec is None:
+        form = session.get(Form, row.id)
+        spec = specs[(row.id, row.version)] = FormSpec(form.id, form.slug, form.version, form.fields)
+    return spec
+
+
+def validate_submission(form: Form | FormSpec, answers: dict, lang: str | None = None) -> CleanSubmission:
     """Check every answer; raise `SubmissionInvalid` with all field errors, or return clean values."""
     errors: dict[str, list[str]] = {}
     clean: dict = {}

@@ -33,7 +33,7 @@ ERASURE = {
     "customer": "profile fields and attributes cleared, erased_at set",
     "customer_identity": "deleted",
     "customer_tag": "deleted",
-    "form_submission": "raw and values emptied, submitted_by cleared",
+    "form_submission": "raw, values and search text emptied, submitted_by cleared",
     "oa_contact": "Zalo ids replaced by an anonymous marker",
     "conversation": "kept (its messages' text and attachments are removed)",
     "crm_order": "phone and raw cleared; status, total and items kept",
@@ -78,7 +78,8 @@ def erase_customer(session: Session, customer: Customer) -> list[str]:
         member.attributes, member.field_sources, member.erased_at, member.updated_at = {}, {}, now, now
     session.execute(sa.delete(CustomerIdentity).where(CustomerIdentity.customer_id.in_(ids)))
     session.execute(sa.delete(CustomerTag).where(CustomerTag.customer_id.in_(ids)))
-    _update(session, FormSubmission, FormSubmission.customer_id.in_(ids), raw={}, values={}, submitted_by=None)
+    _update(session, FormSubmission, FormSubmission.customer_id.in_(ids), raw={}, values={}, submitted_by=None,
+            search_text=None)
     conversations = sa.select(Conversation.id).where(Conversation.customer_id.in_(ids)).scalar_subquery()
     _update(session, Message, Message.conversation_id.in_(conversations), text=None, attachments=[],
             failure_reason=None, search_text=None)  # bulk: the search listener does not see it
