@@ -76,9 +76,9 @@ def gunicorn(target: str, env: dict, ready_path: str = "/healthz", tree: str = R
 
 
 def load(requests_total: int, concurrency: int, send: Callable[[requests.Session, int], int],
-         deadline: float | None = None) -> dict:
-    """Send `requests_total` requests from `concurrency` threads (until time.monotonic() `deadline`, if given);
-    returns the count sent, rate and latency percentiles.
+         deadline: float | None = None, stop: threading.Event | None = None) -> dict:
+    """Send `requests_total` requests from `concurrency` threads (until time.monotonic() `deadline` or `stop`, if
+    given); returns the count sent, rate and latency percentiles.
 
     `send(session, i)` performs request i and returns its HTTP status.
     """
@@ -92,7 +92,7 @@ def load(requests_total: int, concurrency: int, send: Callable[[requests.Session
             while True:
                 with lock:
                     i = next(counter, None)
-                if i is None or (deadline is not None and time.monotonic() > deadline):
+                if i is None or (deadline is not None and time.monotonic() > deadline) or (stop and stop.is_set()):
                     return
                 started = time.perf_counter()
                 try:
@@ -210,7 +210,7 @@ def postgres_url() -> str | None:
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES)
     if not url:
-        NOTES.append("PostgreSQL: skipped (BENCH_DATABASE_URL is empty)")
+        NOTES.append("PostgreSQL: skipped (BENCH_DATABASE_URL is empty: turned off, or `make bench` found no server)")
         return None
     params = _psycopg_params(url)
     if params.get("host", "localhost") not in ("127.0.0.1", "localhost", "::1"):
@@ -225,7 +225,7 @@ def postgres_url() -> str | None:
             with psycopg.connect(**{**params, "dbname": "postgres"}, connect_timeout=3, autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{params["dbname"]}"')
     except psycopg.Error as error:
-        NOTES.append(f"PostgreSQL: skipped ({url} unreachable: {str(error).strip()[:160]})")
+        NOTES.append(f"PostgreSQL: skipped ({url} unreachable: {' '.join(str(error).split())[:160]})")
         return None
     return url
 

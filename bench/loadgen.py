@@ -15,8 +15,10 @@ import json
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -46,9 +48,9 @@ class Request:
         return ("\r\n".join(lines) + "\r\n\r\n").encode() + self.body
 
 
-def pool_size(count: int) -> int:
+def pool_size(count: int, connections: int = CONNECTIONS) -> int:
     """How many distinct requests a run of `count` needs: the spares cover requests in flight at the end."""
-    return count + CONNECTIONS + WRK_THREADS
+    return count + connections + WRK_THREADS
 
 
 def client_note() -> str:
@@ -59,51 +61,83 @@ def client_note() -> str:
             "The client takes CPU from the server it measures: ratios are pessimistic !!!")
 
 
-def run(server: str, pool: list[Request], count: int) -> dict:
+def run(server: str, pool: list[Request], count: int, connections: int = CONNECTIONS) -> dict:
     """Send `count` of the pool's requests to `server` (a harness.Server); rate, latency and CPU shares."""
-    host = urlsplit(server).netloc
-    if urlsplit(server).hostname not in LOOPBACK:
-        raise ValueError(f"benchmarks only load loopback servers, not {server}")
-    if len(pool) < pool_size(count):
-        raise ValueError(f"a run of {count} needs a pool of {pool_size(count)} requests, got {len(pool)}")
-    meter = CpuMeter(getattr(server, "pid", None))
-    figures = _wrk(server, host, pool, count) if WRK else _python(server, pool, count)
-    return {**figures, **meter.shares()}
+    return Run(server, pool, count, connections).finish()
 
 
-def _wrk(server: str, host: str, pool: list[Request], count: int) -> dict:
-    threads = max(1, min(WRK_THREADS, CONNECTIONS, count))
-    with tempfile.TemporaryDirectory() as workdir:
-        prefix = os.path.join(workdir, "pool")
-        for k in range(threads):
-            with open(f"{prefix}.{k}", "wb") as out:
-                out.write(f"{len(range(k, count, threads))}\n".encode())
-                for request in pool[k::threads]:
-                    raw = request.render(host)
-                    out.write(f"{len(raw)}\n".encode() + raw)
-        command = [WRK, "-t", str(threads), "-c", str(CONNECTIONS), "-d", f"{int(SECONDS)}s", "--timeout", "10s",
-                   "-s", os.path.join(ROOT, "bench", "wrk_pool.lua"), server, "--", prefix, str(threads)]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        out, err = process.communicate(timeout=SECONDS + 30)
+class Run:
+    """A load run in the background (wrk, or the Python client's threads) until `finish()`.
+
+    `finish(interrupt=True)` ends it early, as Ctrl-C ends wrk: for load that only has to last as long as
+    something else (the mixed-load benchmark's form submissions during a burst of webhooks).
+    """
+
+    def __init__(self, server: str, pool: list[Request], count: int, connections: int = CONNECTIONS):
+        if urlsplit(server).hostname not in LOOPBACK:
+            raise ValueError(f"benchmarks only load loopback servers, not {server}")
+        if len(pool) < pool_size(count, connections):
+            raise ValueError(f"a run of {count} needs a pool of {pool_size(count, connections)}, got {len(pool)}")
+        self.count = count
+        self.meter = CpuMeter(getattr(server, "pid", None))
+        if WRK:
+            self.workdir = tempfile.TemporaryDirectory()
+            self.process = _start_wrk(server, pool, count, connections, self.workdir.name)
+        else:
+            self.stop, self.figures = threading.Event(), {}
+            self.thread = threading.Thread(target=self._python, args=(server, pool, connections))
+            self.thread.start()
+
+    def _python(self, server: str, pool: list[Request], connections: int) -> None:
+        def send(session: http.Session, i: int) -> int:
+            request = pool[i]
+            return session.request(request.method, server + request.path, data=request.body,
+                                   headers=request.headers, timeout=10).status_code
+
+        figures = load(self.count, connections, send, deadline=time.monotonic() + SECONDS, stop=self.stop)
+        self.figures.update(client="python", **figures, time_bound=figures["requests"] < self.count)
+
+    def finish(self, interrupt: bool = False) -> dict:
+        if WRK:
+            if interrupt:
+                self.process.send_signal(signal.SIGINT)
+            try:
+                out, err = self.process.communicate(timeout=SECONDS + 30)
+            finally:
+                self.workdir.cleanup()
+            figures = _wrk_figures(self.process.returncode, out, err)
+        else:
+            if interrupt:
+                self.stop.set()
+            self.thread.join()
+            figures = self.figures
+        return {**figures, **self.meter.shares()}
+
+
+def _start_wrk(server: str, pool: list[Request], count: int, connections: int, workdir: str) -> subprocess.Popen:
+    """wrk with `threads` pool files (thread k's quota on the first line, then its share of the pool)."""
+    threads = max(1, min(WRK_THREADS, connections, count))
+    host, prefix = urlsplit(server).netloc, os.path.join(workdir, "pool")
+    for k in range(threads):
+        with open(f"{prefix}.{k}", "wb") as out:
+            out.write(f"{len(range(k, count, threads))}\n".encode())
+            for request in pool[k::threads]:
+                raw = request.render(host)
+                out.write(f"{len(raw)}\n".encode() + raw)
+    command = [WRK, "-t", str(threads), "-c", str(connections), "-d", f"{int(SECONDS)}s", "--timeout", "10s",
+               "-s", os.path.join(ROOT, "bench", "wrk_pool.lua"), server, "--", prefix, str(threads)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _wrk_figures(returncode: int, out: bytes, err: bytes) -> dict:
     line = next((line for line in out.decode().splitlines() if line.startswith("WRK_JSON ")), None)
-    if process.returncode != 0 or line is None:
-        raise RuntimeError(f"wrk failed ({process.returncode}): {err.decode()[-500:]}")
+    if returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({returncode}): {err.decode()[-500:]}")
     result = json.loads(line[len("WRK_JSON "):])
     wall = result["duration_us"] / 1e6
     return {"client": "wrk", "requests": result["requests"], "rps": result["requests"] / wall,
             "p50_ms": result["p50_us"] / 1000, "p99_ms": result["p99_us"] / 1000, "max_ms": result["max_us"] / 1000,
             "errors": result["socket_errors"] + result["status_errors"], "time_bound": not result["complete"]}
-
-
-def _python(server: str, pool: list[Request], count: int) -> dict:
-    def send(session: http.Session, i: int) -> int:
-        request = pool[i]
-        return session.request(request.method, server + request.path, data=request.body, headers=request.headers,
-                               timeout=10).status_code
-
-    deadline = time.monotonic() + SECONDS
-    figures = load(count, CONNECTIONS, send, deadline=deadline)
-    return {"client": "python", **figures, "time_bound": figures["requests"] < count}
 
 
 def _process_ticks(pid: int) -> int:
