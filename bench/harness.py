@@ -68,7 +68,7 @@ def gunicorn(target: str, env: dict, ready_path: str = "/healthz", tree: str = R
                                 "--log-level", "warning", target], cwd=tree, env=env)
     base = Server(f"http://127.0.0.1:{port}", process.pid)
     try:
-        wait_for(base + ready_path)
+        wait_for(base + ready_path, seconds=120)  # a loaded 2-core machine can take most of a minute
         yield base
     finally:
         process.terminate()
@@ -116,11 +116,6 @@ def load(requests_total: int, concurrency: int, send: Callable[[requests.Session
     return {"requests": len(latencies), "rps": len(latencies) / wall, "p50_ms": 1000 * statistics.median(latencies),
             "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))], "max_ms": 1000 * latencies[-1],
             "errors": len(errors)}
-
-
-def describe(name: str, figures: dict) -> str:
-    return (f"{name:<28} {figures['rps']:8.1f} req/s   p50 {figures['p50_ms']:6.1f} ms   "
-            f"p99 {figures['p99_ms']:6.1f} ms   errors {figures['errors']}")
 
 
 # One Zalo app and OA for the webhook benchmarks; the emulator and the backend share them.
@@ -179,7 +174,7 @@ def before_tree() -> str | None:
         NOTES.append(f"before: not measured (cannot check out {BEFORE_REF!r}: {detail.strip()[:200]})")
         return None
     NOTES.append(f"before: {BEFORE_REF} ({commit[:10]}) checked out at var/bench/before; "
-                 f"after: the current tree ({_git('rev-parse', '--short', 'HEAD')} + uncommitted changes)")
+                 f"after: the current tree ({_git('rev-parse', '--short', 'HEAD')} + any uncommitted changes)")
     return BEFORE_DIR
 
 
