@@ -28,11 +28,13 @@ BENCHES ?= $(sort $(wildcard bench/bench_*.py))
 BENCH_SCRIPT_TIMEOUT ?= 900
 bench: $(STAMP)
 	@command -v wrk >/dev/null || echo "!!! wrk not found (apt-get install wrk): the Python client will run instead !!!"
-	@rm -rf var/bench/results; failed=""; \
+	@rm -rf var/bench/results; failed=""; began=$$(date +%s); \
 	export BENCH_DATABASE_URL="$$($(BIN)/python bench/harness.py)"; \
-	for script in $(BENCHES); do echo "== $$script"; \
-		timeout $(BENCH_SCRIPT_TIMEOUT) $(BIN)/python $$script || failed="$$failed $$script"; done; \
+	for script in $(BENCHES); do echo "== $$script"; started=$$(date +%s); \
+		timeout $(BENCH_SCRIPT_TIMEOUT) $(BIN)/python $$script || failed="$$failed $$script"; \
+		echo "== $$script: $$(( $$(date +%s) - started )) s"; done; \
 	$(BIN)/python bench/summary.py $(BENCHES); \
+	echo "make bench: $$(( $$(date +%s) - began )) s in all"; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi
 
 migrate: $(STAMP)
