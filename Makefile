@@ -23,9 +23,19 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## Run every benchmark under bench/ and print its figures
+## Run every benchmark under bench/ (before and after, in one run) and print one summary table
+BENCHES ?= $(sort $(wildcard bench/bench_*.py))
+BENCH_SCRIPT_TIMEOUT ?= 900
 bench: $(STAMP)
-	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@command -v wrk >/dev/null || echo "!!! wrk not found (apt-get install wrk): the Python client will run instead !!!"
+	@rm -rf var/bench/results; failed=""; began=$$(date +%s); \
+	export BENCH_DATABASE_URL="$$($(BIN)/python bench/harness.py)"; \
+	for script in $(BENCHES); do echo "== $$script"; started=$$(date +%s); \
+		timeout $(BENCH_SCRIPT_TIMEOUT) $(BIN)/python $$script || failed="$$failed $$script"; \
+		echo "== $$script: $$(( $$(date +%s) - started )) s"; done; \
+	$(BIN)/python bench/summary.py $(BENCHES); \
+	echo "make bench: $$(( $$(date +%s) - began )) s in all"; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi
 
 migrate: $(STAMP)
 	FLASK_APP=wsgi.py $(BIN)/flask db upgrade

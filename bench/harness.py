@@ -1,11 +1,13 @@
-"""Shared benchmark plumbing: free ports, gunicorn processes, a threaded HTTP load generator.
+"""Shared benchmark plumbing: free ports, gunicorn processes, the code trees and databases to measure.
 
-Figures are printed as ratios against a baseline measured in the same run,
-because the machines are shared and absolute numbers drift.
+Figures are printed as ratios against a baseline measured in the same run, because the machines are shared and
+absolute numbers drift; for the same reason the code before a change is measured in the same run as the code
+after it (`trees()`: the servers run from a checkout of BENCH_BEFORE_REF, the benchmark scripts stay current).
 """
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import socket
@@ -41,24 +43,42 @@ def wait_for(url: str, seconds: float = 30) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+class Server(str):
+    """A server's base URL that also knows the server's process id (for its CPU time)."""
+
+    pid: int
+
+    def __new__(cls, url: str, pid: int):
+        server = super().__new__(cls, url)
+        server.pid = pid
+        return server
+
+
+def tree_env(tree: str) -> dict:
+    """Environment entries that make Python import the product from `tree`."""
+    return {"PYTHONPATH": tree}
+
+
 @contextlib.contextmanager
-def gunicorn(target: str, env: dict, ready_path: str = "/healthz"):
-    """Run `gunicorn -c python:miniapp_api.gunicorn_config TARGET` on a free port; yields its base URL."""
+def gunicorn(target: str, env: dict, ready_path: str = "/healthz", tree: str = ROOT):
+    """Run `gunicorn -c python:miniapp_api.gunicorn_config TARGET` from `tree` on a free port; yields a `Server`."""
     port = free_port()
-    env = {**os.environ, **env, "BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": ""}
+    env = {**os.environ, **env, **tree_env(tree), "BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": ""}
     process = subprocess.Popen([os.path.join(BIN, "gunicorn"), "-c", "python:miniapp_api.gunicorn_config",
-                                "--log-level", "warning", target], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
+                                "--log-level", "warning", target], cwd=tree, env=env)
+    base = Server(f"http://127.0.0.1:{port}", process.pid)
     try:
-        wait_for(base + ready_path)
+        wait_for(base + ready_path, seconds=120)  # a loaded 2-core machine can take most of a minute
         yield base
     finally:
         process.terminate()
         process.wait(timeout=20)
 
 
-def load(requests_total: int, concurrency: int, send: Callable[[requests.Session, int], int]) -> dict:
-    """Send `requests_total` requests from `concurrency` threads; returns rate and latency percentiles.
+def load(requests_total: int, concurrency: int, send: Callable[[requests.Session, int], int],
+         deadline: float | None = None, stop: threading.Event | None = None) -> dict:
+    """Send `requests_total` requests from `concurrency` threads (until time.monotonic() `deadline` or `stop`, if
+    given); returns the count sent, rate and latency percentiles.
 
     `send(session, i)` performs request i and returns its HTTP status.
     """
@@ -72,7 +92,7 @@ def load(requests_total: int, concurrency: int, send: Callable[[requests.Session
             while True:
                 with lock:
                     i = next(counter, None)
-                if i is None:
+                if i is None or (deadline is not None and time.monotonic() > deadline) or (stop and stop.is_set()):
                     return
                 started = time.perf_counter()
                 try:
@@ -93,13 +113,9 @@ def load(requests_total: int, concurrency: int, send: Callable[[requests.Session
         thread.join()
     wall = time.perf_counter() - started
     latencies.sort()
-    return {"rps": requests_total / wall, "p50_ms": 1000 * statistics.median(latencies),
-            "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))], "errors": len(errors)}
-
-
-def describe(name: str, figures: dict) -> str:
-    return (f"{name:<28} {figures['rps']:8.1f} req/s   p50 {figures['p50_ms']:6.1f} ms   "
-            f"p99 {figures['p99_ms']:6.1f} ms   errors {figures['errors']}")
+    return {"requests": len(latencies), "rps": len(latencies) / wall, "p50_ms": 1000 * statistics.median(latencies),
+            "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))], "max_ms": 1000 * latencies[-1],
+            "errors": len(errors)}
 
 
 # One Zalo app and OA for the webhook benchmarks; the emulator and the backend share them.
@@ -107,10 +123,10 @@ CREDENTIALS = {"ZALO_APP_ID": "3600000000000000009", "ZALO_APP_SECRET": "bench-s
                "ZALO_OA_ID": "3880000000000000009", "ZALO_OA_SECRET_KEY": "bench-oa-secret"}
 
 
-def flask(env: dict, *args: str) -> None:
-    """A `flask` command of the backend under `env` (migrations, seeding)."""
-    subprocess.run([os.path.join(BIN, "flask"), *args], cwd=ROOT, env={**os.environ, **env}, check=True,
-                   capture_output=True)
+def flask(env: dict, *args: str, tree: str = ROOT) -> None:
+    """A `flask` command of the backend in `tree` under `env` (migrations, seeding)."""
+    subprocess.run([os.path.join(BIN, "flask"), *args], cwd=tree, env={**os.environ, **env, **tree_env(tree)},
+                   check=True, capture_output=True)
 
 
 def sandbox_env(workdir: str, zalo_url: str, **settings: str) -> dict:
@@ -127,3 +143,112 @@ def zalo_state():
 
     return ZaloState(CREDENTIALS["ZALO_APP_ID"], CREDENTIALS["ZALO_APP_SECRET"], CREDENTIALS["ZALO_OA_ID"],
                      CREDENTIALS["ZALO_OA_SECRET_KEY"])
+
+
+# --- Before and after: the code of BENCH_BEFORE_REF, checked out beside the current tree ----------------------
+BEFORE_REF = os.environ.get("BENCH_BEFORE_REF", "0567410")  # main before issue 12 ("Hot paths")
+BEFORE_DIR = os.path.join(ROOT, "var", "bench", "before")
+NOTES: list[str] = []  # what the harness decided (skipped trees or databases); benchmarks report them
+
+
+def _git(*args: str, cwd: str = ROOT) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@functools.cache
+def before_tree() -> str | None:
+    """A detached worktree of BENCH_BEFORE_REF at var/bench/before (reused when already there), or None."""
+    if BEFORE_REF.lower() in ("", "none"):
+        NOTES.append("before: not measured (BENCH_BEFORE_REF is empty)")
+        return None
+    try:
+        commit = _git("rev-parse", "--verify", "--quiet", f"{BEFORE_REF}^{{commit}}")
+        if os.path.exists(os.path.join(BEFORE_DIR, ".git")):
+            if _git("rev-parse", "HEAD", cwd=BEFORE_DIR) != commit:
+                _git("checkout", "--quiet", "--force", "--detach", commit, cwd=BEFORE_DIR)
+        else:
+            _git("worktree", "prune")
+            _git("worktree", "add", "--quiet", "--detach", BEFORE_DIR, commit)
+    except (OSError, subprocess.CalledProcessError) as error:
+        detail = getattr(error, "stderr", "") or str(error)
+        NOTES.append(f"before: not measured (cannot check out {BEFORE_REF!r}: {detail.strip()[:200]})")
+        return None
+    NOTES.append(f"before: {BEFORE_REF} ({commit[:10]}) checked out at var/bench/before; "
+                 f"after: the current tree ({_git('rev-parse', '--short', 'HEAD')} + any uncommitted changes)")
+    return BEFORE_DIR
+
+
+def trees() -> list[tuple[str, str]]:
+    """[("before", path), ("after", ROOT)]: run the servers from each path in turn, in the same run."""
+    before = before_tree()
+    return ([("before", before)] if before else []) + [("after", ROOT)]
+
+
+# --- Databases: a fresh SQLite file or a reset PostgreSQL schema per server under test --------------------------
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/bench"
+
+
+def _psycopg_params(url: str) -> dict:
+    from psycopg.conninfo import conninfo_to_dict
+
+    return conninfo_to_dict(url.replace("postgresql+psycopg://", "postgresql://", 1))
+
+
+@functools.cache
+def postgres_url() -> str | None:
+    """BENCH_DATABASE_URL (default: the local `bench` database, created if missing), or None when unreachable.
+
+    An empty BENCH_DATABASE_URL skips PostgreSQL. The database is scratch: benchmarks drop its schema. Only a
+    loopback server is accepted, so a benchmark can never reset a shared database.
+    """
+    import psycopg
+
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES)
+    if not url:
+        NOTES.append("PostgreSQL: skipped (BENCH_DATABASE_URL is empty: turned off, or `make bench` found no server)")
+        return None
+    params = _psycopg_params(url)
+    if params.get("host", "localhost") not in ("127.0.0.1", "localhost", "::1"):
+        NOTES.append(f"PostgreSQL: skipped (host {params.get('host')} is not loopback)")
+        return None
+    try:
+        try:
+            psycopg.connect(**params, connect_timeout=3).close()
+        except psycopg.OperationalError as error:
+            if "does not exist" not in str(error):
+                raise
+            with psycopg.connect(**{**params, "dbname": "postgres"}, connect_timeout=3, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{params["dbname"]}"')
+    except psycopg.Error as error:
+        NOTES.append(f"PostgreSQL: skipped ({url} unreachable: {' '.join(str(error).split())[:160]})")
+        return None
+    return url
+
+
+def reset_postgres(url: str) -> None:
+    """Drop and recreate the public schema of the scratch database at `url`."""
+    import psycopg
+
+    with psycopg.connect(**_psycopg_params(url), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def databases(workdir: str) -> list[tuple[str, str]]:
+    """[("SQLite", url), ("PostgreSQL", url)], PostgreSQL only when reachable (see `postgres_url`)."""
+    pg = postgres_url()
+    return [("SQLite", f"sqlite:///{workdir}/bench.db")] + ([("PostgreSQL", pg)] if pg else [])
+
+
+def fresh_database(url: str, name: str) -> str:
+    """An empty database for one server under test: SQLite gets the file `name`.db beside `url`'s, PostgreSQL
+    (one scratch database) a reset schema."""
+    if url.startswith("sqlite"):
+        return os.path.join(os.path.dirname(url), f"{name}.db")
+    reset_postgres(url)
+    return url
+
+
+if __name__ == "__main__":  # `python bench/harness.py postgres-url`: the URL the benchmarks will use, or ""
+    print(postgres_url() or "")
+    print("\n".join(NOTES), file=sys.stderr)
