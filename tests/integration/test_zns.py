@@ -96,6 +96,7 @@ def test_a_spent_daily_quota_keeps_messages_queued_until_it_refills(app, client,
     put_template(oa, "2001")
     sync_templates(client, owner)
     set_quota(oa, daily=2, remaining=0)
+    assert call(client, "GET", "/api/v1/admin/zns/quota", owner) == (200, {"dailyQuota": "2", "remainingQuota": "0"})
     _, conversation_id = verified_customer(app, client, oa)
     assert _send(client, owner, conversation_id)[0] == 201
     run_zns(app, rounds=2)
