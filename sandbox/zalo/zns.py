@@ -136,9 +136,9 @@ def send_template():
         return _error(-112, "tracking_id is required: at most 48 letters, digits, '_' or '-'")
     if body.get("mode") not in (None, "development"):
         return _error(-112, "mode must be 'development' when given")
-    if not any(user.phone == phone for user in list(state.users.values())):
-        return _error(-118, "Zalo account not existed")
     with state.lock:
+        if not any(user.phone == phone for user in state.users.values()):
+            return _error(-118, "Zalo account not existed")
         _refill(state, zns)
         if zns.remaining <= 0:
             return _error(-144, "OA has exceeded the daily ZNS quota")

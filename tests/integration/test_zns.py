@@ -96,6 +96,7 @@ def test_a_spent_daily_quota_keeps_messages_queued_until_it_refills(app, client,
     put_template(oa, "2001")
     sync_templates(client, owner)
     set_quota(oa, daily=2, remaining=0)
+    assert call(client, "GET", "/api/v1/admin/zns/quota", owner) == (200, {"dailyQuota": "2", "remainingQuota": "0"})
     _, conversation_id = verified_customer(app, client, oa)
     assert _send(client, owner, conversation_id)[0] == 201
     run_zns(app, rounds=2)
@@ -231,3 +232,11 @@ def test_erasing_the_customer_cancels_queued_templates_and_clears_their_phone(ap
     assert sent_by_zalo(oa) == []
     [row] = zns_rows(app)
     assert (row.status, row.phone, row.template_data) == ("ignored", "erased", {})
+
+
+def test_flask_zns_commands_sync_list_and_show_the_quota(app, oa, runner):
+    put_template(oa, "2001")
+    set_quota(oa, daily=500, remaining=480)
+    assert "1 new" in runner.invoke(args=["zns", "sync"]).output
+    assert runner.invoke(args=["zns", "list"]).output.split("\t")[:2] == ["2001", "ENABLE"]
+    assert runner.invoke(args=["zns", "quota"]).output.strip() == "daily 500, remaining 480"

@@ -115,7 +115,9 @@ def message_view(m: ZnsMessage) -> dict:
 
 
 def _from_zalo(call):
-    """Run a call to Zalo; its refusal or absence becomes a problem the caller can act on."""
+    """Run a call to Zalo with no transaction open (the token store reads in a session of its own, and SQLite has one
+    writer); its refusal or absence becomes a problem the caller can act on."""
+    db.session.commit()
     try:
         return call()
     except (OaNotConnected, TokenRefreshFailed) as exc:
