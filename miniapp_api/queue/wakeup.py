@@ -27,7 +27,6 @@ import dataclasses
 import logging
 import os
 import socket
-import threading
 from typing import Iterable, Iterator
 
 import sqlalchemy as sa
@@ -130,19 +129,6 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-_sender: socket.socket | None = None
-_sender_lock = threading.Lock()
-
-
-def _socket() -> socket.socket:
-    global _sender
-    with _sender_lock:
-        if _sender is None:
-            _sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            _sender.setblocking(False)
-        return _sender
-
-
 def _send_local(current: Settings | None, channels: Iterable[str]) -> None:
     """One datagram naming `channels` to every worker socket in the directory; every error is swallowed."""
     if current is None or not current.enabled or current.postgres or not current.directory or not channels:
@@ -151,11 +137,14 @@ def _send_local(current: Settings | None, channels: Iterable[str]) -> None:
     try:
         with os.scandir(current.directory) as entries:
             paths = [entry.path for entry in entries if entry.name.isdigit()]
-        sender = _socket()
     except OSError:  # no worker has started on this database yet
         return
-    for path in paths:
-        try:
-            sender.sendto(payload, path)
-        except OSError:  # a full buffer (wake-ups pending already), a worker gone: the poll covers it
-            pass
+    if not paths:
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
+        sender.setblocking(False)
+        for path in paths:
+            try:
+                sender.sendto(payload, path)
+            except OSError:  # a full buffer (wake-ups pending already), a worker gone: the poll covers it
+                pass
