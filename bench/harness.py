@@ -41,13 +41,18 @@ def wait_for(url: str, seconds: float = 30) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def tree_env(tree: str) -> dict:
+    """Environment entries that make Python import the product from `tree`."""
+    return {"PYTHONPATH": tree}
+
+
 @contextlib.contextmanager
-def gunicorn(target: str, env: dict, ready_path: str = "/healthz"):
-    """Run `gunicorn -c python:miniapp_api.gunicorn_config TARGET` on a free port; yields its base URL."""
+def gunicorn(target: str, env: dict, ready_path: str = "/healthz", tree: str = ROOT):
+    """Run `gunicorn -c python:miniapp_api.gunicorn_config TARGET` from `tree` on a free port; yields its base URL."""
     port = free_port()
-    env = {**os.environ, **env, "BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": ""}
+    env = {**os.environ, **env, **tree_env(tree), "BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": ""}
     process = subprocess.Popen([os.path.join(BIN, "gunicorn"), "-c", "python:miniapp_api.gunicorn_config",
-                                "--log-level", "warning", target], cwd=ROOT, env=env)
+                                "--log-level", "warning", target], cwd=tree, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(base + ready_path)
@@ -107,10 +112,10 @@ CREDENTIALS = {"ZALO_APP_ID": "3600000000000000009", "ZALO_APP_SECRET": "bench-s
                "ZALO_OA_ID": "3880000000000000009", "ZALO_OA_SECRET_KEY": "bench-oa-secret"}
 
 
-def flask(env: dict, *args: str) -> None:
-    """A `flask` command of the backend under `env` (migrations, seeding)."""
-    subprocess.run([os.path.join(BIN, "flask"), *args], cwd=ROOT, env={**os.environ, **env}, check=True,
-                   capture_output=True)
+def flask(env: dict, *args: str, tree: str = ROOT) -> None:
+    """A `flask` command of the backend in `tree` under `env` (migrations, seeding)."""
+    subprocess.run([os.path.join(BIN, "flask"), *args], cwd=tree, env={**os.environ, **env, **tree_env(tree)},
+                   check=True, capture_output=True)
 
 
 def sandbox_env(workdir: str, zalo_url: str, **settings: str) -> dict:

@@ -7,8 +7,7 @@ stalled one loses its lease), so delivery ids do not follow event order:
 each delivery carries its event's `sequence`, which is what orders it.
 Connectors added later do not receive older events, and disabled connectors
 receive nothing; paused ones (auth failure) keep receiving so nothing is
-missed while the key is fixed. The fan-out job is woken by every outbox
-event (`wakeup.OUTBOX`), and queued deliveries wake the connectors whose
+missed while the key is fixed. Queued deliveries wake the connectors whose
 schedule is `immediate` (`DELIVERIES`).
 """
 from __future__ import annotations

@@ -1,5 +1,4 @@
-"""The sync engine's worker jobs: fan-out woken by every outbox event, and one job per enabled connector on its
-own schedule (`immediate` ones woken by every queued delivery)."""
+"""The sync engine's worker jobs: prompt fan-out, and one job per enabled connector on its own schedule."""
 from __future__ import annotations
 
 from typing import Callable
@@ -10,10 +9,8 @@ from flask import Flask
 from miniapp_api.extensions import db
 from miniapp_api.worker import worker_id
 
-from miniapp_api.queue import wakeup
-
 from .fanout import fan_out
-from .schedule import install_connector_jobs, poll_seconds
+from .schedule import install_connector_jobs
 
 
 def fan_out_events(app: Flask) -> None:
@@ -24,6 +21,6 @@ def fan_out_events(app: Flask) -> None:
 
 def install_jobs(scheduler: BaseScheduler, app: Flask, wrap: Callable) -> None:
     """What a worker runs for CRM sync (installed through `miniapp_api.worker.add_job_installer`)."""
-    scheduler.add_job(wrap(app, fan_out_events, wake_on=(wakeup.OUTBOX,)), id="crm-fan-out", trigger="interval",
-                      seconds=poll_seconds(app), max_instances=1, coalesce=True)
+    scheduler.add_job(wrap(app, fan_out_events), id="crm-fan-out", trigger="interval", seconds=5,
+                      max_instances=1, coalesce=True)
     install_connector_jobs(scheduler, app, wrap)

@@ -2,8 +2,11 @@
 
 The worker runs one APScheduler job per enabled connector and re-reads the
 connector table every minute, so `flask connectors add|disable` takes effect
-without restarting it. An `immediate` connector's job runs whenever deliveries
-are queued (a wake-up on `fanout.DELIVERIES`), and polls as a fallback.
+without restarting it. An `immediate` connector's job (which fans out before
+it pushes) runs whenever an outbox event is committed or deliveries are queued
+(wake-ups on `wakeup.OUTBOX` and `fanout.DELIVERIES`), and polls as a fallback.
+Nothing else is woken by outbox events: with no immediate connector, a
+customer's message does not start CRM work in the middle of its reply.
 """
 from __future__ import annotations
 
@@ -18,15 +21,14 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from miniapp_api.clock import LOCAL_TZ
+from miniapp_api.queue import wakeup
 
 log = logging.getLogger("crm_sync.schedule")
 INTERVAL = re.compile(r"^every\s+(\d+)\s*([smh])$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
 REFRESH_SECONDS = 60
-
-
 IMMEDIATE = "immediate"
-FALLBACK_POLL_SECONDS = 5  # the fan-out's period, and an immediate connector's when no wake-up comes
+FALLBACK_POLL_SECONDS = 5  # an immediate connector's period when no wake-up comes
 
 
 class BadSchedule(ValueError):
@@ -38,7 +40,7 @@ def is_immediate(schedule: str) -> bool:
 
 
 def poll_seconds(app: Flask) -> float:
-    """The fallback poll of the sync jobs that wake-ups run: 5 s, or WORKER_POLL_SECONDS when longer."""
+    """The fallback poll of immediate connectors: 5 s, or WORKER_POLL_SECONDS when longer."""
     return max(FALLBACK_POLL_SECONDS, app.config["WORKER_POLL_SECONDS"])
 
 
@@ -90,7 +92,7 @@ def install_connector_jobs(scheduler: BaseScheduler, app: Flask, wrap: Callable)
                 continue
             wake_on = ()
             if is_immediate(schedule):
-                trigger, wake_on = {**trigger, "seconds": poll_seconds(app)}, (DELIVERIES,)
+                trigger, wake_on = {**trigger, "seconds": poll_seconds(app)}, (wakeup.OUTBOX, DELIVERIES)
             job = wrap(app, lambda a, n=name: sync_connector(a, n), wake_on=wake_on)
             scheduler.add_job(job, id=connector_job_id(name), replace_existing=True, max_instances=1,
                               coalesce=True, next_run_time=dt.datetime.now(dt.timezone.utc), **trigger)

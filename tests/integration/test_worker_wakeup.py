@@ -5,6 +5,7 @@ The worker tests poll once an hour (WORKER_POLL_SECONDS=3600) and allow 20 s per
 can make them pass; each sends its work one item after the other, after the worker is listening, so the
 worker's first run at start-up can account for one item at most."""
 import dataclasses
+import datetime as dt
 import os
 import socket
 import threading
@@ -17,7 +18,9 @@ from miniapp_api.models import Customer, OaContact, OaOutbound
 from miniapp_api.queue import wakeup
 from miniapp_api.queue.listener import listener_for
 from miniapp_api.services.oa.outbound import queue_text_message
+from miniapp_api.worker import build_scheduler
 from miniapp_api.worker_wake import Wakeable
+from crm_sync.fanout import DELIVERIES
 from miniapp_api.zalo.oauth import TokenPair
 from tests.oa_helpers import customer_says
 from tests.sync_helpers import add_shopone, applied_refs, new_customer, phones
@@ -84,6 +87,20 @@ def test_an_immediate_connector_gets_new_customers_on_a_wakeup(app, shopone, wor
     for phone in phones(3):
         ref = new_customer(app, phone)  # outbox event → fan-out → delivery → the connector's sync
         wait_until(lambda: ref in applied_refs(shopone), explain=worker.output)
+
+
+def test_woken_jobs_poll_every_worker_poll_seconds_and_immediate_connectors_listen_for_crm_work(app, shopone):
+    add_shopone(app, shopone, schedule="immediate")
+    add_shopone(app, shopone, name="nightly", schedule="0 2 * * *")
+    app.config["WORKER_POLL_SECONDS"] = 30
+    jobs = {job.id: job for job in build_scheduler(app).get_jobs()}
+    assert jobs["oa-inbox"].func.channels == {wakeup.OA_INBOX}
+    assert jobs["oa-outbound"].func.channels == {wakeup.OA_OUTBOUND}
+    assert jobs["oa-inbox"].trigger.interval == dt.timedelta(seconds=30)
+    assert jobs["crm-sync:shopone"].func.channels == {wakeup.OUTBOX, DELIVERIES}
+    assert jobs["crm-sync:shopone"].trigger.interval == dt.timedelta(seconds=30)
+    assert not isinstance(jobs["crm-sync:nightly"].func, Wakeable)  # batches on purpose
+    assert not isinstance(jobs["crm-fan-out"].func, Wakeable)
 
 
 def test_lost_wakeups_fall_back_to_the_poll(app, client, shop, workers):
