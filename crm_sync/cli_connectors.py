@@ -53,7 +53,7 @@ def _state(connector: Connector) -> str:
 @click.option("--url", "base_url", help="Base URL of the remote API (the endpoint, for webhooks).")
 @click.option("--credential", "credentials", multiple=True, help="NAME=VALUE or NAME=env:VAR; repeatable.")
 @click.option("--event", "events", multiple=True, help="Event type to deliver; repeatable (default: the kind's).")
-@click.option("--schedule", help="'every 30s', 'every 5m' or a cron line in Asia/Ho_Chi_Minh time.")
+@click.option("--schedule", help="'immediate', 'every 30s', 'every 5m' or a cron line in Asia/Ho_Chi_Minh time.")
 @click.option("--batch-size", type=int, help="Deliveries claimed, coalesced and sent per pass.")
 @click.option("--batch-calls/--single-calls", default=None, help="Use the remote's batch endpoint (if any).")
 @click.option("--rate-limit", "rate_limit_per_second", type=float, help="Requests per second (0: unlimited).")

@@ -7,7 +7,8 @@ stalled one loses its lease), so delivery ids do not follow event order:
 each delivery carries its event's `sequence`, which is what orders it.
 Connectors added later do not receive older events, and disabled connectors
 receive nothing; paused ones (auth failure) keep receiving so nothing is
-missed while the key is fixed.
+missed while the key is fixed. Queued deliveries wake the connectors whose
+schedule is `immediate` (`DELIVERIES`).
 """
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ from miniapp_api import clock
 from miniapp_api.models import Connector, Delivery, OutboxEvent
 from miniapp_api.models.queue import PENDING
 
-from miniapp_api.queue import claim, complete_held
+from miniapp_api.queue import claim, complete_held, wakeup
+
+# The wake-up channel of CRM deliveries: connectors scheduled `immediate` push as soon as one is queued.
+DELIVERIES = "crm-deliveries"
 
 
 def _insert_ignoring_duplicates(session: Session):
@@ -33,6 +37,7 @@ def queue_deliveries(session: Session, rows: list[dict]) -> None:
     """Insert delivery rows (from `delivery_row`); one that exists already is left as it is."""
     if rows:
         session.execute(_insert_ignoring_duplicates(session), rows)
+        wakeup.notify(session, DELIVERIES)
 
 
 def delivery_row(connector_id: int, event: OutboxEvent, now: dt.datetime) -> dict:

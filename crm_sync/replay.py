@@ -29,7 +29,8 @@ from miniapp_api.models import Customer, Delivery, OutboxEvent
 from miniapp_api.models.queue import DEAD
 
 from miniapp_api import queue
-from .fanout import delivery_row, queue_deliveries
+from miniapp_api.queue import wakeup
+from .fanout import DELIVERIES, delivery_row, queue_deliveries
 from .lanes import SNAPSHOT_EVENT
 
 
@@ -60,6 +61,8 @@ def replay_dead(session: Session, ids=None, where=None) -> ReplayReport:
         report.replayed += queue.replay(session, Delivery, facts)
     for (connector_id, ref), snapshots in lanes.items():
         _replay_snapshots(session, connector_id, ref, snapshots, report)
+    if report.replayed:
+        wakeup.notify(session, DELIVERIES)
     return report
 
 

@@ -1,8 +1,12 @@
-"""Connector schedules: `every 30s` / `every 5m` / `every 1h`, or a 5-field cron line in shop time.
+"""Connector schedules: `immediate`, `every 30s` / `every 5m` / `every 1h`, or a 5-field cron line in shop time.
 
 The worker runs one APScheduler job per enabled connector and re-reads the
 connector table every minute, so `flask connectors add|disable` takes effect
-without restarting it.
+without restarting it. An `immediate` connector's job (which fans out before
+it pushes) runs whenever an outbox event is committed or deliveries are queued
+(wake-ups on `wakeup.OUTBOX` and `fanout.DELIVERIES`), and polls as a fallback.
+Nothing else is woken by outbox events: with no immediate connector, a
+customer's message does not start CRM work in the middle of its reply.
 """
 from __future__ import annotations
 
@@ -17,20 +21,34 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from miniapp_api.clock import LOCAL_TZ
+from miniapp_api.queue import wakeup
 
 log = logging.getLogger("crm_sync.schedule")
 INTERVAL = re.compile(r"^every\s+(\d+)\s*([smh])$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
 REFRESH_SECONDS = 60
+IMMEDIATE = "immediate"
+FALLBACK_POLL_SECONDS = 5  # an immediate connector's period when no wake-up comes
 
 
 class BadSchedule(ValueError):
-    """Not `every <n>s|m|h` nor a 5-field cron expression."""
+    """Not `immediate`, `every <n>s|m|h` nor a 5-field cron expression."""
+
+
+def is_immediate(schedule: str) -> bool:
+    return schedule.strip().lower() == IMMEDIATE
+
+
+def poll_seconds(app: Flask) -> float:
+    """The fallback poll of immediate connectors: 5 s, or WORKER_POLL_SECONDS when longer."""
+    return max(FALLBACK_POLL_SECONDS, app.config["WORKER_POLL_SECONDS"])
 
 
 def trigger_for(schedule: str) -> dict:
-    """APScheduler `add_job` trigger arguments for a connector's schedule."""
+    """APScheduler `add_job` trigger arguments for a connector's schedule (`immediate`: its fallback poll)."""
     text = schedule.strip().lower()
+    if text == IMMEDIATE:
+        return {"trigger": "interval", "seconds": FALLBACK_POLL_SECONDS}
     if match := INTERVAL.match(text):
         seconds = int(match.group(1)) * UNIT_SECONDS[match.group(2)]
         if seconds < 1:
@@ -39,7 +57,8 @@ def trigger_for(schedule: str) -> dict:
     try:
         return {"trigger": CronTrigger.from_crontab(text, timezone=LOCAL_TZ)}
     except ValueError as exc:
-        raise BadSchedule(f"{schedule!r}: use 'every 30s', 'every 5m' or a cron line like '*/10 * * * *'") from exc
+        raise BadSchedule(f"{schedule!r}: use 'immediate', 'every 30s', 'every 5m' or a cron line like "
+                          "'*/10 * * * *'") from exc
 
 
 def connector_job_id(name: str) -> str:
@@ -52,6 +71,7 @@ def install_connector_jobs(scheduler: BaseScheduler, app: Flask, wrap: Callable)
     from miniapp_api.models import Connector
 
     from .engine import sync_connector
+    from .fanout import DELIVERIES
 
     installed: dict[str, str] = {}
 
@@ -70,7 +90,10 @@ def install_connector_jobs(scheduler: BaseScheduler, app: Flask, wrap: Callable)
             except BadSchedule:
                 log.error("connector %s has an invalid schedule %r; not scheduled", name, schedule)
                 continue
-            job = wrap(app, lambda a, n=name: sync_connector(a, n))
+            wake_on = ()
+            if is_immediate(schedule):
+                trigger, wake_on = {**trigger, "seconds": poll_seconds(app)}, (wakeup.OUTBOX, DELIVERIES)
+            job = wrap(app, lambda a, n=name: sync_connector(a, n), wake_on=wake_on)
             scheduler.add_job(job, id=connector_job_id(name), replace_existing=True, max_instances=1,
                               coalesce=True, next_run_time=dt.datetime.now(dt.timezone.utc), **trigger)
             installed[name] = schedule

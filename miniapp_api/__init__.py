@@ -46,6 +46,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     ingest_store.init_app(app)
+    from .queue import wakeup
+
+    wakeup.init_app(app)
     if settings.TRUSTED_PROXY_COUNT:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

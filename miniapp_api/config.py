@@ -168,6 +168,13 @@ class Config:
     # The scheduler's own lines (two INFO per job run, a WARNING per tick skipped while a run is still going);
     # off unless debugging the scheduler. Job failures are logged either way.
     WORKER_LOG_TICKS: bool = False
+    # Wake the worker when work is queued (PostgreSQL LISTEN/NOTIFY; SQLite: a local datagram socket in
+    # WORKER_WAKEUP_DIR, default `<database>-wakeup/` beside the file); off: polling only (docs/worker.md).
+    WORKER_WAKEUP: bool = True
+    WORKER_WAKEUP_DIR: str | None = None
+    # How often the worker looks for queued work nobody announced (the fallback poll); None: 2 s with
+    # wake-ups, 0.5 s without.
+    WORKER_POLL_SECONDS: float | None = None
     METRICS_CONVERSION_WINDOW_DAYS: int = 30
     # Staff with the viewer role see phone numbers masked (+84 91* *** *78) unless the owner sets this.
     VIEWERS_SEE_FULL_PHONES: bool = False
@@ -233,11 +240,16 @@ class Config:
                                                      cls.INBOX_REASSIGN_AFTER_MINUTES),
             "BUSINESS_HOURS": _env("BUSINESS_HOURS", cls.BUSINESS_HOURS),
             "WORKER_LOG_TICKS": _env_bool("WORKER_LOG_TICKS", cls.WORKER_LOG_TICKS),
+            "WORKER_WAKEUP": _env_bool("WORKER_WAKEUP", cls.WORKER_WAKEUP),
+            "WORKER_WAKEUP_DIR": _env("WORKER_WAKEUP_DIR"),
+            "WORKER_POLL_SECONDS": _env_float("WORKER_POLL_SECONDS", 0) or None,
             "METRICS_CONVERSION_WINDOW_DAYS": _env_int("METRICS_CONVERSION_WINDOW_DAYS",
                                                        cls.METRICS_CONVERSION_WINDOW_DAYS),
             "VIEWERS_SEE_FULL_PHONES": _env_bool("VIEWERS_SEE_FULL_PHONES", cls.VIEWERS_SEE_FULL_PHONES),
         }
         values.update(overrides)
+        if not values["WORKER_POLL_SECONDS"]:
+            values["WORKER_POLL_SECONDS"] = 2.0 if values["WORKER_WAKEUP"] else 0.5
         values["DATABASE_URL"] = normalise_database_url(values["DATABASE_URL"])
         values["WEBHOOK_INBOX_DATABASE_URL"] = normalise_database_url(
             values["WEBHOOK_INBOX_DATABASE_URL"] or default_inbox_url(values["DATABASE_URL"]))
@@ -268,6 +280,8 @@ class Config:
 
         if problems := check_config(self.ZNS_ORDER_TEMPLATES):
             raise ConfigError("ZNS_ORDER_TEMPLATES: " + "; ".join(problems))
+        if self.WORKER_POLL_SECONDS is not None and self.WORKER_POLL_SECONDS < 0:
+            raise ConfigError("WORKER_POLL_SECONDS must be a positive number of seconds")
         if self.TESTING:
             return
         required = ("SECRET_KEY",) if self.SANDBOX else REQUIRED_SECRETS

@@ -6,7 +6,9 @@ hosts on one PostgreSQL, never double-send. The application's jobs are in
 `JOBS`; a plugin (the CRM sync engine) adds its own through `add_job_installer`.
 Each job runs inside an app context with a fresh database session. A heartbeat
 thread keeps this process's claims leased while it lives, so a killed worker's
-rows are taken over within `queue.LEASE`.
+rows are taken over within `queue.LEASE`. Jobs with `wake_on` channels run as
+soon as a wake-up announces work there (`worker_wake`, `queue.listener`) and
+otherwise every WORKER_POLL_SECONDS, the fallback poll.
 """
 from __future__ import annotations
 
@@ -19,6 +21,10 @@ from typing import Callable
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+
+from .queue import wakeup
+from .queue.listener import listener_for
+from .worker_wake import Wakeable, wake, wakeables
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +55,7 @@ def purge_login_counters(app: Flask) -> None:
 
 
 def process_oa_inbox(app: Flask) -> None:
-    """Apply stored OA webhook events (the inbox is polled twice a second: replies within ~1 s)."""
+    """Apply stored OA webhook events (woken by the webhook; replies go out in the same run)."""
     from .services.oa.webhook_inbox import process_due
     from .services.oa.delivery import send_due
 
@@ -110,12 +116,13 @@ def route_inbox(app: Flask) -> None:
         db.session.commit()
 
 
-# (job id, function(app), trigger kwargs): the application's own jobs.
+# (job id, function(app), trigger kwargs): the application's own jobs. An interval job with `wake_on` channels
+# and no period polls every WORKER_POLL_SECONDS.
 JOBS: list[tuple[str, Callable[[Flask], None], dict]] = [
     ("purge-idempotency-keys", purge_idempotency_keys, {"trigger": "interval", "minutes": 30}),
     ("purge-login-counters", purge_login_counters, {"trigger": "interval", "minutes": 30}),
-    ("oa-inbox", process_oa_inbox, {"trigger": "interval", "seconds": 0.5}),
-    ("oa-outbound", send_oa_outbound, {"trigger": "interval", "seconds": 0.5}),
+    ("oa-inbox", process_oa_inbox, {"trigger": "interval", "wake_on": (wakeup.OA_INBOX,)}),
+    ("oa-outbound", send_oa_outbound, {"trigger": "interval", "wake_on": (wakeup.OA_OUTBOUND,)}),
     ("oa-token-refresh", refresh_oa_token, {"trigger": "interval", "minutes": 10}),
     ("zns-outbound", send_zns, {"trigger": "interval", "seconds": 2}),
     ("zns-template-sync", sync_zns_templates, {"trigger": "interval", "hours": 1}),
@@ -123,7 +130,8 @@ JOBS: list[tuple[str, Callable[[Flask], None], dict]] = [
 ]
 
 
-# A plugin's installer: (scheduler, app, wrap) -> None, where wrap(app, job) runs a job in an app context.
+# A plugin's installer: (scheduler, app, wrap) -> None, where wrap(app, job, wake_on=()) runs a job in an app
+# context (and, given channels, also whenever one of them announces work).
 JobInstaller = Callable[[BlockingScheduler, Flask, Callable], None]
 
 
@@ -145,14 +153,23 @@ def _in_context(app: Flask, job: Callable[[Flask], None]) -> Callable[[], None]:
     return run
 
 
+def _job(app: Flask, job: Callable[[Flask], None], wake_on: tuple[str, ...] = ()) -> Callable[[], None]:
+    run = _in_context(app, job)
+    return Wakeable(run, wake_on) if wake_on else run
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
     """The static `JOBS`, plus the jobs plugins install (e.g. one per enabled CRM connector)."""
     scheduler = BlockingScheduler(timezone="UTC")
     for job_id, job, trigger in JOBS:
-        scheduler.add_job(_in_context(app, job), id=job_id, max_instances=1, coalesce=True,
+        trigger = dict(trigger)
+        wake_on = trigger.pop("wake_on", ())
+        if wake_on:
+            trigger.setdefault("seconds", app.config["WORKER_POLL_SECONDS"])
+        scheduler.add_job(_job(app, job, wake_on), id=job_id, max_instances=1, coalesce=True,
                           next_run_time=dt.datetime.now(dt.timezone.utc), **trigger)
     for install in app.extensions.get("worker_job_installers", ()):
-        install(scheduler, app, _in_context)
+        install(scheduler, app, _job)
     return scheduler
 
 
@@ -172,12 +189,22 @@ def run_worker(app: Flask) -> None:
         scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)
-    log.info("worker %s started with jobs: %s", worker_id(), ", ".join(j[0] for j in JOBS))
+    listener = listener_for(app, lambda channels: wake(scheduler, channels))
+    if listener is not None:
+        listener.start()
+    log.info("worker %s started with jobs: %s; %s", worker_id(), ", ".join(j[0] for j in JOBS),
+             f"wake-ups on, polling every {app.config['WORKER_POLL_SECONDS']} s" if listener is not None
+             else f"wake-ups off, polling every {app.config['WORKER_POLL_SECONDS']} s")
     with Heartbeat(app, worker_id()):
         try:
             scheduler.start()
         except KeyboardInterrupt:
             pass
+        finally:
+            if listener is not None:
+                listener.stop()
+            for job in wakeables(scheduler):
+                job.close()
 
 
 if __name__ == "__main__":

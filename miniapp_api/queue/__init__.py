@@ -17,7 +17,8 @@ renews the leases of every row it holds (`renew`, run by `heartbeat.Heartbeat`
 every `LEASE / 4`), so a long batch is never taken over, while a dead
 process's rows become claimable again at most `LEASE` after its last beat.
 `attempts` is counted at claim time so a row that crashes every worker still
-ends in dead letter.
+ends in dead letter. Whoever queues work also wakes the workers (`wakeup`), so
+they claim it at once instead of at their next poll.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from miniapp_api.models.customer import Customer
 from miniapp_api.models.outbox import OutboxEvent
 from miniapp_api.models.queue import DEAD, DONE, IGNORED, PENDING, PROCESSING
 
+from . import wakeup
 from .backoff import DEFAULT_SCHEDULE, next_delay
 
 # How long a claim holds without a heartbeat: the bound on recovering a dead worker's rows.
@@ -53,6 +55,7 @@ def enqueue_event(session: Session, event_type: str, aggregate_type: str, aggreg
                         aggregate_id=aggregate_id, sequence=sequence, payload=payload, created_at=now,
                         available_at=now, status=PENDING)
     session.add(event)
+    wakeup.notify(session, wakeup.OUTBOX)
     return event
 
 

@@ -9,7 +9,7 @@ reaches Zalo. A contact whose only interaction is a follow is queued: the
 worker lets Zalo decide.
 
 Other features call `queue_text_message` (order-status notifications, staff
-replies); it writes rows in the caller's transaction and the worker sends them.
+replies); it writes rows in the caller's transaction, whose commit wakes the worker to send them.
 Messages queued with a marketing `reason` (MARKETING_REASONS) also need the
 customer's current marketing consent, checked here and again at send time;
 service messages (replies, welcome, order status) do not.
@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from ... import clock
+from ...queue import wakeup
 from ...models import Customer, Message, OaContact, OaOutbound
 from ...models.conversation import OUTBOUND
 from ...models.customer import ZALO_OA
@@ -93,6 +94,7 @@ def queue_message(session: Session, contact: OaContact, message: dict, *, reason
                      reason=reason, created_at=now, available_at=now, status="pending", attempts=0)
     session.add(row)
     session.flush()
+    wakeup.notify(session, wakeup.OA_OUTBOUND)
     return row
 
 
@@ -116,6 +118,7 @@ def queue_user_detail(session: Session, contact: OaContact) -> None:
     session.add(OaOutbound(kind=USER_DETAIL, oa_user_id=contact.oa_user_id, payload={}, reason="enrichment",
                            dedupe_key=f"user_detail:{contact.oa_user_id}", created_at=now, available_at=now,
                            status="pending", attempts=0))
+    wakeup.notify(session, wakeup.OA_OUTBOUND)
 
 
 def outbound_message(session: Session, row: OaOutbound) -> Message | None:

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ... import queue
+from ...queue import wakeup
 
 from ... import clock
 from ...extensions import db
@@ -110,7 +111,8 @@ def _accept_one(table: sa.Table, names: tuple[str, ...]) -> sa.TextClause:
 def store_event(engine: sa.Engine, raw_body: bytes, payload: dict) -> bool:
     """Accept the event into the ingest store unless it is waiting there already; True when it is new.
 
-    One statement in its own transaction on the ingest store: the webhook's only write.
+    One statement in its own transaction on the ingest store: the webhook's only write (and, when
+    it is new, the worker's wake-up).
     `raw_body` is kept as Zalo signed it: valid JSON is UTF-8 text with no raw
     NUL, so both databases store it. The columns derived from the payload
     (and, in `process_one`, everything the event writes) use `storable_copy`.
@@ -119,8 +121,11 @@ def store_event(engine: sa.Engine, raw_body: bytes, payload: dict) -> bool:
     row = dict(dedupe_key=dedupe_key(payload), event_name=str(payload.get("event_name") or "")[:64],
                user_id=(str(event_user_id(payload) or "") or None), raw_body=raw_body.decode("utf-8"),
                received_at=clock.now())
-    with engine.begin() as connection:
-        return connection.execute(_accept_one(WebhookIngest.__table__, tuple(row)), row).scalar() is not None
+    with wakeup.begin(engine) as connection:
+        new = connection.execute(_accept_one(WebhookIngest.__table__, tuple(row)), row).scalar() is not None
+        if new:
+            wakeup.notify(connection, wakeup.OA_INBOX)  # the worker moves and applies it now, not at its poll
+    return new
 
 
 def move_ingested(app: Flask, session: Session, limit: int = MOVE_BATCH) -> int:

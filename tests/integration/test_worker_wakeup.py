@@ -1,0 +1,224 @@
+"""Wake-ups: queued work reaches a real worker at once, not at its poll; a lost wake-up costs only the poll;
+a burst is a few runs; two woken workers never send twice; on SQLite (local socket) and PostgreSQL (NOTIFY).
+
+The worker tests poll once an hour (WORKER_POLL_SECONDS=3600) and allow 20 s per step, so only a wake-up
+can make them pass; each sends its work one item after the other, after the worker is listening, so the
+worker's first run at start-up can account for one item at most."""
+import dataclasses
+import datetime as dt
+import os
+import socket
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from miniapp_api.extensions import db
+from miniapp_api.models import Customer, OaContact, OaOutbound
+from miniapp_api.queue import wakeup
+from miniapp_api.queue.listener import listener_for
+from miniapp_api.services.oa.outbound import queue_text_message
+from miniapp_api.worker import build_scheduler
+from miniapp_api.worker_wake import Wakeable
+from crm_sync.fanout import DELIVERIES
+from miniapp_api.zalo.oauth import TokenPair
+from tests.oa_helpers import customer_says
+from tests.sync_helpers import add_shopone, applied_refs, new_customer, phones
+from tests.worker_helpers import LISTENING, STARTED, Worker, wait_until
+
+HOUR = 3600
+PRICE_REPLY = "Giá từ 100.000đ ạ."
+
+
+@pytest.fixture
+def shop(app, zalo, runner):
+    """The OA connected (on the real clock: the worker runs in its own process) with a price rule."""
+    access, refresh = zalo.issue_oa_tokens()
+    with app.app_context():
+        app.extensions["oa_tokens"].save_pair(TokenPair(access, refresh, 90000), source="test")
+    result = runner.invoke(args=["rules", "add", "--name", "price", "--pattern", "gia", "--reply", PRICE_REPLY])
+    assert result.exit_code == 0, result.output
+    return zalo
+
+
+@pytest.fixture
+def workers(app, tmp_path):
+    """Start workers with `start(**settings)`; each is stopped (SIGTERM) at the end of the test."""
+    started = []
+
+    def start(**settings):
+        worker = Worker(app, tmp_path / f"worker-{len(started)}.log", **settings)
+        started.append(worker)
+        worker.wait_for_line(STARTED)
+        return worker
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def _replies_to(zalo, user) -> list[str]:
+    return [m["message"].get("text") for m in zalo.sent_messages if m["user_id"] == user.oa_user_id]
+
+
+def test_customer_messages_and_staff_replies_go_out_on_a_wakeup_not_at_the_poll(app, client, shop, workers):
+    worker = workers(WORKER_POLL_SECONDS=HOUR)
+    worker.wait_for_line(LISTENING)
+    for n in range(3):
+        user = shop.create_user(f"Khách {n}")
+        customer_says(client, shop, user, "text", text="Giá bao nhiêu vậy shop?")
+        wait_until(lambda: _replies_to(shop, user) == [PRICE_REPLY], explain=worker.output)
+
+    with app.app_context():
+        customer_id = db.session.scalar(sa.select(OaContact.customer_id).where(OaContact.oa_user_id == user.oa_user_id))
+        db.session.remove()
+    for n in range(2):  # what a staff reply queues (the inbox API calls the same function)
+        text = f"Dạ, shop kiểm tra giúp bạn ({n})."
+        with app.app_context():
+            queue_text_message(db.session, db.session.get(Customer, customer_id), text, reason="staff_reply")
+            db.session.commit()
+            db.session.remove()
+        wait_until(lambda: text in _replies_to(shop, user), explain=worker.output)
+
+
+def test_an_immediate_connector_gets_new_customers_on_a_wakeup(app, shopone, workers):
+    add_shopone(app, shopone, schedule="immediate")
+    worker = workers(WORKER_POLL_SECONDS=HOUR)
+    worker.wait_for_line(LISTENING)
+    for phone in phones(3):
+        ref = new_customer(app, phone)  # outbox event → fan-out → delivery → the connector's sync
+        wait_until(lambda: ref in applied_refs(shopone), explain=worker.output)
+
+
+def test_woken_jobs_poll_every_worker_poll_seconds_and_immediate_connectors_listen_for_crm_work(app, shopone):
+    add_shopone(app, shopone, schedule="immediate")
+    add_shopone(app, shopone, name="nightly", schedule="0 2 * * *")
+    app.config["WORKER_POLL_SECONDS"] = 30
+    jobs = {job.id: job for job in build_scheduler(app).get_jobs()}
+    assert jobs["oa-inbox"].func.channels == {wakeup.OA_INBOX}
+    assert jobs["oa-outbound"].func.channels == {wakeup.OA_OUTBOUND}
+    assert jobs["oa-inbox"].trigger.interval == dt.timedelta(seconds=30)
+    assert jobs["crm-sync:shopone"].func.channels == {wakeup.OUTBOX, DELIVERIES}
+    assert jobs["crm-sync:shopone"].trigger.interval == dt.timedelta(seconds=30)
+    assert not isinstance(jobs["crm-sync:nightly"].func, Wakeable)  # batches on purpose
+    assert not isinstance(jobs["crm-fan-out"].func, Wakeable)
+
+
+def test_lost_wakeups_fall_back_to_the_poll(app, client, shop, workers):
+    lossy = app.extensions[wakeup.EXTENSION]
+    app.extensions[wakeup.EXTENSION] = dataclasses.replace(lossy, enabled=False)  # the web side sends none
+    worker = workers(WORKER_POLL_SECONDS=1)
+    worker.wait_for_line(LISTENING)
+    for n in range(3):
+        user = shop.create_user(f"Khách {n}")
+        customer_says(client, shop, user, "text", text="Giá bao nhiêu vậy shop?")
+        wait_until(lambda: _replies_to(shop, user) == [PRICE_REPLY], explain=worker.output)
+
+
+def test_two_woken_workers_send_each_reply_once(app, client, shop, workers):
+    pair = [workers(WORKER_POLL_SECONDS=HOUR) for _ in range(2)]
+    for worker in pair:
+        worker.wait_for_line(LISTENING)
+    users = [shop.create_user(f"Khách {n}") for n in range(12)]
+    for user in users:  # a burst: nobody waits for the replies
+        customer_says(client, shop, user, "text", text="Giá bao nhiêu vậy shop?")
+
+    def settled() -> bool:
+        with app.app_context():
+            busy = db.session.scalar(sa.select(sa.func.count()).select_from(OaOutbound)
+                                     .where(OaOutbound.status.in_(("pending", "processing"))))
+            db.session.remove()
+        return len(shop.sent_messages) >= len(users) and busy == 0
+
+    wait_until(settled, seconds=120, explain=lambda: pair[0].output()[-1500:] + pair[1].output()[-1500:])
+    assert sorted(m["user_id"] for m in shop.sent_messages) == sorted(u.oa_user_id for u in users)
+    assert {m["message"]["text"] for m in shop.sent_messages} == {PRICE_REPLY}
+
+
+class _Recorder:
+    """`on_wake` for an in-process listener: records every channel, wakes `job` for `channel`."""
+
+    def __init__(self, job: Wakeable | None = None, channel: str = "test-work"):
+        self.job, self.channel, self.seen = job, channel, []
+        self.lock = threading.Lock()
+
+    def __call__(self, channels):
+        with self.lock:
+            self.seen.extend(channels or ["*"])
+        if self.job is not None and channels and self.channel in channels:
+            self.job.wake()
+
+    def saw(self, channel) -> bool:
+        with self.lock:
+            return channel in self.seen
+
+
+@pytest.fixture
+def listening(app):
+    """An in-process listener of `app`'s wake-ups: `listening(recorder)` starts it until the test ends."""
+    started = []
+
+    def start(recorder):
+        listener = listener_for(app, recorder)
+        started.append(listener)
+        listener.start()
+        wait_until(listener.ready.is_set)
+        return listener
+    yield start
+    for listener in started:
+        listener.stop()
+
+
+def _announce(app, channel, commit=True) -> None:
+    with app.app_context():
+        wakeup.notify(db.session, channel)
+        db.session.commit() if commit else db.session.rollback()
+        db.session.remove()
+
+
+def test_a_burst_of_a_hundred_wakeups_is_two_runs(app, listening):
+    release, started = threading.Event(), threading.Event()
+
+    def run():
+        started.set()
+        release.wait(60)
+    job = Wakeable(run, ["test-work"])
+    recorder = _Recorder(job)
+    listening(recorder)
+    _announce(app, "test-work")
+    wait_until(started.is_set)  # the first run is in progress ...
+    for _ in range(100):        # ... while a hundred more wake-ups arrive
+        _announce(app, "test-work")
+    _announce(app, "test-sentinel")  # delivered in order: once it is seen, so are the hundred
+    wait_until(lambda: recorder.saw("test-sentinel"))
+    release.set()
+    wait_until(lambda: job.runs == 2 and not job._lock.locked() and not job._pending.is_set())
+    assert job.runs == 2
+
+
+def test_a_wakeup_is_sent_only_when_its_transaction_commits(app, listening):
+    recorder = _Recorder()
+    listening(recorder)
+    _announce(app, "rolled-back", commit=False)
+    _announce(app, "committed")
+    wait_until(lambda: recorder.saw("committed"))
+    assert not recorder.saw("rolled-back")
+
+
+def test_sending_a_wakeup_never_blocks_or_raises(app, database_url):
+    if database_url.startswith("postgresql"):
+        pytest.skip("the local socket is SQLite's wake-up; PostgreSQL's is a statement of the transaction")
+    directory = app.extensions[wakeup.EXTENSION].directory
+    os.makedirs(directory, exist_ok=True)
+    deaf = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # a worker that never reads: its buffer fills up
+    deaf.bind(os.path.join(directory, "1"))
+    gone = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # a worker killed without removing its socket
+    gone.bind(os.path.join(directory, "2"))
+    gone.close()
+    with open(os.path.join(directory, "3"), "w") as stray:  # not a socket at all
+        stray.write("x")
+    try:
+        for n in range(2000):  # far more than the deaf socket's buffer holds
+            _announce(app, f"test-{n}")
+        assert deaf.recv(4096, socket.MSG_DONTWAIT) == b"test-0"
+    finally:
+        deaf.close()
