@@ -192,9 +192,8 @@ def run_worker(app: Flask) -> None:
     listener = listener_for(app, lambda channels: wake(scheduler, channels))
     if listener is not None:
         listener.start()
-    log.info("worker %s started with jobs: %s; %s", worker_id(), ", ".join(j[0] for j in JOBS),
-             f"wake-ups on, polling every {app.config['WORKER_POLL_SECONDS']} s" if listener is not None
-             else f"wake-ups off, polling every {app.config['WORKER_POLL_SECONDS']} s")
+    log.info("worker %s started with jobs: %s; wake-ups %s, polling every %s s", worker_id(),
+             ", ".join(j[0] for j in JOBS), "on" if listener is not None else "off", app.config["WORKER_POLL_SECONDS"])
     with Heartbeat(app, worker_id()):
         try:
             scheduler.start()

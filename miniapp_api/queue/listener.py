@@ -113,15 +113,15 @@ class SocketListener(Listener):
         try:
             os.makedirs(self.directory, exist_ok=True)
             _forget_dead_sockets(self.directory)
-            with_path = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             if os.path.exists(self.path):
                 os.unlink(self.path)  # a previous process with our pid
-            with_path.bind(self.path)
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sock.bind(self.path)
         except OSError as exc:
             log.warning("wake-ups off: cannot listen at %s (%s); polling only", self.path, exc)
             return False
-        with_path.settimeout(STOP_CHECK_SECONDS)
-        self._socket = with_path
+        sock.settimeout(STOP_CHECK_SECONDS)
+        self._socket = sock
         return True
 
     def start(self) -> "Listener":
