@@ -12,13 +12,13 @@ computes it the first time the customer's text is refreshed
 those answers from before.
 
 Revision ID: 0019_submit_perf
-Revises: 0014_privacy
+Revises: 0018_zns
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0019_submit_perf'
-down_revision = '0014_privacy'
+down_revision = '0018_zns'
 branch_labels = None
 depends_on = None
 

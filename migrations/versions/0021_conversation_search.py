@@ -1,7 +1,7 @@
 """conversation_search: one search document per conversation, kept by triggers, backfilled
 
 Revision ID: 0021_conversation_search
-Revises: 0018_zns
+Revises: 0019_submit_perf
 
 The list's text filter checks one row per conversation instead of collecting
 every matching message (models/conversation_search.py). Triggers on
@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0021_conversation_search'
-down_revision = '0018_zns'
+down_revision = '0019_submit_perf'
 branch_labels = None
 depends_on = None
 
