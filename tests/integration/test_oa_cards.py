@@ -9,7 +9,7 @@ import requests
 from miniapp_api.models import Customer, Message
 from sandbox.server import BackgroundServer
 from tests.inbox_helpers import BASE, audit_actions, call, open_conversation
-from tests.oa_helpers import customer_says, messages, one, run_worker
+from tests.oa_helpers import customer_says, messages, one, run_worker, zalo_window
 from tests.staff_helpers import auth, login, staff_headers
 
 MINIAPP_ID = "194839900003483517"
@@ -22,6 +22,7 @@ def _cards(zalo):
 
 
 def test_with_a_mini_app_id_the_welcome_links_to_the_mini_app_in_zalo(client, app, oa):
+    zalo_window(oa, follow_opens_window=True)  # Zalo's quota answer says the follow opened the window
     app.config["ZALO_MINIAPP_ID"] = MINIAPP_ID
     customer_says(client, oa, oa.create_user("Khách"), "follow")
     run_worker(app)
@@ -31,6 +32,7 @@ def test_with_a_mini_app_id_the_welcome_links_to_the_mini_app_in_zalo(client, ap
 
 
 def test_welcome_may_be_the_info_request_card(client, app, oa):
+    zalo_window(oa, follow_opens_window=True)  # Zalo's quota answer says the follow opened the window
     app.config["OA_WELCOME_KIND"] = "request_user_info"
     customer_says(client, oa, oa.create_user("Khách"), "follow")
     run_worker(app)
@@ -42,6 +44,7 @@ def test_welcome_may_be_the_info_request_card(client, app, oa):
 
 
 def test_the_welcome_without_the_form_link_is_the_bare_text(client, app, oa):
+    zalo_window(oa, follow_opens_window=True)  # Zalo's quota answer says the follow opened the window
     app.config["OA_WELCOME_FORM_LINK"] = False
     customer_says(client, oa, oa.create_user("Khách"), "follow")
     run_worker(app)
