@@ -31,7 +31,7 @@ bench: $(STAMP)
 	@rm -rf var/bench/results; failed=""; began=$$(date +%s); \
 	export BENCH_DATABASE_URL="$$($(BIN)/python bench/harness.py)"; \
 	for script in $(BENCHES); do echo "== $$script"; started=$$(date +%s); \
-		timeout $(BENCH_SCRIPT_TIMEOUT) $(BIN)/python $$script || failed="$$failed $$script"; \
+		timeout --signal=INT --kill-after=60 $(BENCH_SCRIPT_TIMEOUT) $(BIN)/python $$script || failed="$$failed $$script"; \
 		echo "== $$script: $$(( $$(date +%s) - started )) s"; done; \
 	$(BIN)/python bench/summary.py $(BENCHES); \
 	echo "make bench: $$(( $$(date +%s) - began )) s in all"; \
