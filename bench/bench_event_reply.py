@@ -23,8 +23,9 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.bench_webhook_mixed import reset_postgres  # noqa: E402
-from bench.harness import ROOT, flask, gunicorn, sandbox_env, tree_env, zalo_state  # noqa: E402
+from bench import report  # noqa: E402
+from bench.harness import (ROOT, flask, gunicorn, postgres_url, reset_postgres, sandbox_env, tree_env,  # noqa: E402
+                           trees, zalo_state)
 from sandbox.server import BackgroundServer  # noqa: E402
 from sandbox.zalo import ZaloState, create_sandbox_app  # noqa: E402
 from sandbox.zalo.simulator import build_event, deliver  # noqa: E402
@@ -115,12 +116,29 @@ def describe(results: dict, label: str = "") -> list[str]:
             for database, modes in results.items() for mode, f in modes.items()]
 
 
+def rows(by_tree: dict[str, dict]) -> list[dict]:
+    """Summary rows: p50 and p95 per database and mode, before and after (goal: p95 < 150 ms with wake-ups)."""
+    after = by_tree["after"]
+    before = by_tree.get("before", {})
+    found = []
+    for database, modes in after.items():
+        for mode, figures in modes.items():
+            old = before.get(database, {}).get(mode)
+            for key, label in (("p50_ms", "p50"), ("p95_ms", "p95")):
+                goal = 150 if (key, mode) == ("p95_ms", "wake-ups") else None
+                found.append(report.row(f"event → auto-reply {label}, {mode}", database, "ms",
+                                        before=old[key] if old else None, after=figures[key], goal_max=goal))
+    return found
+
+
 def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    results = measure(pathlib.Path(ROOT), postgres_url=os.environ.get("BENCH_DATABASE_URL"))
-    print("signed webhook posted to gunicorn → reply recorded by the Zalo emulator; real worker process; "
-          "one message at a time")
-    print("\n".join(describe(results)))
+    by_tree = {label: measure(pathlib.Path(tree), postgres_url=postgres_url()) for label, tree in trees()}
+    for label, results in by_tree.items():
+        print("\n".join(describe(results, f" ({label})")))
+    report.record("event_reply", rows(by_tree), [
+        "signed webhook posted to gunicorn → reply recorded by the Zalo emulator; real worker process; one message "
+        "at a time; the tree before wake-ups polls in both modes"])
 
 
 if __name__ == "__main__":
