@@ -70,8 +70,10 @@ def request_user_info_message(title: str, subtitle: str, image_url: str) -> dict
         "elements": [{"title": title, "subtitle": subtitle, "image_url": image_url}]}}}
 
 
-class OaClient:
-    """Calls the OA API with the OA's token, refreshing it once when Zalo rejects it."""
+class TokenClient:
+    """Calls a Zalo API with the OA's token, refreshing it once when Zalo rejects it (`refresh_codes`)."""
+
+    refresh_codes: tuple[int, ...] = REFRESH_CODES
 
     def __init__(self, http: ZaloHttp, tokens: TokenProvider):
         self.http = http
@@ -82,10 +84,14 @@ class OaClient:
         try:
             return self.http.request(method, path, headers={"access_token": token}, **kwargs)
         except ZaloError as exc:
-            if exc.code not in REFRESH_CODES:
+            if exc.code not in self.refresh_codes:
                 raise
         token, _ = self.tokens.refresh_after_rejection(version)
         return self.http.request(method, path, headers={"access_token": token}, **kwargs)
+
+
+class OaClient(TokenClient):
+    """The OA API (`openapi.zalo.me`)."""
 
     def send_cs(self, user_id: str, message: dict) -> dict:
         """Send a customer-service message; returns `data` (`message_id`, `user_id`, `quota`)."""

@@ -9,8 +9,7 @@ refresh-and-retry. Shapes and codes: docs/oa.md "ZNS".
 """
 from __future__ import annotations
 
-from .http import ZaloError, ZaloHttp
-from .oa import REFRESH_CODES, TokenProvider
+from .oa import REFRESH_CODES, TokenClient
 
 TOKEN_INVALID = -124
 ZNS_REFRESH_CODES = (TOKEN_INVALID, *REFRESH_CODES)
@@ -23,22 +22,10 @@ DAILY_QUOTA_EXCEEDED = -144
 TEMPLATE_PAGE = 100  # `/template/all` answers at most 100 templates per request
 
 
-class ZnsClient:
-    """Calls the ZNS API with the OA's token, refreshing it once when Zalo rejects it."""
+class ZnsClient(TokenClient):
+    """The ZNS API (`business.openapi.zalo.me`) with the OA's token; ZNS names a bad token -124."""
 
-    def __init__(self, http: ZaloHttp, tokens: TokenProvider):
-        self.http = http
-        self.tokens = tokens
-
-    def _call(self, method: str, path: str, **kwargs) -> dict:
-        token, version = self.tokens.access_token()
-        try:
-            return self.http.request(method, path, headers={"access_token": token}, **kwargs)
-        except ZaloError as exc:
-            if exc.code not in ZNS_REFRESH_CODES:
-                raise
-        token, _ = self.tokens.refresh_after_rejection(version)
-        return self.http.request(method, path, headers={"access_token": token}, **kwargs)
+    refresh_codes = ZNS_REFRESH_CODES
 
     def send_template(self, phone: str, template_id: str, template_data: dict, tracking_id: str,
                       *, development: bool = False) -> dict:

@@ -57,15 +57,17 @@ class Outcome(Exception):
         self.reason, self.permanent, self.retry_after = reason, permanent, retry_after
 
 
-def classify(exc: Exception) -> Outcome:
+def classify(exc: Exception, permanent: dict = PERMANENT_REASONS, refresh_codes: tuple = REFRESH_CODES,
+             retry_later: dict = RETRY_LATER) -> Outcome:
+    """How a failed call ends, by Zalo's code tables (the ZNS sender passes its own)."""
     if isinstance(exc, ZaloError):
-        if exc.code in PERMANENT_REASONS:
-            return Outcome(PERMANENT_REASONS[exc.code], permanent=True)
-        if exc.code in REFRESH_CODES:  # still rejected right after a refresh: not this message's fault
+        if exc.code in permanent:
+            return Outcome(permanent[exc.code], permanent=True)
+        if exc.code in refresh_codes:  # still rejected right after a refresh: not this message's fault
             return Outcome(f"Zalo rejected a freshly refreshed OA token (error {exc.code}); reconnect the OA "
                            "if this persists.", retry_after=300)
-        if exc.code in RETRY_LATER:
-            return Outcome(f"Zalo error {exc.code}: {exc.message}", retry_after=RETRY_LATER[exc.code])
+        if exc.code in retry_later:
+            return Outcome(f"Zalo error {exc.code}: {exc.message}", retry_after=retry_later[exc.code])
         return Outcome(f"Zalo error {exc.code}: {exc.message}", permanent=True)
     if isinstance(exc, (OaNotConnected, TokenRefreshFailed)):
         return Outcome(str(exc), retry_after=300)

@@ -25,7 +25,7 @@ from ...models.zns import FAILED, QUEUED, SENT
 from ...zalo.http import ZaloError, ZaloUnavailable
 from ...zalo.zns import (DAILY_QUOTA_EXCEEDED, OUT_OF_BALANCE, PHONE_INVALID, TEMPLATE_DATA_EMPTY,
                          TEMPLATE_DATA_INVALID, TEMPLATE_INVALID, USER_CANNOT_RECEIVE, ZNS_REFRESH_CODES)
-from ..oa.delivery import SEND_SCHEDULE, Outcome
+from ..oa.delivery import SEND_SCHEDULE, Outcome, classify as oa_classify
 from ..oa.tokens import OaNotConnected, TokenRefreshFailed
 
 log = logging.getLogger(__name__)
@@ -97,20 +97,8 @@ class QuotaGate:
 
 
 def classify(exc: Exception) -> Outcome:
-    if isinstance(exc, ZaloError):
-        if exc.code in PERMANENT:
-            return Outcome(PERMANENT[exc.code], permanent=True)
-        if exc.code in ZNS_REFRESH_CODES:
-            return Outcome(f"Zalo rejected a freshly refreshed OA token (ZNS {exc.code}); reconnect the OA if this "
-                           "persists.", retry_after=300)
-        if exc.code in RETRY_LATER:
-            return Outcome(f"Zalo error {exc.code}: {exc.message}", retry_after=RETRY_LATER[exc.code])
-        return Outcome(f"Zalo error {exc.code}: {exc.message}", permanent=True)
-    if isinstance(exc, (OaNotConnected, TokenRefreshFailed)):
-        return Outcome(str(exc), retry_after=300)
-    if isinstance(exc, ZaloUnavailable):
-        return Outcome(f"Zalo unavailable: {exc}")
-    return Outcome(f"{type(exc).__name__}: {exc}")
+    """The OA sender's rules with ZNS's code tables."""
+    return oa_classify(exc, PERMANENT, ZNS_REFRESH_CODES, RETRY_LATER)
 
 
 def send_due(app: Flask, owner: str, limit: int = 50) -> int:
