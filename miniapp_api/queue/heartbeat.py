@@ -11,24 +11,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 
 from flask import Flask
 
 from .. import queue
+from .background import BackgroundThread
 
 log = logging.getLogger("miniapp_api.queue.heartbeat")
 
 
-class Heartbeat:
+class Heartbeat(BackgroundThread):
     """Renews `owner`'s leases from a daemon thread between `start()` and `stop()` (or as a context manager)."""
+
+    thread_name = "lease-heartbeat"
 
     def __init__(self, app: Flask, owner: str, *, lease: dt.timedelta = queue.LEASE,
                  interval: dt.timedelta = queue.HEARTBEAT_INTERVAL):
         self.app, self.owner, self.lease = app, owner, lease
         self.interval = interval.total_seconds()
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     def beat(self) -> int:
         """Renew once, now; returns how many leases were extended."""
@@ -47,21 +48,3 @@ class Heartbeat:
             except Exception:  # the database is briefly unreachable: the next beat tries again
                 log.exception("heartbeat of %s failed; leases lapse %ss after the last good beat",
                               self.owner, self.lease.total_seconds())
-
-    def start(self) -> "Heartbeat":
-        self._stopped.clear()
-        self._thread = threading.Thread(target=self._run, name="lease-heartbeat", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def __enter__(self) -> "Heartbeat":
-        return self.start()
-
-    def __exit__(self, *_exc) -> None:
-        self.stop()

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from . import wakeup
+from .background import BackgroundThread
 
 log = logging.getLogger(__name__)
 
@@ -27,28 +28,15 @@ STOP_CHECK_SECONDS = 0.5  # how long a shutdown may wait for the listening threa
 RECONNECT_SECONDS = (1, 2, 5, 10, 30)
 
 
-class Listener:
+class Listener(BackgroundThread):
     """Calls `on_wake` from a daemon thread between `start()` and `stop()`; `ready` is set once listening."""
+
+    thread_name = "wakeup-listener"
 
     def __init__(self, on_wake: OnWake):
         self.on_wake = on_wake
         self.ready = threading.Event()
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> "Listener":
-        self._thread = threading.Thread(target=self._run, name="wakeup-listener", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def _run(self) -> None:
-        raise NotImplementedError
+        super().__init__()
 
     def _dispatch(self, channels: Iterable[str] | None) -> None:
         try:
