@@ -28,7 +28,7 @@ def test_connectors_cli_explains_bad_settings(runner, shopone):
     assert "needs credentials: api_key" in add().output
     assert "cannot deliver order.status_changed" in add("--credential", "api_key=k",
                                                         "--event", "order.status_changed").output
-    assert "use 'every 30s'" in add("--credential", "api_key=k", "--schedule", "often").output
+    assert "use 'immediate', 'every 30s'" in add("--credential", "api_key=k", "--schedule", "often").output
     result = runner.invoke(args=["connectors", "add", "y", "--kind", "webhook", "--url", "http://127.0.0.1:1",
                                  "--credential", "secret=whsec_AAAA", "--pull-orders"])
     assert "cannot pull orders" in result.output
