@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from ... import clock
-from ...models import OaContact
+from ...models import Conversation, OaContact
 from ...models.conversation import INBOUND, OPEN, OUTBOUND
 from ...models.customer import PHONE, ZALO_APP, ZALO_OA
 from ...zalo.oa import text_message
@@ -29,6 +29,7 @@ from .outbound import OutboundRefused, queue_message, queue_user_detail
 from ..customers.phones import InvalidPhone, normalize_phone
 from ..customers.profiles import Claim, resolve_profile
 from ..zns import receipts as zns_receipts
+from ...zalo.timestamps import zalo_moment
 
 USER_MESSAGE_TYPES = ("text", "image", "link", "audio", "video", "sticker", "gif", "location", "file",
                       "business_card")
@@ -41,12 +42,8 @@ class UnknownEvent(Exception):
 
 
 def event_time(payload: dict, received_at: dt.datetime) -> dt.datetime:
-    """When it happened: Zalo's millisecond timestamp, never later than when we received it."""
-    try:
-        when = dt.datetime.fromtimestamp(int(str(payload.get("timestamp"))) / 1000, dt.timezone.utc)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return received_at
-    return min(when, received_at)
+    """When it happened: the event's `timestamp` (`zalo_moment`)."""
+    return zalo_moment(payload.get("timestamp"), received_at)
 
 
 def _ms(payload: dict) -> int:
@@ -77,6 +74,19 @@ def upsert_contact(session: Session, oa_user_id: str, app_user_id: str | None, *
 def _touch(contact: OaContact, when: dt.datetime) -> None:
     if contact.last_interaction_at is None or when > contact.last_interaction_at:
         contact.last_interaction_at = when
+
+
+def customer_turn(session: Session, contact: OaContact, when: dt.datetime, zalo_msg_id) -> Conversation | None:
+    """The customer wrote at `when`: their contact and open conversation say so; None when the message with
+    `zalo_msg_id` is already stored (a redelivery, or the history backfill got there first)."""
+    _touch(contact, when)
+    conversation = current_conversation(session, contact, reopen=True, at=when)
+    conversation.status = OPEN
+    if conversation.last_customer_message_at is None or when > conversation.last_customer_message_at:
+        conversation.last_customer_message_at = when
+    if message_by_zalo_id(session, zalo_msg_id) is not None:
+        return None
+    return conversation
 
 
 def on_follow(app: Flask, session: Session, payload: dict, when: dt.datetime) -> None:
@@ -142,12 +152,8 @@ def on_user_message(app: Flask, session: Session, payload: dict, when: dt.dateti
     if sender == str(app.config.get("ZALO_OA_ID") or ""):
         raise UnknownEvent("user event sent by the OA itself (loop guard)")
     contact = upsert_contact(session, sender, payload.get("user_id_by_app"), source="oa_webhook")
-    _touch(contact, when)
-    conversation = current_conversation(session, contact, reopen=True, at=when)
-    conversation.status = OPEN
-    if conversation.last_customer_message_at is None or when > conversation.last_customer_message_at:
-        conversation.last_customer_message_at = when
-    if message_by_zalo_id(session, message.get("msg_id")) is not None:
+    conversation = customer_turn(session, contact, when, message.get("msg_id"))
+    if conversation is None:
         return
     add_message(session, conversation, direction=INBOUND, author="customer", type=name.removeprefix("user_send_"),
                 text=message.get("text"), attachments=attachments_of(message), zalo_msg_id=message.get("msg_id"),

@@ -28,12 +28,12 @@ from sqlalchemy.orm import Session
 
 from ... import clock
 from ...models import Customer, OaContact, Tag
-from ...models.conversation import INBOUND, OPEN, OUTBOUND
+from ...models.conversation import INBOUND, OUTBOUND
 from ..audit import record as audit_record
 from ..customers.profiles import live
 from ..customers.staff_edits import set_tag
-from .conversations import add_message, current_conversation, message_by_zalo_id
-from .events import UnknownEvent, attachments_of, upsert_contact
+from .conversations import add_message, current_conversation
+from .events import UnknownEvent, attachments_of, customer_turn, upsert_contact
 from .outbound import ANONYMOUS_PREFIX
 
 ANONYMOUS_KINDS = ("text", "image", "file", "sticker")
@@ -85,14 +85,8 @@ def on_anonymous_message(app: Flask, session: Session, payload: dict, when: dt.d
     anonymous_id, message = _id(payload, "sender"), _part(payload, "message")
     if not anonymous_id:
         raise UnknownEvent("anonymous message without the sender's anonymous id")
-    contact = anonymous_contact(session, anonymous_id)
-    if contact.last_interaction_at is None or when > contact.last_interaction_at:
-        contact.last_interaction_at = when
-    conversation = current_conversation(session, contact, reopen=True, at=when)
-    conversation.status = OPEN
-    if conversation.last_customer_message_at is None or when > conversation.last_customer_message_at:
-        conversation.last_customer_message_at = when
-    if message_by_zalo_id(session, message.get("msg_id")) is not None:
+    conversation = customer_turn(session, anonymous_contact(session, anonymous_id), when, message.get("msg_id"))
+    if conversation is None:
         return
     sender = {"type": "anonymous", "payload": {"anonymous_id": anonymous_id,
                                                "conversation_id": message.get("conversation_id")}}

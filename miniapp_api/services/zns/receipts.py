@@ -15,20 +15,13 @@ from sqlalchemy.orm import Session
 
 from ...models import ZnsMessage
 from ...models.zns import RECEIVED
+from ...zalo.timestamps import zalo_moment
 
 
 def is_zns_receipt(payload: dict) -> bool:
     message = payload.get("message")
     return payload.get("event_name") == "user_received_message" and isinstance(message, dict) \
         and bool(message.get("tracking_id"))
-
-
-def _delivery_time(message: dict, fallback: dt.datetime) -> dt.datetime:
-    try:
-        when = dt.datetime.fromtimestamp(int(str(message.get("delivery_time"))) / 1000, dt.timezone.utc)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return fallback
-    return min(when, fallback)
 
 
 def record_receipt(session: Session, payload: dict, when: dt.datetime) -> bool:
@@ -39,5 +32,5 @@ def record_receipt(session: Session, payload: dict, when: dt.datetime) -> bool:
         return False
     row.zalo_msg_id = row.zalo_msg_id or (str(message.get("msg_id") or "") or None)
     if row.delivery_state != RECEIVED:
-        row.delivery_state, row.received_at = RECEIVED, _delivery_time(message, when)
+        row.delivery_state, row.received_at = RECEIVED, zalo_moment(message.get("delivery_time"), when)
     return True
