@@ -142,6 +142,20 @@ def _init_static(app: Flask, static_root: str) -> None:
     def miniapp_files(filename: str = "index.html"):
         return send_from_directory(miniapp_dir, filename)
 
+    console_dir = os.path.join(static_root, "console")
+
+    @app.get("/console")
+    def console_redirect():
+        return redirect("/console/", code=308)
+
+    @app.get("/console/")
+    @app.get("/console/<path:filename>")
+    def console_files(filename: str = "index.html"):
+        """The staff console (docs/console.md): vendored libraries carry their version in the path, so they are
+        cached for a year; the console's own files are revalidated on every load, so an upgrade shows at once."""
+        versioned = filename.startswith("vendor/")
+        return send_from_directory(console_dir, filename, max_age=31536000 if versioned else 0)
+
     import swagger_ui_bundle
 
     @app.get("/docs-assets/<path:filename>")

@@ -159,6 +159,7 @@ def stack_environment(use_sandbox: bool) -> tuple[dict, str]:
 def announce(base_url: str, use_sandbox: bool, owner_password: str | None) -> None:
     """What to open and what to type, after everything answers, so start-up logs cannot bury it."""
     lines = ["", f"Ready: {base_url}",
+             f"  Staff console:  {base_url}/console/",
              f"  Mini App form:  {base_url}/miniapp/",
              f"  API docs:       {base_url}/docs   (staff API under {base_url}/api/v1/admin/)"]
     if owner_password:

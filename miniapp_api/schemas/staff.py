@@ -45,6 +45,12 @@ class LoginResponse(Schema):
     staff = fields.Nested(StaffSchema)
 
 
+class SessionInfo(Schema):
+    csrf_token = fields.String(metadata={"description": "Send as X-CSRF-Token on cookie-authenticated changes"})
+    expires_at = fields.DateTime()
+    staff = fields.Nested(StaffSchema)
+
+
 class ApiKeyCreate(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), required=True,

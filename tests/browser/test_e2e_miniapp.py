@@ -3,7 +3,6 @@ port and the Zalo emulator, through the browser development adapter (SANDBOX on)
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 import sqlalchemy as sa
@@ -12,29 +11,20 @@ from miniapp_api.extensions import db
 from miniapp_api.models import Customer, FormSubmission
 from miniapp_api.services.customers.snapshots import customer_snapshot
 from sandbox.server import BackgroundServer
+from tests.browser.chromium import chromium
 from tests.helpers import zalo_user
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
 
 @pytest.fixture
 def page():
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("browser test skipped: no `chromium` on PATH (Debian/Ubuntu: apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
         try:
             yield context.new_page()
         finally:
             context.close()
-            browser.close()
 
 
 @pytest.fixture

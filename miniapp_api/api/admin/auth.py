@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from ...errors import Problem
 from ...extensions import db
 from ...models.staff import ROLES
-from ...schemas.staff import LoginRequest, LoginResponse, StaffSchema
+from ...schemas.staff import LoginRequest, LoginResponse, SessionInfo, StaffSchema
 from ...services.staff import access, login_throttle
 from ...services import audit
 from ...services.transactions import run_in_transaction
@@ -33,7 +33,8 @@ def login(body):
         slots = counters.take(login_throttle.keys(request.remote_addr, body["email"]))
     except login_throttle.TooManyAttempts as exc:
         raise Problem(429, f"Too many failed logins; try again in {exc.retry_after} seconds.",
-                      title="Too Many Requests", headers={"Retry-After": str(exc.retry_after)}) from exc
+                      title="Too Many Requests", headers={"Retry-After": str(exc.retry_after)},
+                      detail_vi=f"Đăng nhập sai quá nhiều lần; hãy thử lại sau {exc.retry_after} giây.") from exc
     try:
         result = run_in_transaction(db.session, lambda: access.login(
             db.session, body["email"], body["password"], ip=request.remote_addr,
@@ -42,7 +43,8 @@ def login(body):
         counters.give_back(slots)  # not a wrong password: the database or the code failed
         raise
     if result is None:
-        raise Problem(401, "Wrong email or password.", title="Unauthorized")
+        raise Problem(401, "Wrong email or password.", title="Unauthorized",
+                      detail_vi="Sai email hoặc mật khẩu.")
     counters.give_back(slots)
     payload = LoginResponse().dump({"token": result.token, "csrf_token": result.csrf_token,
                                     "expires_at": result.expires_at, "staff": result.staff})
@@ -78,3 +80,19 @@ def logout():
 def me():
     """The logged-in staff account."""
     return current().staff
+
+
+@blp.route("/session")
+@require(roles=ROLES)
+@blp.response(200, SessionInfo)
+@blp.doc(security=STAFF_SECURITY)
+def session_info():
+    """This session's account, expiry and CSRF token.
+
+    The console calls it when a page is (re)loaded: the HttpOnly cookie survives a reload but the CSRF token
+    the login answered does not. Reading it needs the session itself, and the admin API sends no CORS
+    headers, so another site can neither call this with the cookie and read the answer nor forge a change.
+    """
+    principal = current()
+    return {"csrf_token": principal.session.csrf_token, "expires_at": principal.session.expires_at,
+            "staff": principal.staff}

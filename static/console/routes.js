@@ -1,0 +1,12 @@
+/**
+ * Every page of the console, in menu order. One line per page: its hash path (`:name` params, `?` optional),
+ * how to load its module (loaded on first visit, so the first screen stays small), its menu label (null: not
+ * in the menu) and the least role that may open it (owner > admin > agent > viewer). `public: true` pages open
+ * without a session. The module's default export is the page component; it receives the route's params and query.
+ */
+export const ROUTES = [
+  { path: "/overview", load: () => import("./pages/overview.js"), label: { vi: "Tổng quan", en: "Overview" }, role: "viewer" },
+];
+
+/** Where "/" leads: the first page in the menu the account may open. */
+export const HOME = "/overview";

@@ -1,0 +1,104 @@
+"""The console in a real browser: the app on a loopback port with the Zalo emulator (SANDBOX on, as `make run`
+has it), a real worker process when a test needs deliveries, and Chromium at a desktop and a phone width.
+
+Page tests take `page` (parametrised over both widths, so each test runs twice) or `desktop_page` when the
+width does not matter to what is tested, sign in with `sign_in`, and end with `assert_no_serious_axe_violations`.
+"""
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+
+from sandbox.server import BackgroundServer
+from tests.browser.chromium import chromium
+from tests.staff_helpers import PASSWORD, make_staff
+from tests.worker_helpers import Worker
+
+AXE = pathlib.Path(__file__).resolve().parent.parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture
+def console_url(sandbox_app):
+    """The product's base URL; the console is at `<console_url>/console/`."""
+    with BackgroundServer(sandbox_app) as server:
+        yield server.url
+
+
+@pytest.fixture
+def worker(sandbox_app, tmp_path):
+    """A real `python -m miniapp_api.worker` on the test's database, for OA sends and CRM deliveries."""
+    running = Worker(sandbox_app, tmp_path / "worker.log")
+    running.wait_for_line("started with jobs")
+    yield running
+    running.stop()
+
+
+def _context(browser, width: str):
+    return browser.new_context(viewport=WIDTHS[width], locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+
+
+@pytest.fixture(params=sorted(WIDTHS))
+def page(request, browser):
+    """A fresh page at each width in turn (`page.viewport_size` tells which)."""
+    context = _context(browser, request.param)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(browser):
+    context = _context(browser, "desktop")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """More pages in their own contexts (a second agent in another browser): `new_page("phone")`."""
+    contexts = []
+
+    def make(width: str = "desktop"):
+        context = _context(browser, width)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def owner(sandbox_app) -> str:
+    """An owner account (password `tests.staff_helpers.PASSWORD`); returns its email."""
+    make_staff(sandbox_app, "owner", "chu.cua.hang@shop.vn", name="Chị Hoa")
+    return "chu.cua.hang@shop.vn"
+
+
+def sign_in(page, console_url: str, email: str, password: str = PASSWORD) -> None:
+    """Through the sign-in form, as a person would; waits for the frame (the menu is folded on phones)."""
+    page.goto(f"{console_url}/console/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.locator("nav.menu").wait_for(state="attached")
+
+
+def assert_no_serious_axe_violations(page) -> None:
+    """axe-core (vendored, run in the page) finds no serious or critical accessibility violation."""
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => JSON.stringify((await axe.run(document)).violations)")
+    serious = [v for v in json.loads(result) if v.get("impact") in ("serious", "critical")]
+    assert not serious, "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}" for v in serious)

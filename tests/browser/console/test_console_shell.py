@@ -1,0 +1,40 @@
+"""The console's frame: sign-in (and its refusals as sentences), the menu at both widths, language, sign-out."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.console.conftest import assert_no_serious_axe_violations, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_sign_in_overview_language_and_sign_out(page, console_url, owner):
+    page.goto(f"{console_url}/console/")
+    expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
+    assert_no_serious_axe_violations(page)
+
+    page.get_by_label("Email").fill(owner)
+    page.get_by_label("Mật khẩu").fill("sai-mat-khau-roi")
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("alert")).to_contain_text("Sai email hoặc mật khẩu")
+
+    sign_in(page, console_url, owner)
+    if page.viewport_size["width"] < 700:  # the menu folds behind a button on phones
+        expect(page.get_by_role("link", name="Tổng quan")).to_be_hidden()
+        page.get_by_role("button", name="Menu").click()
+    expect(page.get_by_role("link", name="Tổng quan")).to_be_visible()
+    expect(page.get_by_role("heading", name="Xin chào, Chị Hoa")).to_be_visible()
+    expect(page.get_by_text("Sẵn sàng")).to_be_visible()
+    assert_no_serious_axe_violations(page)
+
+    page.reload()  # the cookie survives; the CSRF token is asked again, so changes still work after a reload
+    if page.viewport_size["width"] < 700:
+        page.get_by_role("button", name="Menu").click()
+    page.get_by_label("Ngôn ngữ").select_option("en")
+    expect(page.get_by_role("heading", name="Hello, Chị Hoa")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+    page.goto(f"{console_url}/console/#/overview")  # signed out for real: the server refuses the old cookie
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
