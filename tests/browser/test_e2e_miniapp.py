@@ -11,20 +11,16 @@ from miniapp_api.extensions import db
 from miniapp_api.models import Customer, FormSubmission
 from miniapp_api.services.customers.snapshots import customer_snapshot
 from sandbox.server import BackgroundServer
-from tests.browser.chromium import chromium
 from tests.helpers import zalo_user
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page():
-    with chromium() as browser:
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
+def page(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ EXPECTED = {
     "admin_auth.login": "public",
     "admin_auth.logout": (ALL, None),
     "admin_auth.me": (ALL, None),
+    "admin_auth.session_info": (ALL, None),
     "admin_staff.list_staff": ((OWNER,), None),
     "admin_staff.create_staff": ((OWNER,), None),
     "admin_staff.update_staff": ((OWNER,), None),

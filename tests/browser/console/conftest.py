@@ -12,7 +12,6 @@ import pathlib
 import pytest
 
 from sandbox.server import BackgroundServer
-from tests.browser.chromium import chromium
 from tests.staff_helpers import PASSWORD, make_staff
 from tests.worker_helpers import Worker
 
@@ -20,12 +19,6 @@ AXE = pathlib.Path(__file__).resolve().parent.parent / "vendor" / "axe-core-4.14
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with chromium() as running:
-        yield running
 
 
 @pytest.fixture
