@@ -126,9 +126,12 @@ def test_erasure_empties_the_document(app, client, oa, owner):
         assert _listed(client, owner, query) == [], query
 
 
-def test_pages_walk_then_ask_the_index_in_activity_order(app, client, owner, monkeypatch):
-    """A tiny window makes the walk run out, so later pages come from the index; the order never changes."""
+@pytest.mark.parametrize("gather_limit", [documents.GATHER_LIMIT, 2], ids=["ids-as-list", "ids-as-subquery"])
+def test_pages_walk_then_ask_the_index_in_activity_order(app, client, owner, monkeypatch, gather_limit):
+    """A tiny window makes the walk run out, so later pages come from the index; the order never changes,
+    whether the index's answer is few enough to hand on as a list of ids or stays a subquery."""
     monkeypatch.setattr(documents, "WINDOW", 3)
+    monkeypatch.setattr(documents, "GATHER_LIMIT", gather_limit)
     with app.app_context():
         matching = [_conversation(f"Khách {i}", ["giao hàng nhanh", "cảm ơn"], minutes=10 * i) for i in range(6)]
         for i in range(5):
@@ -139,6 +142,30 @@ def test_pages_walk_then_ask_the_index_in_activity_order(app, client, owner, mon
         assert _walk(client, owner, "giao hang", limit) == expected, limit
     assert _walk(client, owner, "ao", 2) == expected  # short words only ("giao"): no index, still every page
     assert _walk(client, owner, "on", 2) == _walk(client, owner, "cam on", 100)
+
+
+def test_a_word_nobody_wrote_is_answered_by_the_index_alone(app, client, owner, monkeypatch):
+    """Past the window, an absent word costs one index lookup that finds nothing: the ordered query then gets
+    an empty list of ids and never tests a document's text (what made such searches read every document)."""
+    monkeypatch.setattr(documents, "WINDOW", 2)
+    with app.app_context():
+        for i in range(5):
+            _conversation(f"Khách {i}", ["giao hàng nhanh"], minutes=i)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert _listed(client, owner, "xe đạp điện") == []
+    finally:
+        with app.app_context():
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+    lookups = [s for s in statements if "conversation_search_fts" in s or " LIKE " in s]
+    assert len(lookups) == 1, lookups  # asked once ...
+    assert "updated_at" not in lookups[0]  # ... alone: the ordered query got its (empty) answer as ids
 
 
 def test_agents_find_only_conversations_they_may_read(app, client, oa, owner):

@@ -11,7 +11,13 @@ page in activity order, so two plans are tried, each cheap where the other is no
    conversations match in all.
 2. Gather: when the window holds too few matches (a rare word) and there is more
    beyond it, look the words up in the text index (FTS5 trigram on SQLite,
-   pg_trgm GIN on PostgreSQL) and order what it finds: few rows, by then.
+   pg_trgm GIN on PostgreSQL) and order what it finds: few rows, by then. The
+   index is asked first, in a statement of its own, and its ids are handed to
+   the ordered query as a list: inside one statement the planners prefer to walk
+   the activity index and test every conversation against the text, which for a
+   word nobody wrote meant reading every document (220 ms on SQLite, 600 ms on
+   PostgreSQL at 100k conversations). Past `GATHER_LIMIT` ids the word is common
+   after all, and the lookup stays a subquery.
 Words shorter than three letters have no trigram; they only filter (alone, scan).
 """
 from __future__ import annotations
@@ -23,6 +29,7 @@ from ...models import Conversation, ConversationSearch
 from .search import TRIGRAM
 
 WINDOW = 2000  # newest conversations the walk checks before asking the index
+GATHER_LIMIT = 2000  # index answers up to this many conversations are passed on as a list of ids
 ORDER = (Conversation.updated_at.desc(), Conversation.id.desc())
 _COLUMNS = (ConversationSearch.__table__.c.customer_text, ConversationSearch.__table__.c.message_text)
 FTS = "conversation_search_fts"
@@ -44,7 +51,7 @@ def newest_matching(session: Session, statement: sa.Select, terms: list[str], co
     rows = list(session.scalars(walk.order_by(*ORDER).limit(count)))
     if len(rows) == count or last is None:
         return rows
-    return list(session.scalars(candidates.where(*_indexed(dialect, terms)).order_by(*ORDER).limit(count)))
+    return list(session.scalars(candidates.where(*_indexed(session, dialect, terms)).order_by(*ORDER).limit(count)))
 
 
 def _contains(dialect: str, terms: list[str]) -> list:
@@ -53,15 +60,22 @@ def _contains(dialect: str, terms: list[str]) -> list:
     return [sa.or_(*(find(column, term) > 0 for column in _COLUMNS)) for term in terms]
 
 
-def _indexed(dialect: str, terms: list[str]) -> list:
+def _indexed(session: Session, dialect: str, terms: list[str]) -> list:
     """Every term in the document, as conditions the database's text index answers."""
     long_terms = [term for term in terms if len(term) >= TRIGRAM]
     if not long_terms:
         return _contains(dialect, terms)
-    if dialect == "postgresql":  # LIKE '%word%' is what pg_trgm's GIN indexes serve
-        found = [sa.or_(*(column.like(f"%{term}%") for column in _COLUMNS)) for term in long_terms]
-        return found + _contains(dialect, [term for term in terms if len(term) < TRIGRAM])
-    expression = " AND ".join(f'"{term}"' for term in long_terms)
-    narrowed = (sa.select(sa.literal_column("rowid")).select_from(sa.table(FTS))
-                .where(sa.text(f"{FTS} MATCH :document_query").bindparams(document_query=expression)))
+    found = _index_lookup(dialect, long_terms)
+    ids = session.scalars(found.limit(GATHER_LIMIT + 1)).all()
+    narrowed = ids if len(ids) <= GATHER_LIMIT else found
     return [ConversationSearch.conversation_id.in_(narrowed), *_contains(dialect, terms)]
+
+
+def _index_lookup(dialect: str, long_terms: list[str]) -> sa.Select:
+    """The ids of the documents holding every long term, found through the text index alone."""
+    if dialect == "postgresql":  # LIKE '%word%' is what pg_trgm's GIN indexes serve
+        return sa.select(ConversationSearch.conversation_id).where(
+            *(sa.or_(*(column.like(f"%{term}%") for column in _COLUMNS)) for term in long_terms))
+    expression = " AND ".join(f'"{term}"' for term in long_terms)
+    return (sa.select(sa.literal_column("rowid")).select_from(sa.table(FTS))
+            .where(sa.text(f"{FTS} MATCH :document_query").bindparams(document_query=expression)))
