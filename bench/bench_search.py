@@ -17,10 +17,9 @@ order code (one message in 2,000) and an absent phrase, each typed with and
 without diacritics, plus the second page of the common phrase; a primary-key
 lookup and an unfiltered page are the baselines from the same run.
 
-    python bench/bench_search.py                        # SQLite, this tree
-    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/bench_inbox python bench/bench_search.py
-    python bench/bench_search.py --before /path/to/tree # the same, beside another tree
-    BENCH_SCALE=0.1 python bench/bench_search.py        # a quick smoke run
+    python bench/bench_search.py                  # BENCH_BEFORE_REF and this tree, SQLite and PostgreSQL
+    BENCH_DATABASE_URL= python bench/bench_search.py  # SQLite only
+    BENCH_SCALE=0.1 python bench/bench_search.py  # a quick smoke run
 
 The PostgreSQL database must be a scratch one: its schema is reset.
 """
@@ -39,6 +38,9 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # for bench.*, imported here: a worker then puts its own tree before it
+
+from bench.harness import reset_postgres  # noqa: E402
 CACHE = ROOT / "var" / "bench"
 BASE_REVISION = "0014_privacy"  # customer, conversation and message as every measured tree has them
 SEED_VERSION = 1  # bump when the generated rows change
@@ -82,29 +84,54 @@ def _run_worker(tree: pathlib.Path, database_url: str | None) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def report(label: str, results: dict, before: dict | None = None) -> None:
-    for database, figures in results.items():
-        print(f"\n{database}: {CUSTOMERS:,} customers, {MESSAGES:,} messages ({label})")
-        for name, after in figures.items():
-            line = f"  {name:<44} p50 {after['p50']:8.2f} ms   p95 {after['p95']:8.2f} ms"
-            if before and name in before.get(database, {}):
-                old = before[database][name]
-                line += f"   before p50 {old['p50']:8.2f}   p95 {old['p95']:8.2f}"
-            print(line, flush=True)
+def report_lines(label: str, results: dict) -> list[str]:
+    return [f"{database} ({label}): {name:<44} p50 {figures['p50']:8.2f} ms   p95 {figures['p95']:8.2f} ms"
+            for database, queries in results.items() for name, figures in queries.items()]
+
+
+def rows(by_tree: dict[str, dict]) -> list[dict]:
+    """Summary rows per database: the common phrase's first page (goal: p95 < 50 ms), the slowest query's p95,
+    and the primary-key lookup that shows how fast the machine was at the time."""
+    from bench import report
+
+    found = []
+    before = by_tree.get("before", {})
+    for database, queries in by_tree["after"].items():
+        old, label = before.get(database, {}), {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[database]
+        common = f"list ?q= phrase: {COMMON!r}"
+        for key in ("p50", "p95"):
+            found.append(report.row(f"inbox search {key}, common phrase", label, "ms",
+                                    before=old.get(common, {}).get(key), after=queries[common][key],
+                                    goal_max=50 if key == "p95" else None))
+        searches = [name for name in queries if name.startswith("list ?q=")]
+        slowest = max(searches, key=lambda name: queries[name]["p95"])
+        found.append(report.row(f"inbox search p95, slowest query ({slowest.removeprefix('list ?q= ')})", label,
+                                "ms", before=max((old[name]["p95"] for name in searches if name in old), default=None),
+                                after=queries[slowest]["p95"], goal_max=50))
+        pk = "baseline: primary-key lookup"
+        found.append(report.row("inbox search baseline: primary-key lookup p50", label, "ms",
+                                before=old.get(pk, {}).get("p50"), after=queries[pk]["p50"]))
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", type=pathlib.Path, help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
-    parser.add_argument("--before", type=pathlib.Path, help="another source tree to measure beside this one")
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(_worker(args.worker, args.database_url)))
         return
-    url = os.environ.get("BENCH_DATABASE_URL")
-    before = measure(args.before, url) if args.before else None
-    report("this tree" + (", beside the tree before" if before else ""), measure(ROOT, url), before)
+    from bench import report
+    from bench.harness import postgres_url, trees
+
+    by_tree = {label: measure(pathlib.Path(tree), postgres_url()) for label, tree in trees()}
+    for label, results in by_tree.items():
+        print("\n".join(report_lines(label, results)), flush=True)
+    report.record("search", rows(by_tree), [
+        f"inbox search: in-process services.inbox.query.page, first page of 25, {CUSTOMERS:,} customers / "
+        f"{MESSAGES:,} messages, {REPEAT} timings per query; 'slowest query' before is the slowest of the "
+        "tree before"])
 
 
 # ---------------------------------------------------------------- the worker: inside one tree
@@ -197,7 +224,7 @@ def _prepare_postgresql(tree: pathlib.Path, url: str) -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
     base = CACHE / f"{_seed_key()}.pgdump"
     upgraded = _cached(tree, base)
-    _reset(url)
+    reset_postgres(url)
     if upgraded.exists():
         _restore(url, upgraded)
         return
@@ -228,16 +255,6 @@ def _dump(url: str, path: pathlib.Path) -> None:
 def _restore(url: str, path: pathlib.Path) -> None:
     subprocess.run(["pg_restore", "--no-owner", "-j", "2", "-d", _libpq(url), str(path)], check=True)
     _analyze(url)
-
-
-def _reset(url: str) -> None:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def _analyze(url: str) -> None:

@@ -43,6 +43,8 @@ def _prepare(database_url: str, shopone_url: str, batch_calls: bool) -> None:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
+    from bench.harness import reset_postgres
+
     from crm_sync.admin import save_connector
     from miniapp_api import clock
     from miniapp_api.extensions import db
@@ -51,9 +53,7 @@ def _prepare(database_url: str, shopone_url: str, batch_calls: bool) -> None:
     app = _app(database_url)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
+            reset_postgres(database_url)
         upgrade()
         connector, _ = save_connector(db.session, SECRET, "shopone", "shopone", credentials={"api_key": API_KEY},
                                       base_url=shopone_url, batch_size=100, batch_calls=batch_calls,

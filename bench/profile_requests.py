@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from bench.harness import reset_postgres  # noqa: E402
 from miniapp_api.zalo.signature import signature_header  # noqa: E402
 
 APP_ID, OA_SECRET = "3600000000000000009", "profile-oa-secret"
@@ -53,14 +54,10 @@ class Counter:
             self.flushes += 1
 
 
-def reset_postgres(url: str) -> str:
-    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+def scratch_postgres(url: str) -> str:
+    """The scratch database at `url`, emptied, as a SQLAlchemy URL."""
+    reset_postgres(url)
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 def build_app(database_url: str):
@@ -145,7 +142,7 @@ def main() -> None:
 
     build, expected = SCENARIOS[options.scenario]
     with tempfile.TemporaryDirectory() as workdir:
-        url = reset_postgres(options.database) if options.database else f"sqlite:///{workdir}/profile.db"
+        url = scratch_postgres(options.database) if options.database else f"sqlite:///{workdir}/profile.db"
         app = build_app(url)
         client = app.test_client()
         counter = Counter()
