@@ -57,8 +57,10 @@ def create_app(config: dict | None = None) -> Flask:
     login_throttle.for_app(app)  # a malformed LOGIN_RATE_LIMIT or storage URI stops the start
     from .models.sql_only import include_object
     from .services.inbox import search_text
+    from .services.live import changes as live_changes
 
     search_text.install()
+    live_changes.install()  # every inbox write adds its row to the consoles' change feed
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(static_root), "migrations"),
                      include_object=include_object)
     api.init_app(app)

@@ -130,6 +130,7 @@ class Config:
     HTTP_READ_TIMEOUT: float = 10.0
     MAX_CONTENT_LENGTH: int = 256 * 1024
     IDEMPOTENCY_TTL_HOURS: int = 24
+    CONSOLE_CHANGES_KEEP_HOURS: int = 24  # how long the consoles' change feed keeps a row (docs/console/live.md)
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
     # OA: welcome message on follow (see docs/oa.md), auto-reply cooldown, token refresh margin.
     OA_WELCOME_ENABLED: bool = True
@@ -213,6 +214,7 @@ class Config:
             "HTTP_CONNECT_TIMEOUT": _env_float("HTTP_CONNECT_TIMEOUT", cls.HTTP_CONNECT_TIMEOUT),
             "HTTP_READ_TIMEOUT": _env_float("HTTP_READ_TIMEOUT", cls.HTTP_READ_TIMEOUT),
             "IDEMPOTENCY_TTL_HOURS": _env_int("IDEMPOTENCY_TTL_HOURS", cls.IDEMPOTENCY_TTL_HOURS),
+            "CONSOLE_CHANGES_KEEP_HOURS": _env_int("CONSOLE_CHANGES_KEEP_HOURS", cls.CONSOLE_CHANGES_KEEP_HOURS),
             "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),
             "OA_WELCOME_ENABLED": _env_bool("OA_WELCOME_ENABLED", cls.OA_WELCOME_ENABLED),
             "OA_WELCOME_LANG": _env("OA_WELCOME_LANG", cls.OA_WELCOME_LANG),

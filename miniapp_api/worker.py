@@ -54,6 +54,17 @@ def purge_login_counters(app: Flask) -> None:
         log.info("purged %d login counters", removed)
 
 
+def purge_console_changes(app: Flask) -> None:
+    """Forget console change-feed rows older than CONSOLE_CHANGES_KEEP_HOURS (a console away longer reloads)."""
+    from .extensions import db
+    from .services.live.changes import prune
+
+    removed = prune(db.session, dt.timedelta(hours=app.config["CONSOLE_CHANGES_KEEP_HOURS"]))
+    db.session.commit()
+    if removed:
+        log.info("purged %d console changes", removed)
+
+
 def process_oa_inbox(app: Flask) -> None:
     """Apply stored OA webhook events (woken by the webhook; replies go out in the same run)."""
     from .services.oa.webhook_inbox import process_due
@@ -121,6 +132,7 @@ def route_inbox(app: Flask) -> None:
 JOBS: list[tuple[str, Callable[[Flask], None], dict]] = [
     ("purge-idempotency-keys", purge_idempotency_keys, {"trigger": "interval", "minutes": 30}),
     ("purge-login-counters", purge_login_counters, {"trigger": "interval", "minutes": 30}),
+    ("purge-console-changes", purge_console_changes, {"trigger": "interval", "minutes": 30}),
     ("oa-inbox", process_oa_inbox, {"trigger": "interval", "wake_on": (wakeup.OA_INBOX,)}),
     ("oa-outbound", send_oa_outbound, {"trigger": "interval", "wake_on": (wakeup.OA_OUTBOUND,)}),
     ("oa-token-refresh", refresh_oa_token, {"trigger": "interval", "minutes": 10}),

@@ -3,6 +3,7 @@ from .audit import AuditEntry
 from .auto_reply import AutoReplyRule
 from .connector import Connector, SyncRun
 from .consent import ConsentRecord
+from .console_change import ConsoleChange
 from .conversation import Conversation, ConversationEvent, Message, MessageReceipt, OaContact
 from .conversation_search import ConversationSearch
 from .customer import Customer, CustomerIdentity, ProfileConflict, ProfileMerge
@@ -26,7 +27,7 @@ from .zns import ZnsMessage, ZnsTemplate
 __all__ = [
     "ApiKey", "ApiKeyUse", "AuditEntry", "ConversationEvent", "CustomerTag", "PipelineChange", "StaffSession",
     "StaffUser", "Tag",
-    "AutoReplyRule", "ConsentRecord", "Connector", "Conversation", "ConversationSearch", "Customer",
+    "AutoReplyRule", "ConsentRecord", "ConsoleChange", "Connector", "Conversation", "ConversationSearch", "Customer",
     "CustomerIdentity", "Delivery", "DeliveryLane",
     "Form", "FormSubmission", "IdempotencyRecord", "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",

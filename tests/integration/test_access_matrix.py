@@ -29,6 +29,7 @@ EXPECTED = {
     "admin_inbox.list_conversations": (STAFF, "conversations:read"),
     "admin_inbox.get_conversation": (STAFF, "conversations:read"),
     "admin_inbox.search_inbox": (STAFF, "conversations:read"),
+    "admin_changes.list_changes": (STAFF, "conversations:read"),
     "admin_inbox.claim_conversation": ((OWNER, ADMIN, AGENT), None),
     "admin_inbox.reply": ((OWNER, ADMIN, AGENT), None),
     "admin_inbox.send_info_request": ((OWNER, ADMIN, AGENT), None),

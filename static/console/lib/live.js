@@ -6,7 +6,9 @@
 import { api } from "./api.js";
 
 const INTERVAL_MS = 1000;
+const REMEMBERED = 2000; // ids kept to drop the changes the feed repeats (late commits, docs/console/live.md)
 const subscribers = new Set();
+const seen = new Set();
 let cursor = null;
 let timer = null;
 let running = false;
@@ -27,14 +29,26 @@ async function tick() {
   if (!running) return;
   try {
     const answer = await api("/changes", { query: cursor === null ? {} : { after: cursor } });
-    if (cursor !== null && (answer.reset || (answer.changes && answer.changes.length))) {
-      publish({ changes: answer.changes || [], reset: Boolean(answer.reset) });
+    const fresh = unseen(answer.changes || []);
+    if (cursor !== null && (answer.reset || fresh.length)) {
+      publish({ changes: fresh, reset: Boolean(answer.reset) });
     }
     cursor = answer.cursor ?? cursor;
   } catch (error) {
     if (error.status === 401 || error.status === 403) return stop();
   }
   if (running) timer = setTimeout(tick, INTERVAL_MS);
+}
+
+/** The changes not handed out before, remembered so that a repeated one is dropped next time. */
+function unseen(changes) {
+  const fresh = changes.filter((change) => !seen.has(change.id));
+  for (const change of fresh) seen.add(change.id);
+  for (const id of seen) {
+    if (seen.size <= REMEMBERED) break;
+    seen.delete(id); // a Set iterates in insertion order: the oldest go first
+  }
+  return fresh;
 }
 
 export function start() {

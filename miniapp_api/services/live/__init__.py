@@ -1,0 +1,1 @@
+"""Live updates for open consoles: the change feed (`changes`)."""

@@ -1,0 +1,118 @@
+"""The console change feed: written beside every inbox write, read by cursor.
+
+`install()` adds a row to `console_change` in the same flush as every new
+message or note, every delivery state a message moves to, and every change to a
+conversation (assignment, status, waiting for a human) or its timeline. So a
+write the console should show can never commit without its change row, and a
+rolled-back write leaves none.
+
+Reading (`read`) answers at once with what is there: consoles poll about once a
+second (docs/console/live.md says why not SSE or long-polling). Row ids come
+from one sequence, but on PostgreSQL two transactions may commit in the
+opposite order to the ids they took: a reader that saw id 11 may later find id
+10 committed. So every read also returns the rows of the last
+`LATE_COMMIT_SECONDS` at or below the cursor again, and the console drops ids it
+has already seen; a transaction open longer than that is not shown live (the
+next reload shows it).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ... import clock
+from ...models import ConsoleChange, Conversation, ConversationEvent, Message
+from ...models.console_change import CONVERSATION, MESSAGE, MESSAGE_STATUS, NOTE
+from ...models.conversation import ASSIGNED, UNASSIGNED
+from ..staff.visibility import agent_conversations
+
+LATE_COMMIT_SECONDS = 10
+PAGE = 500
+
+
+def _changes_in(session: Session) -> dict[tuple[str, int], int | None]:
+    """{(kind, conversation id): previous assignee} for what this flush writes (pre-flush state, ids assigned)."""
+    found: dict[tuple[str, int], int | None] = {}
+
+    def add(kind: str, conversation_id: int | None, previous: int | None = None) -> None:
+        if conversation_id is not None:
+            key = (kind, conversation_id)
+            found[key] = found.get(key) or previous
+
+    for obj in session.new:
+        if isinstance(obj, Message):
+            add(NOTE if obj.internal else MESSAGE, obj.conversation_id)
+        elif isinstance(obj, ConversationEvent):
+            previous = obj.staff_id if obj.kind == UNASSIGNED else \
+                (obj.detail or {}).get("previous") if obj.kind == ASSIGNED else None
+            add(CONVERSATION, obj.conversation_id, previous)
+        elif isinstance(obj, Conversation):
+            add(CONVERSATION, obj.id)
+    for obj in session.dirty:
+        if isinstance(obj, Message):
+            state = sa.inspect(obj).attrs
+            if state.delivery_state.history.has_changes() or state.failure_reason.history.has_changes():
+                add(MESSAGE_STATUS, obj.conversation_id)
+        elif isinstance(obj, Conversation) and session.is_modified(obj, include_collections=False):
+            held = sa.inspect(obj).attrs.assignee_id.history
+            add(CONVERSATION, obj.id, held.deleted[0] if held.deleted else None)
+    return found
+
+
+def _after_flush(session: Session, _context) -> None:
+    found = _changes_in(session)
+    if found:
+        now = clock.now()
+        session.connection().execute(sa.insert(ConsoleChange.__table__), [
+            {"at": now, "kind": kind, "conversation_id": conversation_id, "previous_assignee_id": previous}
+            for (kind, conversation_id), previous in found.items()])
+
+
+def install() -> None:
+    """Record changes on every session (idempotent)."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+
+
+def latest(session: Session) -> int:
+    """The id of the newest change (0 when there is none): where a new console starts reading."""
+    return session.scalar(sa.select(sa.func.max(ConsoleChange.id))) or 0
+
+
+def read(session: Session, after: int | None, agent_id: int | None = None, limit: int = PAGE) -> dict:
+    """{"changes": [...], "cursor": id, "reset": bool} for a console that has seen up to `after`.
+
+    No `after`: nothing yet, and the cursor to start from. An `after` older than the oldest row kept (pruned
+    away while the console slept) or newer than any row (another database): `reset`, the console reloads what
+    it shows. `agent_id`: only changes of conversations that agent may read, or that were taken from them.
+    """
+    newest = latest(session)
+    if after is None:
+        return {"changes": [], "cursor": newest, "reset": False}
+    oldest = session.scalar(sa.select(sa.func.min(ConsoleChange.id)))
+    if after > newest or (oldest is not None and after < oldest - 1):
+        return {"changes": [], "cursor": newest, "reset": True}
+    recent = clock.now() - dt.timedelta(seconds=LATE_COMMIT_SECONDS)
+    fresh = _visible(sa.select(ConsoleChange).where(ConsoleChange.id > after), agent_id)
+    rows = session.scalars(fresh.order_by(ConsoleChange.id).limit(limit)).all()
+    late = _visible(sa.select(ConsoleChange).where(ConsoleChange.id <= after, ConsoleChange.at >= recent), agent_id)
+    seen_again = session.scalars(late.order_by(ConsoleChange.id).limit(limit)).all()
+    cursor = max([after, *(row.id for row in rows)] + ([] if len(rows) == limit else [newest]))
+    return {"changes": [{"id": row.id, "kind": row.kind, "conversation_id": row.conversation_id, "at": row.at}
+                        for row in (*seen_again, *rows)], "cursor": cursor, "reset": False}
+
+
+def _visible(statement: sa.Select, agent_id: int | None) -> sa.Select:
+    """Only changes of conversations the agent may read now, or that were taken from them."""
+    if agent_id is None:
+        return statement
+    return statement.join(Conversation, Conversation.id == ConsoleChange.conversation_id).where(
+        sa.or_(agent_conversations(agent_id), ConsoleChange.previous_assignee_id == agent_id))
+
+
+def prune(session: Session, keep: dt.timedelta) -> int:
+    """Delete changes older than `keep`; returns how many."""
+    return session.execute(sa.delete(ConsoleChange).where(ConsoleChange.at < clock.now() - keep)).rowcount
