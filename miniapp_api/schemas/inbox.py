@@ -29,6 +29,9 @@ class ConversationQuery(Schema):
     cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "`next_cursor` of the "
                                                                                       "previous page"})
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+    sort = fields.String(load_default="activity", validate=validate.OneOf(("activity", "waited")), metadata={
+        "description": "activity: newest activity first; waited: handed over to a human and waiting longest "
+                       "first, then the rest by activity"})
 
 
 class StaffBrief(Schema):

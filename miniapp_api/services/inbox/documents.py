@@ -54,6 +54,14 @@ def newest_matching(session: Session, statement: sa.Select, terms: list[str], co
     return list(session.scalars(candidates.where(*_indexed(session, dialect, terms)).order_by(*ORDER).limit(count)))
 
 
+def matching(session: Session, statement: sa.Select, terms: list[str]) -> sa.Select:
+    """`statement` (a SELECT of Conversation) narrowed to documents holding every term, in any order the
+    caller gives (for orders other than activity, where walking the activity order does not help)."""
+    dialect = session.get_bind().dialect.name
+    return statement.join(ConversationSearch, ConversationSearch.conversation_id == Conversation.id).where(
+        *_indexed(session, dialect, terms))
+
+
 def _contains(dialect: str, terms: list[str]) -> list:
     """Every term in the document, as plain checks for rows found otherwise."""
     find = sa.func.strpos if dialect == "postgresql" else sa.func.instr

@@ -4,6 +4,11 @@ The list is ordered by last activity (`updated_at`, then `id`, both descending)
 and paged with an opaque cursor holding the last row's key, so pages stay stable
 while new messages arrive (a conversation that moves to the top simply shows up
 again on a fresh first page, never twice on one walk).
+
+`sort=waited` puts the customers handed over to a human first, who has waited
+longest first, then the rest by activity: the order a shift works through. Its
+key moves as people are answered, so it pages by position (the cursor holds an
+offset); a row may shift by one between pages, which a live console reloads.
 """
 from __future__ import annotations
 
@@ -28,6 +33,10 @@ from ..staff.visibility import agent_conversations
 from ..forms.answers import submission_brief
 
 DETAIL_MESSAGES = 500
+ACTIVITY, WAITED = "activity", "waited"
+SORTS = (ACTIVITY, WAITED)
+WAITED_ORDER = (Conversation.waiting_for_human.desc(), Conversation.waiting_since.asc(),
+                *documents.ORDER)  # waiting_since is set exactly when waiting_for_human is
 
 
 class BadCursor(ValueError):
@@ -44,6 +53,20 @@ def visible_to(staff: StaffUser | None):
 def encode_cursor(conversation: Conversation) -> str:
     raw = json.dumps([conversation.updated_at.isoformat(), conversation.id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
+
+
+def decode_offset(cursor: str) -> int:
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["offset"]
+        if type(offset) is not int or not 0 < offset <= MAX_ROW_ID:
+            raise ValueError
+        return offset
+    except (ValueError, TypeError, KeyError, binascii.Error) as exc:
+        raise BadCursor("Unknown cursor; start again without one.") from exc
 
 
 def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
@@ -94,8 +117,10 @@ def filtered(query: dict, visible, now: dt.datetime):
 
 
 def page(session: Session, query: dict, visible, now: dt.datetime) -> tuple[list[Conversation], str | None]:
-    """One page of conversations, newest activity first, and the cursor of the next page."""
+    """One page of conversations, newest activity first (or longest waiting first), and the next page's cursor."""
     statement = filtered(query, visible, now)
+    if query.get("sort") == WAITED:
+        return _waited_page(session, statement, query)
     if query.get("cursor"):
         at, id_ = decode_cursor(query["cursor"])
         statement = statement.where(sa.or_(Conversation.updated_at < at,
@@ -108,6 +133,16 @@ def page(session: Session, query: dict, visible, now: dt.datetime) -> tuple[list
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor(rows[-1]) if more else None
+
+
+def _waited_page(session: Session, statement: sa.Select, query: dict) -> tuple[list[Conversation], str | None]:
+    offset = decode_offset(query["cursor"]) if query.get("cursor") else 0
+    if terms := search.words(query.get("q")):
+        statement = documents.matching(session, statement, terms)
+    limit = query["limit"]
+    rows = list(session.scalars(statement.order_by(*WAITED_ORDER).offset(offset).limit(limit + 1)))
+    more = len(rows) > limit
+    return rows[:limit], encode_offset(offset + limit) if more else None
 
 
 def summaries(session: Session, conversations: list[Conversation], now: dt.datetime) -> list[dict]:
