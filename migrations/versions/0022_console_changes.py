@@ -26,8 +26,9 @@ def upgrade():
         sa.Column('kind', sa.String(length=16), nullable=False),
         sa.Column('conversation_id', sa.Integer(), nullable=False),
         sa.Column('previous_assignee_id', sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'], ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('id'),
+        sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'], ondelete='CASCADE',
+                                name=op.f('fk_console_change_conversation_id_conversation')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_console_change')),
         sqlite_autoincrement=True,
     )
     op.create_index(op.f('ix_console_change_at'), 'console_change', ['at'], unique=False)

@@ -18,6 +18,7 @@ from .oa_quota import OaUserQuota
 from .oa_token import OaToken, OauthAttempt
 from .order import Order, OrderCursor, OrderStatusChange
 from .outbox import OutboxEvent
+from .saved_reply import SavedReply
 from .segment import Segment
 from .storage_probe import StorageProbe
 from .staff import ApiKey, ApiKeyUse, StaffSession, StaffUser
@@ -31,7 +32,7 @@ __all__ = [
     "CustomerIdentity", "Delivery", "DeliveryLane",
     "Form", "FormSubmission", "IdempotencyRecord", "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",
-    "ProfileMerge", "Segment", "SyncRun", "WebhookEvent", "WebhookIngest", "LoginThrottle", "StorageProbe",
+    "ProfileMerge", "SavedReply", "Segment", "SyncRun", "WebhookEvent", "WebhookIngest", "LoginThrottle", "StorageProbe",
     "ZnsMessage", "ZnsTemplate",
     "OaChannel", "OaUserQuota",
 ]

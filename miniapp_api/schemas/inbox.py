@@ -135,6 +135,8 @@ class AssignRequest(Schema):
 
 class ReplyRequest(Schema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    with_form_link = fields.Boolean(load_default=False, metadata={
+        "description": "Add the link that opens the shop's form (the Zalo Mini App) on a line after the text"})
     take_over = fields.Boolean(load_default=False, metadata={
         "description": "Reply even though someone else holds the conversation, taking it over (admins)"})
 

@@ -19,10 +19,12 @@ from ...extensions import db
 from ...models import Conversation, Customer, StaffUser
 from ...models.conversation import CLOSED, OUTBOUND
 from ...models.staff import ADMIN, AGENT, OWNER, VIEWER
+from ...schemas.saved_replies import AssigneeSchema
 from ...schemas.inbox import (AssignRequest, ConversationDetail, ConversationPage, ConversationQuery,
     ConversationSummary, InfoRequestRequest, MessageSchema, NoteRequest, ReplyRequest, SearchQuery, SearchResult)
 from ...services import audit
 from ...services.inbox import assignment as inbox_assign, query as inbox_query, search
+from ...services.forms.links import STAFF_REPLY, form_link
 from ...services.oa.cards import queue_info_request
 from ...services.oa.conversations import add_message
 from ...services.oa.outbound import OutboundRefused, outbound_message, queue_text_message
@@ -84,6 +86,16 @@ def list_conversations(query):
     if cursor:
         page["next_cursor"] = cursor
     return page
+
+
+@blp.route("/assignees")
+@require(roles=MANAGERS)
+@blp.response(200, AssigneeSchema(many=True))
+@blp.doc(security=STAFF_SECURITY)
+def list_assignees():
+    """Active staff a conversation can be given to (owners, admins, agents), by name: the assign picker's list."""
+    return db.session.scalars(sa.select(StaffUser).where(StaffUser.active.is_(True),
+                                                         StaffUser.role.in_(HANDLERS)).order_by(StaffUser.name)).all()
 
 
 @blp.route("/conversations/<int:conversation_id>")
@@ -188,8 +200,11 @@ def reply(body, conversation_id):
 
     Replying to a conversation someone else holds is refused unless `take_over` (admins and owners).
     """
+    text = body["text"]
+    if body["with_form_link"]:
+        text = f"{text}\n{form_link(current_app.config, source=STAFF_REPLY)}"
     return _staff_send(conversation_id, body["take_over"], lambda conversation: queue_text_message(
-        db.session, db.session.get(Customer, conversation.customer_id), body["text"], reason="staff_reply",
+        db.session, db.session.get(Customer, conversation.customer_id), text, reason="staff_reply",
         author="staff"), "conversation.reply")
 
 

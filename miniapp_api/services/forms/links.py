@@ -18,7 +18,7 @@ from .definitions import default_form_definition
 
 MINIAPP_BASE = "https://zalo.me/s/"
 # `utm_source` of each message kind that carries the link.
-WELCOME, AUTO_REPLY, ORDER_STATUS = "oa_welcome", "oa_auto_reply", "order_status"
+WELCOME, AUTO_REPLY, ORDER_STATUS, STAFF_REPLY = "oa_welcome", "oa_auto_reply", "order_status", "staff_reply"
 
 
 @functools.cache
