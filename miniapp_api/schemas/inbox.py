@@ -124,6 +124,8 @@ class OrderBrief(Schema):
 class ConversationDetail(ConversationSummary):
     messages = fields.List(fields.Nested(MessageSchema), metadata={"description": "Oldest first, notes included"})
     events = fields.List(fields.Nested(EventSchema))
+    staff = fields.List(fields.Nested(StaffBrief), metadata={
+        "description": "The staff the messages, notes and timeline name (by `author_staff_id`, `staff_id`)"})
     profile = fields.Nested(CustomerSchema)
     submissions = fields.List(fields.Nested(SubmissionBrief))
     orders = fields.List(fields.Nested(OrderBrief))

@@ -5,8 +5,9 @@
  * without a session. The module's default export is the page component; it receives the route's params and query.
  */
 export const ROUTES = [
+  { path: "/inbox/:id?", load: () => import("./pages/inbox/index.js"), label: { vi: "Hội thoại", en: "Inbox" }, role: "viewer" },
   { path: "/overview", load: () => import("./pages/overview.js"), label: { vi: "Tổng quan", en: "Overview" }, role: "viewer" },
 ];
 
 /** Where "/" leads: the first page in the menu the account may open. */
-export const HOME = "/overview";
+export const HOME = "/inbox";

@@ -180,8 +180,11 @@ def detail(session: Session, conversation: Conversation, now: dt.datetime) -> di
     orders = session.scalars(sa.select(Order).where(Order.customer_id == customer.id)
                              .order_by(Order.id.desc())).all()
     assignee = session.get(StaffUser, conversation.assignee_id) if conversation.assignee_id else None
+    named = {m.author_staff_id for m in messages} | {e.staff_id for e in events} | {conversation.assignee_id}
+    staff = session.scalars(sa.select(StaffUser).where(StaffUser.id.in_(named - {None}))
+                            .order_by(StaffUser.id)).all()
     return {**summary(conversation, customer, assignee, messages[-1] if messages else None, now),
-            "messages": messages, "events": events, "profile": customer_snapshot(session, customer),
+            "messages": messages, "events": events, "staff": staff, "profile": customer_snapshot(session, customer),
             "submissions": [submission_brief(s) for s in submissions],
             "orders": orders}
 

@@ -24,6 +24,8 @@ def test_sign_in_overview_language_and_sign_out(page, console_url, owner):
         expect(page.get_by_role("link", name="Tổng quan")).to_be_hidden()
         page.get_by_role("button", name="Menu").click()
     expect(page.get_by_role("link", name="Tổng quan")).to_be_visible()
+    expect(page.get_by_role("heading", name="Hội thoại", level=1)).to_be_visible()  # the inbox is home
+    page.get_by_role("link", name="Tổng quan").click()
     expect(page.get_by_role("heading", name="Xin chào, Chị Hoa")).to_be_visible()
     expect(page.get_by_text("Sẵn sàng")).to_be_visible()
     assert_no_serious_axe_violations(page)
