@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from ...models import Conversation, ConversationSearch
 from .search import TRIGRAM
 
-WINDOW = 2000  # newest conversations the walk checks before asking the index
+WINDOW = 500  # newest conversations the walk checks before asking the index
 GATHER_LIMIT = 2000  # index answers up to this many conversations are passed on as a list of ids
 ORDER = (Conversation.updated_at.desc(), Conversation.id.desc())
 _COLUMNS = (ConversationSearch.__table__.c.customer_text, ConversationSearch.__table__.c.message_text)
