@@ -1,4 +1,5 @@
-"""`flask staff` commands: bootstrap the first owner, list accounts, reset a password."""
+"""`flask staff` commands: bootstrap the first owner (or print a setup code for the console), list accounts,
+reset a password."""
 from __future__ import annotations
 
 import click
@@ -48,3 +49,16 @@ def staff_set_password(email, password):
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"password changed for {staff.email}")
+
+
+@staff_cli.command("setup-code")
+def staff_setup_code():
+    """Print a new one-time code for creating the first owner in the console (nothing once an owner exists)."""
+    from .services.staff import setup
+
+    code = setup.issue_code(db.session)
+    db.session.commit()
+    if code is None:
+        click.echo("an owner account exists: no setup code needed (sign in at /console/)", err=True)
+        return
+    click.echo(code)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -28,7 +27,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ZALO_PORT = int(os.environ.get("SANDBOX_ZALO_PORT", "9100"))
 SHOPONE_PORT = int(os.environ.get("SANDBOX_SHOPONE_PORT", "9200"))
 SHOPONE_KEY = "sandbox-shopone-key"
-OWNER_EMAIL = "chu@cuahang.local"
 SANDBOX_SECRETS = {
     "ZALO_APP_ID": "3600000000000000001",
     "ZALO_APP_SECRET": "sandbox-app-secret",
@@ -113,17 +111,17 @@ DEMO_RULES = (
 )
 
 
-def seed_demo(flask: str, env: dict) -> str | None:
-    """Two auto-reply rules and, on a fresh database, an owner account; returns its password (shown once)."""
+def seed_demo(flask: str, env: dict) -> None:
+    """Two auto-reply rules for the sandbox's customers to trigger."""
     for rule in DEMO_RULES:
         subprocess.run([flask, "rules", "add", *rule], cwd=ROOT, env=env, check=True, capture_output=True)
-    listed = subprocess.run([flask, "staff", "list"], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    if listed.stdout.strip():
-        return None
-    password = secrets.token_urlsafe(12)
-    subprocess.run([flask, "staff", "create", "--email", OWNER_EMAIL, "--name", "Chủ cửa hàng",
-                    "--role", "owner", "--password", password], cwd=ROOT, env=env, check=True, capture_output=True)
-    return password
+
+
+def setup_code(flask: str, env: dict) -> str | None:
+    """A one-time code for creating the first owner in the console, while there is none (no password printed)."""
+    done = subprocess.run([flask, "staff", "setup-code"], cwd=ROOT, env=env, check=True, capture_output=True,
+                          text=True)
+    return done.stdout.strip() or None
 
 
 def start_shopone(spawn, flask: str, env: dict) -> None:
@@ -156,14 +154,15 @@ def stack_environment(use_sandbox: bool) -> tuple[dict, str]:
     return env, base_url
 
 
-def announce(base_url: str, use_sandbox: bool, owner_password: str | None) -> None:
+def announce(base_url: str, use_sandbox: bool, code: str | None) -> None:
     """What to open and what to type, after everything answers, so start-up logs cannot bury it."""
     lines = ["", f"Ready: {base_url}",
              f"  Staff console:  {base_url}/console/",
              f"  Mini App form:  {base_url}/miniapp/",
              f"  API docs:       {base_url}/docs   (staff API under {base_url}/api/v1/admin/)"]
-    if owner_password:
-        lines.append(f"  Owner account:  {OWNER_EMAIL}  password {owner_password}  (shown once: keep it now)")
+    if code:
+        lines.append(f"  Setup code:     {code}   (open the console and create the owner account with it;"
+                     " valid 24 h, once)")
     if use_sandbox:
         lines += ["A customer writes to the OA (second terminal):",
                   "  .venv/bin/python -m sandbox.zalo simulate text --text 'Giá bao nhiêu?'",
@@ -226,17 +225,17 @@ def run_stack() -> None:
         flask = os.path.join(os.path.dirname(python), "flask")
         subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
         subprocess.run([flask, "forms", "seed"], cwd=ROOT, env=env, check=True)
-        owner_password = None
         if use_sandbox:
             seed_oa_token(flask, env)
             seed_zns_template(env)
-            owner_password = seed_demo(flask, env)
+            seed_demo(flask, env)
             start_shopone(spawn, flask, env)
+        code = setup_code(flask, env)
         web = spawn(os.path.join(os.path.dirname(python), "gunicorn"), "-c", "python:miniapp_api.gunicorn_config",
                     "wsgi:app")
         wait_for_line(spawn(flask, "worker", stderr=subprocess.PIPE, text=True), WORKER_STARTED)
         wait_for(f"{base_url}/healthz", web)
-        announce(base_url, use_sandbox, owner_password)
+        announce(base_url, use_sandbox, code)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         raise SystemExit("a process exited; stopping the others")

@@ -20,6 +20,7 @@ from .order import Order, OrderCursor, OrderStatusChange
 from .outbox import OutboxEvent
 from .saved_reply import SavedReply
 from .segment import Segment
+from .setup_code import SetupCode
 from .storage_probe import StorageProbe
 from .staff import ApiKey, ApiKeyUse, StaffSession, StaffUser
 from .tags import CustomerTag, PipelineChange, Tag
@@ -32,7 +33,7 @@ __all__ = [
     "CustomerIdentity", "Delivery", "DeliveryLane",
     "Form", "FormSubmission", "IdempotencyRecord", "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",
-    "ProfileMerge", "SavedReply", "Segment", "SyncRun", "WebhookEvent", "WebhookIngest", "LoginThrottle", "StorageProbe",
+    "ProfileMerge", "SavedReply", "Segment", "SetupCode", "SyncRun", "WebhookEvent", "WebhookIngest", "LoginThrottle", "StorageProbe",
     "ZnsMessage", "ZnsTemplate",
     "OaChannel", "OaUserQuota",
 ]

@@ -15,6 +15,8 @@ STAFF = (OWNER, ADMIN, AGENT, VIEWER)
 # endpoint → (roles allowed, scope allowing API keys). Extend this when adding a route.
 EXPECTED = {
     "admin_auth.login": "public",
+    "admin_setup.setup_state": "public",
+    "admin_setup.create_owner": "public",
     "admin_auth.logout": (ALL, None),
     "admin_auth.me": (ALL, None),
     "admin_auth.session_info": (ALL, None),

@@ -2,7 +2,9 @@
 the same data, and the README's commands work verbatim in a second terminal beside it."""
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -92,7 +94,9 @@ def test_make_run_serves_on_bind_stops_on_ctrl_c_and_restarts_on_the_same_data(t
     output = first_log.read_text()
     assert status == 0, output
     ready = output.index(f"Ready: http://127.0.0.1:{web}")
-    assert output.index("Owner account:  chu@cuahang.local") > ready, "the owner's password is shown after Ready"
+    code = re.search(r"Setup code: +([2-9A-Z]{4}-[2-9A-Z]{4})", output)
+    assert code and code.start() > ready, "the setup code is shown after Ready"
+    assert "password" not in output.lower(), "no password in the log"
     assert ":apscheduler." not in output, "per-tick scheduler lines are off by default"
 
     second_log = tmp_path / "second.log"
@@ -101,11 +105,27 @@ def test_make_run_serves_on_bind_stops_on_ctrl_c_and_restarts_on_the_same_data(t
         wait_for_output(stack, second_log, "Ctrl-C stops everything")
         result = shell("FLASK_APP=wsgi.py .venv/bin/flask connectors show shopone", terminal)
         assert result.returncode == 0, result.stdout + result.stderr
+        new_code = re.search(r"Setup code: +(\S+)", second_log.read_text()).group(1)  # a new one per start
+        owner = {"code": new_code, "email": "chu@cuahang.vn", "name": "Chủ cửa hàng", "password": "mat-khau-dai-10"}
+        request = urllib.request.Request(f"http://127.0.0.1:{web}/api/v1/admin/setup", method="POST",
+                                         data=json.dumps(owner).encode(), headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 201
     finally:
         status = interrupt(stack)
     output = second_log.read_text()
     assert status == 0, output
-    assert "Owner account" not in output  # shown once, on the first start only
+    assert code.group(1) != new_code
+
+    third_log = tmp_path / "third.log"
+    stack = start_stack(env, third_log)
+    try:
+        wait_for_output(stack, third_log, "Ctrl-C stops everything")
+    finally:
+        status = interrupt(stack)
+    output = third_log.read_text()
+    assert status == 0, output
+    assert "Setup code" not in output  # an owner exists: nothing to set up
     assert "Traceback" not in output
 
 

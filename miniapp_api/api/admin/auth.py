@@ -29,12 +29,7 @@ def login(body):
     the attempt is counted before the password is checked, and given back unless it fails.
     """
     counters = login_throttle.for_app(current_app)
-    try:
-        slots = counters.take(login_throttle.keys(request.remote_addr, body["email"]))
-    except login_throttle.TooManyAttempts as exc:
-        raise Problem(429, f"Too many failed logins; try again in {exc.retry_after} seconds.",
-                      title="Too Many Requests", headers={"Retry-After": str(exc.retry_after)},
-                      detail_vi=f"Đăng nhập sai quá nhiều lần; hãy thử lại sau {exc.retry_after} giây.") from exc
+    slots = throttled(counters, login_throttle.keys(request.remote_addr, body["email"]))
     try:
         result = run_in_transaction(db.session, lambda: access.login(
             db.session, body["email"], body["password"], ip=request.remote_addr,
@@ -46,9 +41,24 @@ def login(body):
         raise Problem(401, "Wrong email or password.", title="Unauthorized",
                       detail_vi="Sai email hoặc mật khẩu.")
     counters.give_back(slots)
+    return signed_in(result)
+
+
+def throttled(counters, keys: list[str]):
+    """Take a failed-attempt slot in each counter, or answer 429 saying when to try again."""
+    try:
+        return counters.take(keys)
+    except login_throttle.TooManyAttempts as exc:
+        raise Problem(429, f"Too many failed logins; try again in {exc.retry_after} seconds.",
+                      title="Too Many Requests", headers={"Retry-After": str(exc.retry_after)},
+                      detail_vi=f"Đăng nhập sai quá nhiều lần; hãy thử lại sau {exc.retry_after} giây.") from exc
+
+
+def signed_in(result: access.Login, status: int = 200):
+    """The login answer: the bearer token and CSRF token in the body, the session in an HttpOnly cookie."""
     payload = LoginResponse().dump({"token": result.token, "csrf_token": result.csrf_token,
                                     "expires_at": result.expires_at, "staff": result.staff})
-    response = make_response(payload, 200)
+    response = make_response(payload, status)
     response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="Lax", path="/api/v1/admin",
                         secure=current_app.config["PUBLIC_BASE_URL"].startswith("https"),
                         expires=result.expires_at)

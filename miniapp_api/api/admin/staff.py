@@ -65,11 +65,12 @@ def create_staff(body):
 @blp.alt_response(409, description="Would leave the shop without an active owner")
 @blp.doc(security=STAFF_SECURITY)
 def update_staff(body, staff_id):
-    """Change role, availability, capacity or password; deactivating also ends the account's sessions."""
+    """Change role, availability, capacity or password; deactivating or a new password ends the account's sessions."""
     def work():
         staff = _get_staff(staff_id)
-        if "password" in body:
-            access.set_password(staff, body.pop("password"))
+        new_password = body.pop("password", None)
+        if new_password is not None:
+            access.set_password(staff, new_password)
         for name, value in body.items():
             setattr(staff, name, value)
         db.session.flush()
@@ -77,11 +78,13 @@ def update_staff(body, staff_id):
             StaffUser.role == OWNER, StaffUser.active.is_(True)))
         if owners == 0:
             raise Problem(409, "The shop must keep at least one active owner.", title="Conflict")
-        if not staff.active:
-            db.session.execute(sa.update(StaffSession).where(StaffSession.staff_id == staff.id,
-                                                             StaffSession.revoked_at.is_(None))
-                               .values(revoked_at=clock.now()))
-        audit.record(db.session, "staff.update", "staff", staff.id, changed=sorted(body))
+        if not staff.active or new_password:  # a reset locks out whoever knew the old password, except the
+            ended = [StaffSession.staff_id == staff.id, StaffSession.revoked_at.is_(None)]  # owner's own session
+            if current().session is not None:
+                ended.append(StaffSession.id != current().session.id)
+            db.session.execute(sa.update(StaffSession).where(*ended).values(revoked_at=clock.now()))
+        audit.record(db.session, "staff.update", "staff", staff.id,
+                     changed=sorted([*body, *(["password"] if new_password is not None else [])]))
         return staff
 
     return run_in_transaction(db.session, work)

@@ -1,9 +1,14 @@
-/** Sign-in: email and password; the server's refusal (wrong password, too many attempts) shown as its sentence. */
+/**
+ * Sign-in: email and password; the server's refusal (wrong password, too many attempts) shown as its sentence.
+ * While the shop has no owner yet (`GET /setup`), the first-run form takes its place.
+ */
 import { html } from "../lib/html.js";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
+import { api } from "../lib/api.js";
 import { messages } from "../lib/i18n.js";
 import { signIn } from "../lib/session.js";
 import { Alert, Field } from "../lib/ui.js";
+import FirstRun from "./first_run.js";
 
 const t = messages({
   vi: { title: "Đăng nhập", email: "Email", password: "Mật khẩu", submit: "Đăng nhập", busy: "Đang đăng nhập…",
@@ -13,6 +18,12 @@ const t = messages({
 });
 
 export default function SignIn() {
+  const [setupNeeded, setSetupNeeded] = useState(false);
+  useEffect(() => { api("/setup").then((state) => setSetupNeeded(state.needed)).catch(() => {}); }, []);
+  return setupNeeded ? html`<${FirstRun} />` : html`<${SignInForm} />`;
+}
+
+function SignInForm() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState(null);
