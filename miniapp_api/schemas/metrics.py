@@ -63,6 +63,10 @@ class OverallMetrics(AgentMetrics):
     waiting = fields.Integer(metadata={"description": "Cycles of the period still waiting in open conversations"})
 
 
+class DayRow(AgentMetrics):
+    date = fields.Date(metadata={"description": "A local day (Asia/Ho_Chi_Minh) of the period, every day listed"})
+
+
 class FormMetrics(Schema):
     submissions = fields.Integer()
     converted = fields.Integer(metadata={"description": "Followed by an order of the same customer in the window"})
@@ -87,5 +91,8 @@ class MetricsReport(Schema):
     period = fields.Nested(PeriodSchema)
     overall = fields.Nested(OverallMetrics)
     agents = fields.List(fields.Nested(AgentRow))
+    days = fields.List(fields.Nested(DayRow), metadata={
+        "description": "The overall figures of each day: cycles and first responses by the day the customer "
+                       "wrote, resolutions by the day of closing, replies by the day sent"})
     forms = fields.Nested(FormMetrics)
     followers = fields.Nested(FollowerMetrics)

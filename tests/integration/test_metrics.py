@@ -126,6 +126,23 @@ def test_cycles_belong_to_the_period_they_start_in(app):
     assert overall["replies"] == 1
 
 
+def test_each_local_day_of_the_period_has_its_row(app):
+    """Days are Vietnam's: a message at 23:30 belongs to that day even though it is 16:30 UTC; the reply the next
+    morning counts on the next day; closing counts on the day it happens; every day is listed, quiet ones too."""
+    agent = make_staff(app, AGENT)
+    with app.app_context():
+        (Timeline(at(3, 23, 30)).customer(at(3, 23, 30)).reply(at(4, 0, 10), agent)
+         .event(CLOSED_EVENT, at(5, 9), agent))
+        Timeline(at(3, 8)).customer(at(3, 8)).reply(at(3, 8, 5), agent)
+        db.session.commit()
+        days = {row["date"].isoformat(): row for row in report()["days"]}
+    assert list(days) == [f"2026-11-0{n}" for n in range(2, 9)]
+    assert days["2026-11-03"]["cycles"] == 2 and days["2026-11-03"]["first_response_seconds"]["median"] == (2400 + 300) / 2
+    assert (days["2026-11-03"]["replies"], days["2026-11-04"]["replies"]) == (1, 1)
+    assert days["2026-11-05"]["resolved"] == 1 and days["2026-11-04"]["cycles"] == 0
+    assert days["2026-11-02"] == {**days["2026-11-02"], "cycles": 0, "replies": 0, "response_rate": None}
+
+
 def test_conversations_older_than_the_event_timeline_count_from_their_opening(app):
     agent = make_staff(app, AGENT)
     with app.app_context():

@@ -16,6 +16,8 @@ import statistics
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ... import clock
+
 from ...models import Conversation, ConversationEvent, Customer, FormSubmission, Message, OaContact, Order, StaffUser
 from ...models.conversation import ASSIGNED, FAILED, INBOUND, OPENED, OUTBOUND, REOPENED, UNASSIGNED
 from ..business_hours import business_seconds
@@ -31,6 +33,22 @@ class Period:
 
     def __contains__(self, when: dt.datetime | None) -> bool:
         return when is not None and self.start <= when < self.end
+
+    def days(self) -> list[dt.date]:
+        """The local (Asia/Ho_Chi_Minh) dates the period covers, in order."""
+        first, last = local_day(self.start), local_day(self.end - dt.timedelta(microseconds=1))
+        return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def local_day(when: dt.datetime) -> dt.date:
+    return when.astimezone(clock.LOCAL_TZ).date()
+
+
+def _local_date_sql(session: Session, column):
+    """The local date of a UTC timestamp column, in SQL (Vietnam keeps UTC+7 all year: no daylight saving)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.func.date(sa.func.timezone(str(clock.LOCAL_TZ), column))
+    return sa.func.date(column, "+7 hours")
 
 
 @dataclasses.dataclass
@@ -62,7 +80,7 @@ def summary(values: list[float]) -> dict:
 def compute(session: Session, period: Period, *, business_hours: str | None, conversion_days: int) -> dict:
     """The whole report: overall and per-agent conversation figures, forms → orders, follows."""
     segments = _segments(session, period)
-    overall, agents = _Tally(), collections.defaultdict(_Tally)
+    overall, agents, daily = _Tally(), collections.defaultdict(_Tally), collections.defaultdict(_Tally)
     opened = reopened = closed = waiting = 0
     for segment in segments:
         opened += segment.opened_at in period and not segment.reopened
@@ -71,7 +89,7 @@ def compute(session: Session, period: Period, *, business_hours: str | None, con
             if cycle.started_at not in period:
                 continue
             waiting += cycle.answered_at is None and segment.closed_at is None
-            for tally in (overall, agents[cycle.agent_id]):
+            for tally in (overall, agents[cycle.agent_id], daily[local_day(cycle.started_at)]):
                 tally.cycles += 1
                 tally.conversations.add(segment.conversation_id)
                 if cycle.answered_at is not None:
@@ -80,14 +98,16 @@ def compute(session: Session, period: Period, *, business_hours: str | None, con
                                                                  cycle.answered_at))
         if segment.closed_at in period:
             closed += 1
-            for tally in (overall, agents[segment.agent_id]):
+            for tally in (overall, agents[segment.agent_id], daily[local_day(segment.closed_at)]):
                 tally.resolution.append((segment.closed_at - segment.opened_at).total_seconds())
-    for staff_id, count in _replies(session, period):
+    for staff_id, day, count in _replies(session, period):
         overall.replies += count
         agents[staff_id].replies += count
+        daily[dt.date.fromisoformat(str(day))].replies += count
     return {"overall": {**overall.report(), "opened": opened, "reopened": reopened, "closed": closed,
                         "waiting": waiting},
             "agents": _agent_rows(session, agents),
+            "days": [{"date": day, **daily[day].report()} for day in period.days()],
             "forms": _forms(session, period, conversion_days),
             "followers": _followers(session, period)}
 
@@ -134,14 +154,15 @@ def _replay_from(items: list[Item], period: Period) -> dt.datetime:
     return before[-1] if before else min(openings[0], period.start)
 
 
-def _replies(session: Session, period: Period) -> list[tuple[int | None, int]]:
-    """Human replies sent in the period, per staff member (None: Zalo's OA console)."""
+def _replies(session: Session, period: Period) -> list[tuple[int | None, object, int]]:
+    """Human replies sent in the period, per staff member (None: Zalo's OA console) and local day."""
+    day = _local_date_sql(session, Message.sent_at)
     return session.execute(
-        sa.select(Message.author_staff_id, sa.func.count()).where(
+        sa.select(Message.author_staff_id, day, sa.func.count()).where(
             Message.direction == OUTBOUND, Message.author.in_(HUMAN_AUTHORS), Message.internal.is_(False),
             sa.or_(Message.delivery_state.is_(None), Message.delivery_state != FAILED),
             Message.sent_at >= period.start, Message.sent_at < period.end)
-        .group_by(Message.author_staff_id)).all()
+        .group_by(Message.author_staff_id, day)).all()
 
 
 def _agent_rows(session: Session, agents: dict[int | None, _Tally]) -> list[dict]:
