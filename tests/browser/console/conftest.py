@@ -78,6 +78,25 @@ def owner(sandbox_app) -> str:
     return "chu.cua.hang@shop.vn"
 
 
+@pytest.fixture
+def connected(sandbox_app, zalo):
+    """The OA connected (a token pair stored), so replies go out to the emulator."""
+    from miniapp_api.zalo.oauth import TokenPair
+
+    access, refresh = zalo.issue_oa_tokens()
+    with sandbox_app.app_context():
+        sandbox_app.extensions["oa_tokens"].save_pair(TokenPair(access, refresh, 90000), source="test")
+    return zalo
+
+
+def customer_writes(sandbox_app, zalo, user, text: str) -> None:
+    """The customer writes to the OA; the worker's jobs apply it (in-process, as the real worker would)."""
+    from tests.oa_helpers import customer_says, run_worker
+
+    customer_says(sandbox_app.test_client(), zalo, user, "text", text=text)
+    run_worker(sandbox_app)
+
+
 def sign_in(page, console_url: str, email: str, password: str = PASSWORD) -> None:
     """Through the sign-in form, as a person would; waits for the frame (the menu is folded on phones)."""
     page.goto(f"{console_url}/console/")

@@ -11,28 +11,12 @@ from playwright.sync_api import expect
 
 from miniapp_api.extensions import db
 from miniapp_api.models import Conversation, OaContact, SavedReply
-from miniapp_api.zalo.oauth import TokenPair
-from tests.browser.console.conftest import assert_no_serious_axe_violations, sign_in
-from tests.oa_helpers import customer_says, run_worker
+from tests.browser.console.conftest import assert_no_serious_axe_violations, customer_writes, sign_in
+from tests.oa_helpers import run_worker
 from tests.staff_helpers import make_staff
 
 pytestmark = pytest.mark.browser
 LIVE_MS = 5000  # the feed is polled every second; the wait leaves room for a loaded CI machine
-
-
-@pytest.fixture
-def connected(sandbox_app, zalo):
-    """The OA connected (a token pair stored), so replies go out to the emulator."""
-    access, refresh = zalo.issue_oa_tokens()
-    with sandbox_app.app_context():
-        sandbox_app.extensions["oa_tokens"].save_pair(TokenPair(access, refresh, 90000), source="test")
-    return zalo
-
-
-def _writes(sandbox_app, zalo, user, text: str) -> None:
-    """The customer writes to the OA; the worker applies it (as the real worker would, in-process)."""
-    customer_says(sandbox_app.test_client(), zalo, user, "text", text=text)
-    run_worker(sandbox_app)
 
 
 def _conversation_id(sandbox_app, user) -> int:
@@ -51,7 +35,7 @@ def test_a_customer_writes_staff_answer_with_a_saved_reply_and_see_it_delivered(
         db.session.add(SavedReply(shortcut="chao", title="Lời chào", text="Dạ em chào {ten_khach} ạ!"))
         db.session.commit()
     lan = connected.create_user("Trần Thị Lan")
-    _writes(sandbox_app, connected, lan, "Shop ơi còn áo sơ mi trắng không?")
+    customer_writes(sandbox_app, connected, lan, "Shop ơi còn áo sơ mi trắng không?")
 
     sign_in(page, console_url, owner)
     expect(page.get_by_role("heading", name="Hội thoại", level=1)).to_be_visible()
@@ -65,7 +49,7 @@ def test_a_customer_writes_staff_answer_with_a_saved_reply_and_see_it_delivered(
     expect(history).to_contain_text("Shop ơi còn áo sơ mi trắng không?")
     expect(page.get_by_text("Còn 48 giờ miễn phí")).to_be_visible()
 
-    _writes(sandbox_app, connected, lan, "Size M nhé shop")  # arrives while the page is open
+    customer_writes(sandbox_app, connected, lan, "Size M nhé shop")  # arrives while the page is open
     expect(history).to_contain_text("Size M nhé shop", timeout=LIVE_MS)
 
     box = page.get_by_label("Nội dung trả lời")
@@ -89,12 +73,12 @@ def test_a_customer_writes_staff_answer_with_a_saved_reply_and_see_it_delivered(
 
 
 def test_someone_elses_conversation_is_a_sentence_and_an_admin_may_take_it_over(
-        desktop_page, console_url, sandbox_app, connected):
+        desktop_page, console_url, sandbox_app, connected, owner):
     page = desktop_page
     make_staff(sandbox_app, "admin", "quan.ly@shop.vn", name="Anh Minh")
     lan_id = make_staff(sandbox_app, "agent", "lan@shop.vn", name="Chị Lan")
     customer = connected.create_user("Phạm Văn Nam")
-    _writes(sandbox_app, connected, customer, "Cho mình đặt 2 cái")
+    customer_writes(sandbox_app, connected, customer, "Cho mình đặt 2 cái")
     cid = _conversation_id(sandbox_app, customer)
 
     sign_in(page, console_url, "quan.ly@shop.vn")
@@ -121,8 +105,8 @@ def test_someone_elses_conversation_is_a_sentence_and_an_admin_may_take_it_over(
 def test_filters_live_in_the_address_and_a_closed_window_offers_templates_only(
         page, console_url, sandbox_app, connected, owner):
     old, new = connected.create_user("Đỗ Thị Cũ"), connected.create_user("Vũ Văn Mới")
-    _writes(sandbox_app, connected, old, "Hỏi giá váy đỏ")
-    _writes(sandbox_app, connected, new, "Hỏi giá giày thể thao")
+    customer_writes(sandbox_app, connected, old, "Hỏi giá váy đỏ")
+    customer_writes(sandbox_app, connected, new, "Hỏi giá giày thể thao")
     with sandbox_app.app_context():  # her last message was 8 days ago: Zalo's window is closed
         conversation = db.session.get(Conversation, _conversation_id(sandbox_app, old))
         conversation.last_customer_message_at -= dt.timedelta(days=8)
