@@ -7,6 +7,7 @@
 export const ROUTES = [
   { path: "/inbox/:id?", load: () => import("./pages/inbox/index.js"), label: { vi: "Hội thoại", en: "Inbox" }, role: "viewer" },
   { path: "/reports", load: () => import("./pages/reports/index.js"), label: { vi: "Báo cáo", en: "Reports" }, role: "viewer" },
+  { path: "/audit", load: () => import("./pages/audit.js"), label: { vi: "Nhật ký", en: "Audit log" }, role: "admin" },
   { path: "/overview", load: () => import("./pages/overview.js"), label: { vi: "Tổng quan", en: "Overview" }, role: "viewer" },
 ];
 

@@ -27,7 +27,7 @@ EXPECTED = {
     "admin_staff.create_api_key": ((OWNER,), None),
     "admin_staff.revoke_api_key": ((OWNER,), None),
     "admin_staff.list_api_key_uses": ((OWNER,), None),
-    "admin_staff.list_audit": ((OWNER,), None),
+    "admin_staff.list_audit": ((OWNER, ADMIN), None),
     "admin_inbox.list_conversations": (STAFF, "conversations:read"),
     "admin_inbox.get_conversation": (STAFF, "conversations:read"),
     "admin_inbox.search_inbox": (STAFF, "conversations:read"),

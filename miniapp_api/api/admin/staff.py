@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from ...errors import Problem
 from ...extensions import db
 from ...models.audit import AuditEntry
-from ...models.staff import OWNER, ApiKey, ApiKeyUse, StaffSession, StaffUser
+from ...models.staff import ADMIN, OWNER, ApiKey, ApiKeyUse, StaffSession, StaffUser
 from ...schemas.staff import (ApiKeyCreate, ApiKeyCreated, ApiKeySchema, ApiKeyUseQuery, ApiKeyUseSchema,
     AuditEntrySchema, AuditQuery, StaffCreate, StaffSchema, StaffUpdate)
 from ...services.staff import access
@@ -151,12 +151,12 @@ def list_api_key_uses(query, key_id):
 
 
 @blp.route("/audit")
-@require(roles=(OWNER,))
+@require(roles=(OWNER, ADMIN))
 @blp.arguments(AuditQuery, location="query")
 @blp.response(200, AuditEntrySchema(many=True))
 @blp.doc(security=STAFF_SECURITY)
 def list_audit(query):
-    """Newest first; page with `before_id`."""
+    """Who did what, newest first (owners and admins); page with `before_id`."""
     statement = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(query["limit"])
     for name in ("action", "target_type", "target_id"):
         if name in query:
