@@ -6,6 +6,9 @@
  */
 export const ROUTES = [
   { path: "/inbox/:id?", load: () => import("./pages/inbox/index.js"), label: { vi: "Hội thoại", en: "Inbox" }, role: "viewer" },
+  { path: "/customers", load: () => import("./pages/customers/index.js"), label: { vi: "Khách hàng", en: "Customers" }, role: "viewer" },
+  { path: "/customers/:ref", load: () => import("./pages/customers/detail.js"), label: null, role: "viewer" },
+  { path: "/conflicts", load: () => import("./pages/customers/conflicts.js"), label: null, role: "viewer" },
   { path: "/reports", load: () => import("./pages/reports/index.js"), label: { vi: "Báo cáo", en: "Reports" }, role: "viewer" },
   { path: "/audit", load: () => import("./pages/audit.js"), label: { vi: "Nhật ký", en: "Audit log" }, role: "admin" },
   { path: "/overview", load: () => import("./pages/overview.js"), label: { vi: "Tổng quan", en: "Overview" }, role: "viewer" },
