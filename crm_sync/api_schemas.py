@@ -1,0 +1,93 @@
+"""The CRM sync as the staff API shows it: connectors with their health, dead letters, what replay did."""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from miniapp_api.schemas.base import Schema
+from miniapp_api.schemas.ids import row_id
+
+from .connectors import available_kinds
+
+NAME = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,63}$", error="1–64 lower-case letters, digits, - or _.")
+HEALTH = ("healthy", "paused", "failing", "disabled")
+
+
+class RunSchema(Schema):
+    kind = fields.String(metadata={"description": "push (our deliveries) or pull (orders fetched)"})
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    sent = fields.Integer()
+    failed = fields.Integer()
+    dead = fields.Integer()
+    lag_seconds = fields.Float(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class ConnectorSettings(Schema):
+    """What an owner sets; credentials are write-only (merged into the stored ones, never shown back)."""
+
+    base_url = fields.Url(require_tld=False, validate=validate.Length(max=500))
+    credentials = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
+                              values=fields.String(validate=validate.Length(min=1, max=2000)), load_only=True,
+                              metadata={"description": "Write-only: merged into the stored credentials"})
+    events = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=20))
+    schedule = fields.String(validate=validate.Length(min=1, max=100),
+                             metadata={"description": "immediate, every 30s, every 5m, or a cron line (Vietnam time)"})
+    batch_size = fields.Integer(validate=validate.Range(min=1, max=1000))
+    batch_calls = fields.Boolean()
+    rate_limit_per_second = fields.Float(validate=validate.Range(min=0, max=1000))
+    pull_orders = fields.Boolean()
+
+
+class ConnectorCreate(ConnectorSettings):
+    name = fields.String(required=True, validate=NAME)
+    kind = fields.String(required=True, validate=validate.OneOf(available_kinds()))
+    base_url = fields.Url(require_tld=False, required=True, validate=validate.Length(max=500))
+
+
+class ConnectorSchema(ConnectorCreate):
+    health = fields.String(validate=validate.OneOf(HEALTH), metadata={
+        "description": "disabled; paused (the remote refused our credentials: `paused_reason`); failing (the last "
+                       "push run failed deliveries); healthy"})
+    enabled = fields.Boolean()
+    paused_reason = fields.String(allow_none=True)
+    credential_names = fields.List(fields.String(), metadata={"description": "Names only, never values"})
+    pending = fields.Integer()
+    dead = fields.Integer()
+    delivered = fields.Integer()
+    lag_seconds = fields.Float(metadata={"description": "Age of the oldest delivery not yet settled"})
+    last_runs = fields.List(fields.Nested(RunSchema), metadata={"description": "Newest first, up to 10"})
+
+
+class TestResult(Schema):
+    ok = fields.Boolean()
+    answer = fields.String(metadata={"description": "What the remote answered, as a sentence"})
+
+
+class DeadLetterQuery(Schema):
+    connector = fields.String(validate=NAME)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class DeadLetterSchema(Schema):
+    id = fields.Integer()
+    connector = fields.String()
+    event_type = fields.String()
+    aggregate_id = fields.String(metadata={"description": "The customer ref or order the delivery is about"})
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True, metadata={"description": "Why it gave up"})
+    response_body = fields.String(allow_none=True, metadata={"description": "What the receiver answered"})
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class DeadLetterAction(Schema):
+    ids = fields.List(row_id(), validate=validate.Length(min=1, max=1000))
+    all = fields.Boolean(load_default=False, metadata={"description": "Every dead letter (of `connector`)"})
+    connector = fields.String(validate=NAME)
+
+
+class ActionResult(Schema):
+    count = fields.Integer(metadata={"description": "Replayed or discarded"})
+    skipped = fields.Dict(keys=fields.String(), values=fields.String(),
+                          metadata={"description": "Delivery id → why it was not replayed (superseded, …)"})
