@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from .extensions import db
 from .models import AutoReplyRule
-from .services.oa.auto_reply import RuleInvalid, export_rule, validate_rule
+from .services.oa.auto_reply import RuleInvalid, export_rule, save_rule
 from .services.oa.backfill import queue_on_connect
 from .services.oa.connect import connect_ticket
 from .zalo.oauth import TokenPair
@@ -73,15 +73,7 @@ def rules_list():
 
 
 def _upsert(data: dict) -> bool:
-    clean = validate_rule(data)
-    rule = db.session.scalar(sa.select(AutoReplyRule).where(AutoReplyRule.name == clean["name"]))
-    created = rule is None
-    if created:
-        rule = AutoReplyRule(name=clean["name"])
-        db.session.add(rule)
-    for key, value in clean.items():
-        setattr(rule, key, value)
-    return created
+    return save_rule(db.session, data)[1]
 
 
 @rules_cli.command("add")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 
 def blueprints() -> list:
-    from . import (auth, changes, conflicts, saved_replies, setup, customers, inbox, inbox_media, metrics, oa_connection, orders,  # noqa: F401
+    from . import (auth, auto_replies, changes, conflicts, saved_replies, setup, customers, inbox, inbox_media, metrics, oa_connection, orders,  # noqa: F401
                    segments, staff, zns)  # (inbox_media adds a route to inbox.blp)
 
     return [auth.blp, staff.blp, inbox.blp, metrics.blp, customers.blp, segments.blp, conflicts.blp, orders.blp,
-            zns.blp, oa_connection.blp, changes.blp, saved_replies.blp, setup.blp]
+            zns.blp, oa_connection.blp, changes.blp, saved_replies.blp, setup.blp, auto_replies.blp]

@@ -107,6 +107,20 @@ def validate_rule(data: dict) -> dict:
     return clean
 
 
+def save_rule(session: Session, data: dict) -> tuple[AutoReplyRule, bool]:
+    """Create the rule named in `data`, or replace the fields given of the one with that name; (rule, created)."""
+    clean = validate_rule(data)
+    rule = session.scalar(sa.select(AutoReplyRule).where(AutoReplyRule.name == clean["name"]))
+    created = rule is None
+    if created:
+        rule = AutoReplyRule(name=clean["name"])
+        session.add(rule)
+    for key, value in clean.items():
+        setattr(rule, key, value)
+    session.flush()
+    return rule, created
+
+
 def export_rule(rule: AutoReplyRule) -> dict:
     return {"name": rule.name, "match_type": rule.match_type, "pattern": rule.pattern, "priority": rule.priority,
             "reply_text": rule.reply_text, "send_form_link": rule.send_form_link,
