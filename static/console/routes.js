@@ -11,6 +11,7 @@ export const ROUTES = [
   { path: "/conflicts", load: () => import("./pages/customers/conflicts.js"), label: null, role: "viewer" },
   { path: "/sync", load: () => import("./pages/sync.js"), label: { vi: "Đồng bộ CRM", en: "CRM sync" }, role: "admin" },
   { path: "/reports", load: () => import("./pages/reports/index.js"), label: { vi: "Báo cáo", en: "Reports" }, role: "viewer" },
+  { path: "/settings", load: () => import("./pages/settings/index.js"), label: { vi: "Cài đặt", en: "Settings" }, role: "admin" },
   { path: "/audit", load: () => import("./pages/audit.js"), label: { vi: "Nhật ký", en: "Audit log" }, role: "admin" },
   { path: "/overview", load: () => import("./pages/overview.js"), label: { vi: "Tổng quan", en: "Overview" }, role: "viewer" },
 ];

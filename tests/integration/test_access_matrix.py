@@ -33,6 +33,7 @@ EXPECTED = {
     "admin_inbox.search_inbox": (STAFF, "conversations:read"),
     "admin_changes.list_changes": (STAFF, "conversations:read"),
     "admin_inbox.list_assignees": ((OWNER, ADMIN), None),
+    "admin_oa.connect_url": ((OWNER, ADMIN), None),
     "admin_auto_replies.list_rules": ((OWNER, ADMIN, VIEWER), None),
     "admin_auto_replies.save": ((OWNER, ADMIN), None),
     "admin_auto_replies.delete": ((OWNER, ADMIN), None),

@@ -10,6 +10,7 @@ from ...models.staff import ADMIN, OWNER, ROLES
 from ...schemas.base import Schema
 from ...services import audit
 from ...services.oa import channel, window
+from ...services.oa.connect import connect_ticket
 from ...services.oa.outbound import contact_for_customer
 from .access import STAFF_SECURITY, current as principal, require
 from .customer_access import load_customer
@@ -83,6 +84,22 @@ def resume_connection():
         audit.record(db.session, "oa.channel.resume", "oa", oa_id)
     db.session.commit()
     return _connection()
+
+
+class ConnectUrl(Schema):
+    url = fields.String(metadata={"description": "Open it to give the shop's OA to this app on Zalo's consent page"})
+
+
+@blp.route("/oa/connect-url", methods=["POST"])
+@require(roles=(OWNER, ADMIN))
+@blp.response(200, ConnectUrl)
+@blp.doc(security=STAFF_SECURITY)
+def connect_url():
+    """A short-lived link that starts connecting the OA (as `flask zalo connect-url`)."""
+    audit.record(db.session, "oa.connect_url", "oa", str(current_app.config.get("ZALO_OA_ID") or ""))
+    db.session.commit()
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return {"url": f"{base}/oauth/zalo/start?ticket={connect_ticket(current_app.config['SECRET_KEY'])}"}
 
 
 @blp.route("/customers/<ref>/oa-window")

@@ -1,0 +1,63 @@
+"""Settings in a real browser: an owner adds a staff member and sets her a new password, creates an API key
+(its secret shown once) and revokes it, adds a saved reply and an automatic reply and tries a message, and sees
+the OA connected. At 1280 px and 375 px, with axe."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.console.conftest import assert_no_serious_axe_violations, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_owner_sets_the_shop_up(page, console_url, sandbox_app, connected, owner):
+    sign_in(page, console_url, owner)
+    page.goto(f"{console_url}/console/#/settings?tab=staff")
+    page.get_by_label("Họ tên").fill("Chị Lan")
+    page.get_by_label("Email").fill("lan@shop.vn")
+    page.get_by_label("Mật khẩu", exact=True).fill("mat-khau-cua-lan")
+    page.get_by_role("button", name="Thêm nhân viên").click()
+    lan = page.locator("li.card", has_text="lan@shop.vn")
+    expect(lan).to_contain_text("Chị Lan")
+    lan.get_by_label("Mật khẩu mới (ít nhất 10 ký tự)").fill("mat-khau-moi-cua-lan")
+    lan.get_by_role("button", name="Đặt mật khẩu mới").click()
+    expect(page.get_by_text("Đã đặt mật khẩu mới; các phiên đăng nhập của Chị Lan đã kết thúc.")).to_be_visible()
+    assert_no_serious_axe_violations(page)
+
+    page.get_by_role("button", name="Khóa API").click()
+    page.get_by_label("Tên khóa").fill("KiotViet đồng bộ")
+    page.get_by_role("button", name="Tạo khóa").click()
+    secret = page.locator("code.secret")
+    expect(secret).to_contain_text("zk_")
+    shown = secret.inner_text()
+    key = page.locator("li.card", has_text="KiotViet đồng bộ")
+    key.get_by_role("button", name="Thu hồi").click()
+    expect(key).to_contain_text("Đã thu hồi")
+    page.reload()
+    expect(page.get_by_text(shown)).to_have_count(0)  # shown once
+
+    page.get_by_role("button", name="Câu trả lời mẫu").click()
+    page.get_by_label("Phím tắt").fill("camon")
+    page.get_by_label("Tiêu đề").fill("Cảm ơn")
+    page.get_by_label("Nội dung").fill("Dạ cảm ơn {ten_khach} đã ủng hộ shop ạ!")
+    page.get_by_role("button", name="Thêm câu trả lời mẫu").click()
+    expect(page.get_by_text("/camon")).to_be_visible()
+
+    page.get_by_role("button", name="Trả lời tự động").click()
+    form = page.locator(".card", has=page.get_by_role("heading", name="Thêm quy tắc"))
+    form.get_by_label("Tên quy tắc").fill("ship")
+    form.get_by_label("Từ khóa").fill("phi ship")
+    form.get_by_label("Trả lời", exact=True).fill("Dạ phí ship nội thành 20.000đ ạ")
+    form.get_by_role("button", name="Thêm quy tắc").click()
+    expect(page.get_by_text("ship", exact=True)).to_be_visible()
+    page.get_by_label("Khách nhắn").fill("Phí ship bao nhiêu shop?")
+    page.get_by_role("button", name="Thử", exact=True).click()
+    answer = page.locator(".try-answer")
+    expect(answer).to_contain_text("Quy tắc ship trả lời:")
+    expect(answer).to_contain_text("Dạ phí ship nội thành 20.000đ ạ")
+    assert_no_serious_axe_violations(page)
+    page.screenshot(path=f"/tmp/console-settings-{page.viewport_size['width']}.png", full_page=True)
+
+    page.get_by_role("button", name="Kết nối Zalo OA").click()
+    expect(page.get_by_text("Đã kết nối")).to_be_visible()
