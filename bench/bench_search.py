@@ -183,13 +183,14 @@ def _cached(tree: pathlib.Path, base: pathlib.Path) -> pathlib.Path:
     return base if head == BASE_REVISION else base.with_name(f"{base.stem}-{head}{base.suffix}")
 
 
-def _upgrade(url: str, revision: str = "head") -> None:
-    from flask_migrate import upgrade
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at `url` to `revision` with the tree's own migrations."""
+    from flask_migrate import upgrade as migrate
 
     from miniapp_api.extensions import db
 
     with _app(url).app_context():
-        upgrade(revision=revision)
+        migrate(revision=revision)
         db.engine.dispose()
 
 
@@ -202,13 +203,13 @@ def _prepare_sqlite(tree: pathlib.Path) -> str:
         if not base.exists():
             partial = base.with_suffix(".partial")
             partial.unlink(missing_ok=True)
-            _upgrade(f"sqlite:///{partial}", BASE_REVISION)
-            _seed(f"sqlite:///{partial}")
+            upgrade(f"sqlite:///{partial}", BASE_REVISION)
+            seed(f"sqlite:///{partial}")
             partial.rename(base)
         partial = upgraded.with_suffix(".partial")
         shutil.copyfile(base, partial)
         started = time.perf_counter()
-        _upgrade(f"sqlite:///{partial}")
+        upgrade(f"sqlite:///{partial}")
         print(f"sqlite: upgraded to {_head(tree)} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         partial.rename(upgraded)
     work = CACHE / f"work-{os.getpid()}.db"
@@ -231,11 +232,11 @@ def _prepare_postgresql(tree: pathlib.Path, url: str) -> None:
     if base.exists():
         _restore(url, base)
     else:
-        _upgrade(url, BASE_REVISION)
-        _seed(url)
+        upgrade(url, BASE_REVISION)
+        seed(url)
         _dump(url, base)
     started = time.perf_counter()
-    _upgrade(url)
+    upgrade(url)
     print(f"postgresql: upgraded to {_head(tree)} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     _dump(url, upgraded)
 
@@ -268,13 +269,13 @@ def _analyze(url: str) -> None:
 
 # ---------------------------------------------------------------- seeding, at BASE_REVISION
 
-def _rows(rng: random.Random):
+def _rows(rng: random.Random, customer_count: int, message_count: int):
     """Customers, contacts, conversations (one each) and messages spread over them."""
     from miniapp_api.services.inbox.search_text import customer_text, normalise
 
     now = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
     customers, contacts, conversations = [], [], []
-    for cid in range(1, CUSTOMERS + 1):
+    for cid in range(1, customer_count + 1):
         name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
         phone = f"+849{12000000 + cid:08d}"
         at = now - dt.timedelta(minutes=cid % 20000)
@@ -285,13 +286,13 @@ def _rows(rng: random.Random):
     normalised = [normalise(p) for p in PHRASES]
 
     def messages():  # a million rows: made while they are written, not all held at once
-        for mid in range(1, MESSAGES + 1):
+        for mid in range(1, message_count + 1):
             k = rng.randrange(len(PHRASES))
             code = f"DH-{mid % 1_000_000 // 2:06d}" if mid % 2000 == 0 else ""
             text = f"{PHRASES[k]} {code}".strip()
             search = f"{normalised[k]} {normalise(code)}".strip()
             at = now - dt.timedelta(seconds=mid % 86400)
-            yield (mid, 1 + (mid * 7919) % CUSTOMERS, "in" if mid % 2 else "out", "customer" if mid % 2 else "staff",
+            yield (mid, 1 + (mid * 7919) % customer_count, "in" if mid % 2 else "out", "customer" if mid % 2 else "staff",
                    text, search, at, at, False, "text", "[]", False)
     return {
         "customer": ("id, ref, full_name, zalo_display_name, search_text, created_at, updated_at, attributes, source, "
@@ -304,11 +305,12 @@ def _rows(rng: random.Random):
     }
 
 
-def _seed(url: str) -> None:
+def seed(url: str, customer_count: int = CUSTOMERS, message_count: int = MESSAGES) -> None:
+    """Write the synthetic inbox into the database at `url`, whose schema is at BASE_REVISION."""
     import sqlalchemy as sa
 
     started = time.perf_counter()
-    tables = _rows(random.Random(42))
+    tables = _rows(random.Random(42), customer_count, message_count)
     engine = sa.create_engine(url)
     postgresql = engine.dialect.name == "postgresql"
     if postgresql:  # COPY into unindexed tables, then build the trigram indexes once
