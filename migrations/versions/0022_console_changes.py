@@ -26,6 +26,7 @@ def upgrade():
         sa.Column('kind', sa.String(length=16), nullable=False),
         sa.Column('conversation_id', sa.Integer(), nullable=False),
         sa.Column('previous_assignee_id', sa.Integer(), nullable=True),
+        sa.Column('from_queue', sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'], ondelete='CASCADE',
                                 name=op.f('fk_console_change_conversation_id_conversation')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_console_change')),

@@ -35,3 +35,5 @@ class ConsoleChange(db.Model):
     conversation_id: Mapped[int] = mapped_column(sa.ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
     # Who held the conversation before an assignment change, so the agent it was taken from hears of it too.
     previous_assignee_id: Mapped[int | None] = mapped_column(sa.Integer)
+    # It left the unassigned queue every agent reads (claimed, assigned, closed): every agent's console drops it.
+    from_queue: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

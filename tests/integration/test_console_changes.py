@@ -83,6 +83,19 @@ def test_agents_hear_only_of_conversations_they_may_read_and_of_those_taken_from
     assert ("note", cid) in owner_view
 
 
+def test_every_agent_hears_that_a_conversation_left_the_unassigned_queue(app, client, oa, owner):
+    """Two agents look at the same unassigned conversation; one claims it: the other's console must drop it."""
+    lan = staff_headers(app, client, "agent", "lan@shop.vn")
+    binh = staff_headers(app, client, "agent", "binh@shop.vn")
+    cid = open_conversation(app, client, oa)
+    cursor = _read(client, binh)["cursor"]
+    assert call(client, "POST", f"{BASE}/{cid}/claim", lan)[0] == 200
+    seen, cursor = _new(client, binh, cursor)
+    assert ("conversation", cid) in seen
+    assert call(client, "POST", f"{BASE}/{cid}/notes", lan, json={"text": "của Lan"})[0] == 201
+    assert _new(client, binh, cursor)[0] == []  # what happens in Lan's conversation afterwards stays hers
+
+
 def test_late_commits_below_the_cursor_are_sent_again_for_a_while(app, client, oa, owner, frozen_clock):
     cursor = _read(client, owner)["cursor"]
     cid = open_conversation(app, client, oa)

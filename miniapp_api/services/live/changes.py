@@ -26,21 +26,23 @@ from sqlalchemy.orm import Session
 from ... import clock
 from ...models import ConsoleChange, Conversation, ConversationEvent, Message
 from ...models.console_change import CONVERSATION, MESSAGE, MESSAGE_STATUS, NOTE
-from ...models.conversation import ASSIGNED, UNASSIGNED
+from ...models.conversation import ASSIGNED, CLOSED_EVENT, UNASSIGNED
 from ..staff.visibility import agent_conversations
 
 LATE_COMMIT_SECONDS = 10
 PAGE = 500
 
 
-def _changes_in(session: Session) -> dict[tuple[str, int], int | None]:
-    """{(kind, conversation id): previous assignee} for what this flush writes (pre-flush state, ids assigned)."""
-    found: dict[tuple[str, int], int | None] = {}
+def _changes_in(session: Session) -> dict[tuple[str, int], dict]:
+    """{(kind, conversation id): {previous_assignee_id, from_queue}} for what this flush writes (pre-flush state,
+    ids assigned). `from_queue`: the conversation left the unassigned queue, which every agent may read."""
+    found: dict[tuple[str, int], dict] = {}
 
-    def add(kind: str, conversation_id: int | None, previous: int | None = None) -> None:
+    def add(kind: str, conversation_id: int | None, previous: int | None = None, from_queue: bool = False) -> None:
         if conversation_id is not None:
-            key = (kind, conversation_id)
-            found[key] = found.get(key) or previous
+            row = found.setdefault((kind, conversation_id), {"previous_assignee_id": None, "from_queue": False})
+            row["previous_assignee_id"] = row["previous_assignee_id"] or previous
+            row["from_queue"] = row["from_queue"] or from_queue
 
     for obj in session.new:
         if isinstance(obj, Message):
@@ -48,7 +50,8 @@ def _changes_in(session: Session) -> dict[tuple[str, int], int | None]:
         elif isinstance(obj, ConversationEvent):
             previous = obj.staff_id if obj.kind == UNASSIGNED else \
                 (obj.detail or {}).get("previous") if obj.kind == ASSIGNED else None
-            add(CONVERSATION, obj.conversation_id, previous)
+            add(CONVERSATION, obj.conversation_id, previous,
+                from_queue=obj.kind in (ASSIGNED, CLOSED_EVENT) and previous is None)
         elif isinstance(obj, Conversation):
             add(CONVERSATION, obj.id)
     for obj in session.dirty:
@@ -67,8 +70,8 @@ def _after_flush(session: Session, _context) -> None:
     if found:
         now = clock.now()
         session.connection().execute(sa.insert(ConsoleChange.__table__), [
-            {"at": now, "kind": kind, "conversation_id": conversation_id, "previous_assignee_id": previous}
-            for (kind, conversation_id), previous in found.items()])
+            {"at": now, "kind": kind, "conversation_id": conversation_id, **row}
+            for (kind, conversation_id), row in found.items()])
 
 
 def install() -> None:
@@ -106,11 +109,13 @@ def read(session: Session, after: int | None, agent_id: int | None = None, limit
 
 
 def _visible(statement: sa.Select, agent_id: int | None) -> sa.Select:
-    """Only changes of conversations the agent may read now, or that were taken from them."""
+    """Only changes of conversations the agent may read now, that were taken from them, or that left the
+    unassigned queue (which they could read a moment ago: their console must drop it)."""
     if agent_id is None:
         return statement
     return statement.join(Conversation, Conversation.id == ConsoleChange.conversation_id).where(
-        sa.or_(agent_conversations(agent_id), ConsoleChange.previous_assignee_id == agent_id))
+        sa.or_(agent_conversations(agent_id), ConsoleChange.previous_assignee_id == agent_id,
+               ConsoleChange.from_queue.is_(True)))
 
 
 def prune(session: Session, keep: dt.timedelta) -> int:

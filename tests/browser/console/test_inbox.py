@@ -25,7 +25,26 @@ def _conversation_id(sandbox_app, user) -> int:
             OaContact.oa_user_id == user.oa_user_id))
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+NOTIFICATIONS = """
+    window.__notes = [];
+    window.Notification = class { constructor(title, options) { window.__notes.push([title, options.body]); } };
+    window.Notification.permission = "granted";
+    window.Notification.requestPermission = async () => "granted";
+    Object.defineProperty(document, "hidden", { get: () => true });
+    localStorage.setItem("console.inbox.notify", "1");
+"""
+
+
+def _sent_texts(zalo, user) -> list[str]:
+    return [m["message"].get("text") for m in zalo.sent_messages if m["user_id"] == user.oa_user_id]
+
+
 def _open(page, name: str) -> None:
+    """Open a conversation from the list (on a phone, back to the list first: one pane at a time)."""
+    back = page.get_by_role("link", name="← Danh sách")
+    if back.is_visible():
+        back.click()
     page.get_by_role("navigation", name="Danh sách hội thoại").get_by_role("link", name=name).click()
 
 
@@ -62,12 +81,25 @@ def test_a_customer_writes_staff_answer_with_a_saved_reply_and_see_it_delivered(
     run_worker(sandbox_app)  # the worker sends it to Zalo: the receipt changes live
     expect(history.locator(".message-out")).to_contain_text("Đã gửi", timeout=LIVE_MS)
     expect(page.get_by_text("Phụ trách: Chị Hoa")).to_be_visible()  # replying claimed it
+    assert _sent_texts(connected, lan) == ["Dạ em chào Trần Thị Lan ạ!"]  # it reached Zalo
+
+    page.get_by_label("Đính kèm ảnh hoặc tệp").set_input_files(
+        files=[{"name": "ao-trang.png", "mimeType": "image/png", "buffer": PNG}])
+    expect(history.locator(".message-out")).to_have_count(2)
+    page.get_by_role("button", name="Gửi thẻ xin thông tin").click()
+    expect(history.locator(".message-out")).to_have_count(3)
+    run_worker(sandbox_app)
+    kinds = [m["message"] for m in connected.sent_messages if m["user_id"] == lan.oa_user_id]
+    assert kinds[1]["attachment"]["type"] == "template" and kinds[1]["attachment"]["payload"]["elements"]
+    assert kinds[2]["attachment"]["payload"]["template_type"] == "request_user_info"
 
     page.get_by_role("button", name="Ghi chú nội bộ").click()
     page.get_by_label("Nội dung ghi chú").fill("Khách quen, ưu tiên giao nhanh")
     page.get_by_role("button", name="Lưu ghi chú").click()
     expect(history.locator(".message-note")).to_contain_text("Ghi chú · Chị Hoa")
     expect(history.locator(".message-note")).to_contain_text("Khách quen, ưu tiên giao nhanh")
+    run_worker(sandbox_app)
+    assert "Khách quen, ưu tiên giao nhanh" not in str(connected.sent_messages)  # a note never leaves the shop
     assert_no_serious_axe_violations(page)
     page.screenshot(path=f"/tmp/console-inbox-{page.viewport_size['width']}.png", full_page=True)
 
@@ -105,11 +137,14 @@ def test_someone_elses_conversation_is_a_sentence_and_an_admin_may_take_it_over(
 def test_filters_live_in_the_address_and_a_closed_window_offers_templates_only(
         page, console_url, sandbox_app, connected, owner):
     old, new = connected.create_user("Đỗ Thị Cũ"), connected.create_user("Vũ Văn Mới")
-    customer_writes(sandbox_app, connected, old, "Hỏi giá váy đỏ")
-    customer_writes(sandbox_app, connected, new, "Hỏi giá giày thể thao")
-    with sandbox_app.app_context():  # her last message was 8 days ago: Zalo's window is closed
-        conversation = db.session.get(Conversation, _conversation_id(sandbox_app, old))
-        conversation.last_customer_message_at -= dt.timedelta(days=8)
+    middle = connected.create_user("Tô Thị Vừa")
+    for user, text in ((old, "Hỏi giá váy đỏ"), (new, "Hỏi giá giày thể thao"), (middle, "Còn size S không")):
+        customer_writes(sandbox_app, connected, user, text)
+    aged = [(_conversation_id(sandbox_app, user), days) for user, days in ((old, 8), (middle, 3))]
+    with sandbox_app.app_context():  # her last message was 8 days ago: Zalo's window is closed; hers, 3 days ago
+        for conversation_id, days in aged:
+            conversation = db.session.get(Conversation, conversation_id)
+            conversation.last_customer_message_at -= dt.timedelta(days=days)
         db.session.commit()
 
     sign_in(page, console_url, owner)
@@ -123,7 +158,41 @@ def test_filters_live_in_the_address_and_a_closed_window_offers_templates_only(
     expect(page.get_by_role("navigation", name="Danh sách hội thoại").get_by_role("link")).to_have_count(1)
 
     page.goto(f"{console_url}/console/#/inbox?view=unassigned")
+    _open(page, "Vũ Văn Mới")
+    expect(page.get_by_text("Còn 48 giờ miễn phí")).to_be_visible()
+    _open(page, "Tô Thị Vừa")
+    expect(page.get_by_text("Ngoài 48 giờ — tin nhắn tính phí, còn 4 ngày")).to_be_visible()
+    expect(page.get_by_label("Nội dung trả lời")).to_be_visible()
     _open(page, "Đỗ Thị Cũ")
     expect(page.get_by_text("Ngoài 7 ngày — chỉ gửi được mẫu ZNS")).to_be_visible()
     expect(page.get_by_label("Nội dung trả lời")).to_have_count(0)
     assert_no_serious_axe_violations(page)
+
+
+def test_a_new_customer_message_rings_and_a_claim_shows_live_in_another_agents_console(
+        desktop_page, new_page, console_url, sandbox_app, connected, owner):
+    make_staff(sandbox_app, "agent", "lan@shop.vn", name="Chị Lan")
+    make_staff(sandbox_app, "agent", "binh@shop.vn", name="Anh Bình")
+    lan_page, binh_page = desktop_page, new_page("phone")
+    lan_page.add_init_script(NOTIFICATIONS)
+    sign_in(lan_page, console_url, "lan@shop.vn")
+    sign_in(binh_page, console_url, "binh@shop.vn")
+    expect(lan_page.get_by_text("Không có hội thoại nào.")).to_be_visible()
+
+    customer = connected.create_user("Mai Thị Hồng")
+    customer_writes(sandbox_app, connected, customer, "Mình cần tư vấn gấp")
+    expect(lan_page.get_by_role("link", name="Mai Thị Hồng")).to_be_visible(timeout=LIVE_MS)  # no reload
+    lan_page.wait_for_function("window.__notes.length > 0", timeout=LIVE_MS)
+    assert lan_page.evaluate("window.__notes")[0] == ["Hội thoại mới chưa ai nhận", "Mai Thị Hồng: Mình cần tư vấn gấp"]
+
+    _open(binh_page, "Mai Thị Hồng")
+    expect(binh_page.get_by_role("button", name="Nhận xử lý")).to_be_visible()
+    _open(lan_page, "Mai Thị Hồng")
+    lan_page.get_by_role("button", name="Nhận xử lý").click()
+    expect(lan_page.get_by_text("Phụ trách: Chị Lan")).to_be_visible()
+    # Bình's console hears of it within the live delay: the conversation is Lan's now, so it leaves his list and
+    # his open copy says it can no longer be read (agents only read their own and unassigned conversations).
+    expect(binh_page.get_by_role("alert")).to_contain_text("Không tìm thấy", timeout=LIVE_MS)
+    binh_page.get_by_role("link", name="← Danh sách").click()
+    expect(binh_page.get_by_text("Không có hội thoại nào.")).to_be_visible()
+    assert_no_serious_axe_violations(binh_page)

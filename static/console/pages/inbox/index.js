@@ -60,7 +60,11 @@ function Conversation({ id, filters, onChanged, reloadSignal }) {
   const detail = useApi(`/conversations/${id}`);
   const [showCustomer, setShowCustomer] = useState(false);
   useEffect(() => { if (reloadSignal) detail.reload({ quiet: true }); }, [reloadSignal]);
-  if (detail.error) return html`<div class="inbox-conversation"><${Alert} error=${detail.error} onRetry=${detail.reload} /></div>`;
+  if (detail.error) {
+    return html`<div class="inbox-conversation"><header class="conversation-head">
+      <a class="back-link" href=${href("/inbox", filters)}>${t("back")}</a></header>
+      <${Alert} error=${detail.error} onRetry=${detail.reload} /></div>`;
+  }
   if (!detail.data) return html`<div class="inbox-conversation"><${Loading} /></div>`;
   const conversation = detail.data;
   const names = Object.fromEntries((conversation.staff || []).map((s) => [s.id, s.name]));
