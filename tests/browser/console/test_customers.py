@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 from miniapp_api.extensions import db
 from miniapp_api.models import Customer
 from tests.browser.console.conftest import assert_no_serious_axe_violations, customer_writes, sign_in
+from tests.customer_helpers import full_customer
+from tests.sync_helpers import add_shopone, applied_refs, sync
 
 pytestmark = pytest.mark.browser
 
@@ -53,3 +55,33 @@ def test_the_list_the_360_and_erasure(page, console_url, sandbox_app, connected,
     expect(page.get_by_text("Đã xóa dữ liệu", exact=True)).to_be_visible()
     with sandbox_app.app_context():
         assert db.session.scalar(sa.select(Customer.erased_at).where(Customer.ref == thu_ref)) is not None
+
+
+def test_the_360_shows_form_labels_a_crm_order_and_a_dead_letter_until_it_is_replayed(
+        page, console_url, sandbox_app, connected, shopone, owner):
+    add_shopone(sandbox_app, shopone, pull_orders=True)
+    ref = full_customer(sandbox_app.test_client(), sandbox_app, connected, order=False)["ref"]
+    shopone.set_faults(reject_refs=[ref])
+    shopone.put_order({"id": "SO-777", "status": "paid", "customer_ref": ref, "total": 1250000})
+    sync(sandbox_app)
+
+    sign_in(page, console_url, owner)
+    page.goto(f"{console_url}/console/#/customers/{ref}")
+    forms = page.locator("section.card", has=page.get_by_role("heading", name="Biểu mẫu đã gửi"))
+    expect(forms).to_contain_text("Báo giá")  # the option's label, not its code
+    expect(forms).not_to_contain_text("pricing")
+    orders = page.get_by_role("table", name="Đơn hàng")
+    expect(orders.get_by_role("row", name="SO-777")).to_contain_text("1.250.000 ₫")
+    crm = page.locator("section.card", has=page.get_by_role("heading", name="Đồng bộ CRM"))
+    expect(crm).to_contain_text("rejected by the sandbox")
+    assert_no_serious_axe_violations(page)
+
+    shopone.set_faults(reject_refs=[])
+    page.goto(f"{console_url}/console/#/sync")
+    page.get_by_role("button", name="Gửi lại tất cả").click()
+    expect(page.get_by_text("Không có bản ghi gửi hỏng.")).to_be_visible()
+    sync(sandbox_app)
+    page.goto(f"{console_url}/console/#/customers/{ref}")
+    crm = page.locator("section.card", has=page.get_by_role("heading", name="Đồng bộ CRM"))
+    expect(crm).not_to_contain_text("rejected by the sandbox")
+    assert ref in applied_refs(shopone)  # the replayed record reached ShopOne

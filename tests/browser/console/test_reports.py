@@ -3,6 +3,9 @@ figures as durations and percentages, a chart with its numbers beside it, the ag
 the same. At 1280 px and 375 px, with axe."""
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 from playwright.sync_api import expect
 
@@ -23,11 +26,18 @@ def test_the_period_reads_at_a_glance_and_downloads(page, console_url, sandbox_a
     assert call(client, "POST", f"{BASE}/{conversation['id']}/reply", lan, json={"text": "Dạ em đây ạ"})[0] == 201
     assert call(client, "POST", f"{BASE}/{conversation['id']}/close", lan)[0] == 200
 
+    today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()  # the page's default: the last 7 days
+    status, figures = call(client, "GET", "/api/v1/admin/metrics", lan,
+                           query_string={"from": str(today - dt.timedelta(days=6)), "to": str(today)})
+    assert status == 200
+
     sign_in(page, console_url, owner)
     page.goto(f"{console_url}/console/#/reports")
     expect(page.get_by_role("heading", name="Báo cáo", level=1)).to_be_visible()
     expect(page.locator(".figure-value").nth(1)).to_have_text("100%")  # the one wait was answered
-    expect(page.get_by_text("1/1 lượt khách chờ đã được trả lời")).to_be_visible()
+    overall = figures["overall"]  # the page shows what the metrics API answers for the same period
+    expect(page.get_by_text(f"{overall['answered']}/{overall['cycles']} lượt khách chờ đã được trả lời")).to_be_visible()
+    expect(page.get_by_text(f"{overall['resolved']} hội thoại đã đóng")).to_be_visible()
     expect(page.get_by_role("img", name="Biểu đồ: Phản hồi đầu tiên theo ngày. Số liệu ở bảng bên cạnh.")).to_be_visible()
     agents = page.get_by_role("table", name="Theo nhân viên")
     expect(agents.get_by_role("row", name="Chị Lan")).to_be_visible()

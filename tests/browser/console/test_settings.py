@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.console.conftest import assert_no_serious_axe_violations, sign_in
+from tests.browser.console.conftest import assert_no_serious_axe_violations, customer_writes, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +58,11 @@ def test_an_owner_sets_the_shop_up(page, console_url, sandbox_app, connected, ow
     expect(answer).to_contain_text("Dạ phí ship nội thành 20.000đ ạ")
     assert_no_serious_axe_violations(page)
     page.screenshot(path=f"/tmp/console-settings-{page.viewport_size['width']}.png", full_page=True)
+
+    customer = connected.create_user("Khách hỏi ship")  # the rule answers the next customer who asks
+    customer_writes(sandbox_app, connected, customer, "Phí ship về Thủ Đức bao nhiêu?")
+    assert [m["message"]["text"] for m in connected.sent_messages
+            if m["user_id"] == customer.oa_user_id] == ["Dạ phí ship nội thành 20.000đ ạ"]
 
     page.get_by_role("button", name="Kết nối Zalo OA").click()
     expect(page.get_by_text("Đã kết nối")).to_be_visible()
