@@ -41,8 +41,12 @@ def _context(browser, width: str):
     return browser.new_context(viewport=WIDTHS[width], locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
 
 
+# The page fixtures take `console_url` so that pages close before the server stops and the app's engine is
+# disposed: an open console polls the change feed every second, and a request in flight at dispose time would
+# leave a database connection to be garbage-collected (a ResourceWarning failing some later test).
+
 @pytest.fixture(params=sorted(WIDTHS))
-def page(request, browser):
+def page(request, browser, console_url):
     """A fresh page at each width in turn (`page.viewport_size` tells which)."""
     context = _context(browser, request.param)
     yield context.new_page()
@@ -50,14 +54,14 @@ def page(request, browser):
 
 
 @pytest.fixture
-def desktop_page(browser):
+def desktop_page(browser, console_url):
     context = _context(browser, "desktop")
     yield context.new_page()
     context.close()
 
 
 @pytest.fixture
-def new_page(browser):
+def new_page(browser, console_url):
     """More pages in their own contexts (a second agent in another browser): `new_page("phone")`."""
     contexts = []
 
