@@ -80,11 +80,6 @@ def install() -> None:
         event.listen(Session, "after_flush", _after_flush)
 
 
-def latest(session: Session) -> int:
-    """The id of the newest change (0 when there is none): where a new console starts reading."""
-    return session.scalar(sa.select(sa.func.max(ConsoleChange.id))) or 0
-
-
 def read(session: Session, after: int | None, agent_id: int | None = None, limit: int = PAGE) -> dict:
     """{"changes": [...], "cursor": id, "reset": bool} for a console that has seen up to `after`.
 
@@ -92,10 +87,10 @@ def read(session: Session, after: int | None, agent_id: int | None = None, limit
     away while the console slept) or newer than any row (another database): `reset`, the console reloads what
     it shows. `agent_id`: only changes of conversations that agent may read, or that were taken from them.
     """
-    newest = latest(session)
+    oldest, newest = session.execute(sa.select(sa.func.min(ConsoleChange.id), sa.func.max(ConsoleChange.id))).one()
+    newest = newest or 0
     if after is None:
         return {"changes": [], "cursor": newest, "reset": False}
-    oldest = session.scalar(sa.select(sa.func.min(ConsoleChange.id)))
     if after > newest or (oldest is not None and after < oldest - 1):
         return {"changes": [], "cursor": newest, "reset": True}
     recent = clock.now() - dt.timedelta(seconds=LATE_COMMIT_SECONDS)
