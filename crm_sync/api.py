@@ -168,11 +168,22 @@ def list_dead_letters(query):
             for d, name in db.session.execute(statement)]
 
 
-def _scope(body: dict) -> tuple[list[int] | None, object]:
-    if not body.get("ids") and not body["all"]:
-        raise ValidationProblem({"ids": ["Give delivery ids, or all: true."]})
-    where = Delivery.connector_id == _connector(body["connector"]).id if body.get("connector") else None
-    return body.get("ids"), where
+def _on_dead_letters(body: dict, verb: str, act) -> dict:
+    """Run `act(ids, where)` → (count, skipped) on the dead letters `body` names, audited as `sync.<verb>`."""
+    def work():
+        if not body.get("ids") and not body["all"]:
+            raise ValidationProblem({"ids": ["Give delivery ids, or all: true."]})
+        where = Delivery.connector_id == _connector(body["connector"]).id if body.get("connector") else None
+        count, skipped = act(body.get("ids"), where)
+        audit.record(db.session, f"sync.{verb}", "delivery", None, ids=body.get("ids"), all=body["all"], count=count)
+        return {"count": count, "skipped": {str(k): v for k, v in skipped.items()}}
+
+    return run_in_transaction(db.session, work)
+
+
+def _replay(ids, where) -> tuple[int, dict]:
+    report = replay_dead(db.session, ids, where)
+    return report.replayed, report.skipped
 
 
 @blp.route("/dead-letters/replay", methods=["POST"])
@@ -182,13 +193,7 @@ def _scope(body: dict) -> tuple[list[int] | None, object]:
 @blp.doc(security=STAFF_SECURITY)
 def replay_dead_letters(body):
     """Queue dead letters again; a customer's older snapshot is skipped as superseded by the newer one."""
-    def work():
-        ids, where = _scope(body)
-        report = replay_dead(db.session, ids, where)
-        audit.record(db.session, "sync.replay", "delivery", None, ids=ids, all=body["all"], count=report.replayed)
-        return {"count": report.replayed, "skipped": {str(k): v for k, v in report.skipped.items()}}
-
-    return run_in_transaction(db.session, work)
+    return _on_dead_letters(body, "replay", _replay)
 
 
 @blp.route("/dead-letters/discard", methods=["POST"])
@@ -198,10 +203,5 @@ def replay_dead_letters(body):
 @blp.doc(security=STAFF_SECURITY)
 def discard_dead_letters(body):
     """Give up on dead letters for good (kept, marked ignored)."""
-    def work():
-        ids, where = _scope(body)
-        count = queue.discard(db.session, Delivery, "discarded by an operator", ids, where)
-        audit.record(db.session, "sync.discard", "delivery", None, ids=ids, all=body["all"], count=count)
-        return {"count": count, "skipped": {}}
-
-    return run_in_transaction(db.session, work)
+    return _on_dead_letters(body, "discard", lambda ids, where: (
+        queue.discard(db.session, Delivery, "discarded by an operator", ids, where), {}))

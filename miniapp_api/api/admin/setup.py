@@ -62,20 +62,19 @@ def create_owner(body):
         return access.login(db.session, body["email"], body["password"], ip=request.remote_addr,
                             user_agent=request.headers.get("User-Agent"))
 
+    wrong_code = False  # only a wrong or expired code keeps its failed-attempt slot
     try:
         result = run_in_transaction(db.session, work, attempts=1)
     except setup.SetupRefused as refused:
-        if refused.reason == "done":
-            counters.give_back(slots)
-            raise Problem(409, "The shop has an owner already; sign in instead.", title="Conflict",
-                          detail_vi="Cửa hàng đã có tài khoản chủ; hãy đăng nhập.") from refused
-        raise Problem(403, "Wrong or expired setup code.", title="Forbidden",
-                      detail_vi="Mã thiết lập không đúng hoặc đã hết hạn. Chạy lại make run để có mã mới.") from refused
+        wrong_code = refused.reason == "code"
+        if wrong_code:
+            raise Problem(403, "Wrong or expired setup code.", title="Forbidden",
+                          detail_vi="Mã thiết lập không đúng hoặc đã hết hạn. Chạy lại make run để có mã mới.") from refused
+        raise Problem(409, "The shop has an owner already; sign in instead.", title="Conflict",
+                      detail_vi="Cửa hàng đã có tài khoản chủ; hãy đăng nhập.") from refused
     except access.AccessError as exc:
-        counters.give_back(slots)
         raise ValidationProblem({"password" if "password" in str(exc) else "email": [str(exc)]}) from exc
-    except Exception:
-        counters.give_back(slots)
-        raise
-    counters.give_back(slots)
+    finally:
+        if not wrong_code:
+            counters.give_back(slots)
     return signed_in(result, 201)
