@@ -14,6 +14,11 @@ class ChangesQuery(Schema):
                            metadata={"description": "`cursor` of the previous answer; leave out to start"})
 
 
+class HolderSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
 class ChangeSchema(Schema):
     id = fields.Integer(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS),
@@ -22,6 +27,10 @@ class ChangeSchema(Schema):
                                                   "message.status: a delivery state (sent, received, seen, failed)"})
     conversation_id = fields.Integer(required=True)
     at = fields.DateTime(required=True)
+    held_by = fields.Nested(HolderSchema, metadata={
+        "description": "Agents only: the colleague who holds this conversation now, when it is not the reader "
+                       "(it was just taken from them or from the unassigned queue). The conversation itself "
+                       "answers 404 to them from now on."})
 
 
 class ChangesPage(Schema):

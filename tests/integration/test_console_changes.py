@@ -71,8 +71,11 @@ def test_agents_hear_only_of_conversations_they_may_read_and_of_those_taken_from
     assert ("message", cid) in seen  # unassigned and open: in the agent's queue
     assert call(client, "POST", f"{BASE}/{cid}/claim", agent)[0] == 200
     assert call(client, "POST", f"{BASE}/{cid}/assign", owner, json={"staff_id": other})[0] == 200
-    seen, cursor = _new(client, agent, cursor)
-    assert ("conversation", cid) in seen  # taken from them: they hear of it, and their list drops it
+    body = _read(client, agent, cursor)
+    taken = [c for c in body["changes"] if c["id"] > cursor and c["conversation_id"] == cid]
+    assert "conversation" in {c["kind"] for c in taken}  # taken from them: they hear of it, and their list drops it
+    assert {c["held_by"]["id"] for c in taken} == {other}
+    cursor = body["cursor"]
     user = next(iter(oa.users.values()))
     customer_says(client, oa, user, "text", text="Alo shop")
     run_worker(app)
@@ -85,13 +88,18 @@ def test_agents_hear_only_of_conversations_they_may_read_and_of_those_taken_from
 
 def test_every_agent_hears_that_a_conversation_left_the_unassigned_queue(app, client, oa, owner):
     """Two agents look at the same unassigned conversation; one claims it: the other's console must drop it."""
-    lan = staff_headers(app, client, "agent", "lan@shop.vn")
+    lan = staff_headers(app, client, "agent", "lan@shop.vn", name="Chị Lan")
     binh = staff_headers(app, client, "agent", "binh@shop.vn")
     cid = open_conversation(app, client, oa)
-    cursor = _read(client, binh)["cursor"]
+    cursor, lan_cursor = _read(client, binh)["cursor"], _read(client, lan)["cursor"]
     assert call(client, "POST", f"{BASE}/{cid}/claim", lan)[0] == 200
-    seen, cursor = _new(client, binh, cursor)
-    assert ("conversation", cid) in seen
+    taken = [c for c in _read(client, binh, cursor)["changes"] if c["id"] > cursor]
+    assert ("conversation", cid) in [(c["kind"], c["conversation_id"]) for c in taken]
+    # who took it, so Bình's console can say so instead of "not found"; Lan's own feed names nobody
+    assert {c["held_by"]["name"] for c in taken} == {"Chị Lan"}
+    assert not any("held_by" in c for c in _read(client, lan, lan_cursor)["changes"])
+    assert not any("held_by" in c for c in _read(client, owner, cursor)["changes"])
+    cursor = _read(client, binh, cursor)["cursor"]
     assert call(client, "POST", f"{BASE}/{cid}/notes", lan, json={"text": "của Lan"})[0] == 201
     assert _new(client, binh, cursor)[0] == []  # what happens in Lan's conversation afterwards stays hers
 

@@ -24,7 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ... import clock
-from ...models import ConsoleChange, Conversation, ConversationEvent, Message
+from ...models import ConsoleChange, Conversation, ConversationEvent, Message, StaffUser
 from ...models.console_change import CONVERSATION, MESSAGE, MESSAGE_STATUS, NOTE
 from ...models.conversation import ASSIGNED, CLOSED_EVENT, UNASSIGNED
 from ..staff.visibility import agent_conversations
@@ -85,7 +85,8 @@ def read(session: Session, after: int | None, agent_id: int | None = None, limit
 
     No `after`: nothing yet, and the cursor to start from. An `after` older than the oldest row kept (pruned
     away while the console slept) or newer than any row (another database): `reset`, the console reloads what
-    it shows. `agent_id`: only changes of conversations that agent may read, or that were taken from them.
+    it shows. `agent_id`: only changes of conversations that agent may read, or that were taken from them
+    (then with `held_by`, who holds it now).
     """
     oldest, newest = session.execute(sa.select(sa.func.min(ConsoleChange.id), sa.func.max(ConsoleChange.id))).one()
     newest = newest or 0
@@ -94,23 +95,33 @@ def read(session: Session, after: int | None, agent_id: int | None = None, limit
     if after > newest or (oldest is not None and after < oldest - 1):
         return {"changes": [], "cursor": newest, "reset": True}
     recent = clock.now() - dt.timedelta(seconds=LATE_COMMIT_SECONDS)
-    fresh = _visible(sa.select(ConsoleChange).where(ConsoleChange.id > after), agent_id)
-    rows = session.scalars(fresh.order_by(ConsoleChange.id).limit(limit)).all()
-    late = _visible(sa.select(ConsoleChange).where(ConsoleChange.id <= after, ConsoleChange.at >= recent), agent_id)
-    seen_again = session.scalars(late.order_by(ConsoleChange.id).limit(limit)).all()
-    cursor = max([after, *(row.id for row in rows)] + ([] if len(rows) == limit else [newest]))
-    return {"changes": [{"id": row.id, "kind": row.kind, "conversation_id": row.conversation_id, "at": row.at}
-                        for row in (*seen_again, *rows)], "cursor": cursor, "reset": False}
+    rows = session.execute(_visible(ConsoleChange.id > after, agent_id).order_by(ConsoleChange.id).limit(limit)).all()
+    late = _visible(sa.and_(ConsoleChange.id <= after, ConsoleChange.at >= recent), agent_id)
+    seen_again = session.execute(late.order_by(ConsoleChange.id).limit(limit)).all()
+    cursor = max([after, *(row.ConsoleChange.id for row in rows)] + ([] if len(rows) == limit else [newest]))
+    return {"changes": [_change(row, agent_id) for row in (*seen_again, *rows)], "cursor": cursor, "reset": False}
 
 
-def _visible(statement: sa.Select, agent_id: int | None) -> sa.Select:
-    """Only changes of conversations the agent may read now, that were taken from them, or that left the
-    unassigned queue (which they could read a moment ago: their console must drop it)."""
+def _change(row: sa.Row, agent_id: int | None) -> dict:
+    change = row.ConsoleChange
+    found = {"id": change.id, "kind": change.kind, "conversation_id": change.conversation_id, "at": change.at}
+    if agent_id is not None and row.holder_id not in (None, agent_id):
+        found["held_by"] = {"id": row.holder_id, "name": row.holder_name}
+    return found
+
+
+def _visible(where: sa.ColumnElement[bool], agent_id: int | None) -> sa.Select:
+    """The changes matching `where` that the reader hears of. An agent: only those of conversations they may
+    read now, that were taken from them, or that left the unassigned queue (which they could read a moment
+    ago: their console must drop it), with who holds such a conversation now (`_change` adds `held_by`), so
+    the console can say "Chị Lan đang xử lý" rather than "not found"."""
     if agent_id is None:
-        return statement
-    return statement.join(Conversation, Conversation.id == ConsoleChange.conversation_id).where(
-        sa.or_(agent_conversations(agent_id), ConsoleChange.previous_assignee_id == agent_id,
-               ConsoleChange.from_queue.is_(True)))
+        return sa.select(ConsoleChange).where(where)
+    return (sa.select(ConsoleChange, StaffUser.id.label("holder_id"), StaffUser.name.label("holder_name"))
+            .join(Conversation, Conversation.id == ConsoleChange.conversation_id)
+            .outerjoin(StaffUser, StaffUser.id == Conversation.assignee_id)
+            .where(where, sa.or_(agent_conversations(agent_id), ConsoleChange.previous_assignee_id == agent_id,
+                                 ConsoleChange.from_queue.is_(True))))
 
 
 def prune(session: Session, keep: dt.timedelta) -> int:

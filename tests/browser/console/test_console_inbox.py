@@ -191,8 +191,9 @@ def test_a_new_customer_message_rings_and_a_claim_shows_live_in_another_agents_c
     lan_page.get_by_role("button", name="Nhận xử lý").click()
     expect(lan_page.get_by_text("Phụ trách: Chị Lan")).to_be_visible()
     # Bình's console hears of it within the live delay: the conversation is Lan's now, so it leaves his list and
-    # his open copy says it can no longer be read (agents only read their own and unassigned conversations).
-    expect(binh_page.get_by_role("alert")).to_contain_text("Không tìm thấy", timeout=LIVE_MS)
+    # his open copy is refused with who took it (agents only read their own and unassigned conversations).
+    expect(binh_page.get_by_role("alert")).to_have_text("Chị Lan đang xử lý hội thoại này.", timeout=LIVE_MS)
+    expect(binh_page.get_by_label("Nội dung trả lời")).to_have_count(0)
     binh_page.get_by_role("link", name="← Danh sách").click()
     expect(binh_page.get_by_text("Không có hội thoại nào.")).to_be_visible()
     assert_no_serious_axe_violations(binh_page)

@@ -56,14 +56,15 @@ function newCustomerMessage(item, before) {
   return !item.assignee || item.assignee.id === staff.value?.id;
 }
 
-function Conversation({ id, filters, onChanged, reloadSignal }) {
+function Conversation({ id, filters, onChanged, reloadSignal, heldBy }) {
   const detail = useApi(`/conversations/${id}`);
   const [showCustomer, setShowCustomer] = useState(false);
   useEffect(() => { if (reloadSignal) detail.reload({ quiet: true }); }, [reloadSignal]);
   if (detail.error) {
     return html`<div class="inbox-conversation"><header class="conversation-head">
       <a class="back-link" href=${href("/inbox", filters)}>${t("back")}</a></header>
-      <${Alert} error=${detail.error} onRetry=${detail.reload} /></div>`;
+      ${heldBy && detail.error.status === 404 ? html`<${Alert}>${t("heldBy", { name: heldBy })}<//>`
+        : html`<${Alert} error=${detail.error} onRetry=${detail.reload} />`}</div>`;
   }
   if (!detail.data) return html`<div class="inbox-conversation"><${Loading} /></div>`;
   const conversation = detail.data;
@@ -96,9 +97,14 @@ export default function Inbox({ params, query }) {
   const selectedId = params.id;
   const list = useConversations(filters);
   const [reloadSignal, setReloadSignal] = useState(0);
+  const [holders, setHolders] = useState({}); // conversation id → who took it from me or from the queue
   const timer = useRef(null);
 
   useEffect(() => live.subscribe((batch) => {
+    const taken = batch.changes.filter((c) => c.held_by);
+    if (taken.length) {
+      setHolders((known) => ({ ...known, ...Object.fromEntries(taken.map((c) => [c.conversation_id, c.held_by.name])) }));
+    }
     if (batch.reset || batch.changes.some((c) => String(c.conversation_id) === String(selectedId))) {
       setReloadSignal((n) => n + 1);
     }
@@ -123,7 +129,7 @@ export default function Inbox({ params, query }) {
       <${AlertSwitches} />
     </div>
     ${selectedId ? html`<${Conversation} key=${selectedId} id=${selectedId} filters=${filters}
-        reloadSignal=${reloadSignal} onChanged=${() => list.load({ quiet: true })} />`
+        reloadSignal=${reloadSignal} heldBy=${holders[selectedId]} onChanged=${() => list.load({ quiet: true })} />`
       : html`<div class="inbox-conversation inbox-placeholder"><p class="empty">${t("pick")}</p></div>`}
   </section>`;
 }
