@@ -21,6 +21,7 @@ from .outbox import OutboxEvent
 from .saved_reply import SavedReply
 from .segment import Segment
 from .setup_code import SetupCode
+from .shop_setting import ShopSetting
 from .storage_probe import StorageProbe
 from .staff import ApiKey, ApiKeyUse, StaffSession, StaffUser
 from .tags import CustomerTag, PipelineChange, Tag
@@ -33,7 +34,7 @@ __all__ = [
     "CustomerIdentity", "Delivery", "DeliveryLane",
     "Form", "FormSubmission", "IdempotencyRecord", "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",
-    "ProfileMerge", "SavedReply", "Segment", "SetupCode", "SyncRun", "WebhookEvent", "WebhookIngest", "LoginThrottle", "StorageProbe",
+    "ProfileMerge", "SavedReply", "Segment", "SetupCode", "ShopSetting", "SyncRun", "WebhookEvent", "WebhookIngest", "LoginThrottle", "StorageProbe",
     "ZnsMessage", "ZnsTemplate",
     "OaChannel", "OaUserQuota",
 ]

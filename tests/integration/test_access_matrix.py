@@ -38,6 +38,8 @@ EXPECTED = {
     "admin_auto_replies.save": ((OWNER, ADMIN), None),
     "admin_auto_replies.delete": ((OWNER, ADMIN), None),
     "admin_auto_replies.try_message": ((OWNER, ADMIN, VIEWER), None),
+    "admin_shop_settings.get_shop_settings": ((OWNER, ADMIN, VIEWER), None),
+    "admin_shop_settings.patch_shop_settings": ((OWNER, ADMIN), None),
     "admin_sync.list_connectors": ((OWNER, ADMIN, VIEWER), None),
     "admin_sync.create_connector": ((OWNER,), None),
     "admin_sync.update_connector": ((OWNER,), None),

@@ -11,6 +11,7 @@ from ...config import ConfigError
 from ...extensions import db
 from ...models.staff import AGENT, ROLES
 from ...schemas.metrics import MetricsQuery, MetricsReport
+from ...services import shop_settings
 from ...services.metrics import report as metrics
 from ...services.oa.auto_reply import RuleInvalid, parse_hours
 from .access import STAFF_SECURITY, current, require
@@ -46,10 +47,11 @@ def get_metrics(query):
     first, last = query["from_"], query["to"]
     config = current_app.config
     period = metrics.Period(_midnight(first), _midnight(last + dt.timedelta(days=1)))
-    report = metrics.compute(db.session, period, business_hours=config["BUSINESS_HOURS"] or None,
+    hours = shop_settings.effective(db.session, config)["BUSINESS_HOURS"] or None
+    report = metrics.compute(db.session, period, business_hours=hours,
                              conversion_days=config["METRICS_CONVERSION_WINDOW_DAYS"])
     principal = current()
     if principal.role == AGENT:
         report["agents"] = [row for row in report["agents"] if row["staff_id"] == principal.id]
     return {"period": {"from_": first, "to": last, "timezone": str(clock.LOCAL_TZ),
-                       "business_hours": config["BUSINESS_HOURS"] or None}, **report}
+                       "business_hours": hours}, **report}

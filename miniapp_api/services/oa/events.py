@@ -10,6 +10,7 @@ is one profile.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Mapping
 
 import sqlalchemy as sa
 from flask import Flask
@@ -29,6 +30,7 @@ from .outbound import OutboundRefused, queue_message, queue_user_detail
 from ..customers.phones import InvalidPhone, normalize_phone
 from ..customers.profiles import Claim, resolve_profile
 from ..zns import receipts as zns_receipts
+from .. import shop_settings
 from ...zalo.timestamps import zalo_moment
 
 USER_MESSAGE_TYPES = ("text", "image", "link", "audio", "video", "sticker", "gif", "location", "file",
@@ -97,8 +99,9 @@ def on_follow(app: Flask, session: Session, payload: dict, when: dt.datetime) ->
         return  # an unfollow that happened later was already applied
     contact.is_follower, contact.follow_event_ms = True, _ms(payload)
     contact.follow_source, contact.followed_at = payload.get("source"), when
-    if app.config["OA_WELCOME_ENABLED"]:
-        _queue_welcome(app, session, contact)
+    config = shop_settings.effective(session, app.config)
+    if config["OA_WELCOME_ENABLED"]:
+        _queue_welcome(config, session, contact)
 
 
 WELCOME_LINK_LABELS = {"vi": "Để lại thông tin", "en": "Leave your details",
@@ -117,16 +120,27 @@ def welcome_text(config) -> str:
     return text
 
 
-def _queue_welcome(app: Flask, session: Session, contact: OaContact) -> None:
+def welcome_preview(config: Mapping) -> dict:
+    """What a new follower gets with these settings: {"kind": "text" | "request_user_info" | None, "text"}."""
+    if not config["OA_WELCOME_ENABLED"]:
+        return {"kind": None, "text": None}
+    if config["OA_WELCOME_KIND"] == "request_user_info":
+        return {"kind": "request_user_info",
+                "text": f"{config['OA_INFO_REQUEST_TITLE']}\n{config['OA_INFO_REQUEST_SUBTITLE']}"}
+    text = welcome_text(config)
+    return {"kind": "text" if text else None, "text": text or None}
+
+
+def _queue_welcome(config: Mapping, session: Session, contact: OaContact) -> None:
     """A text (with the form link) or Zalo's info-request card: documented `message/cs` shapes only.
 
     Not `message/cs/miniapp`: Zalo takes it only with a token the Mini App receives when this user taps its
     function button (docs/oa.md "Welcome message"), which someone who has just followed has not done.
     """
     try:
-        if app.config["OA_WELCOME_KIND"] == "request_user_info":
-            queue_info_request(session, contact, app.config, reason="welcome")
-        elif text := welcome_text(app.config):
+        if config["OA_WELCOME_KIND"] == "request_user_info":
+            queue_info_request(session, contact, config, reason="welcome")
+        elif text := welcome_text(config):
             queue_message(session, contact, text_message(text), reason="welcome", text=text)
     except OutboundRefused:
         pass  # cannot happen right after a follow; kept for an event replayed weeks later
