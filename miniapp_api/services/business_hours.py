@@ -3,7 +3,8 @@
 Metrics measure how long a customer waited for a human in the hours the shop
 is open, so a message sent at 22:00 and answered at 08:30 the next morning
 waited 30 minutes, not 10.5 hours. The spec format is the one auto-reply rules
-use (`mon-sat 08:00-21:00`, comma-separated windows, overnight allowed).
+use (`mon-sat 08:00-21:00`, comma-separated windows, overnight allowed; a window ending where it starts, as
+`00:00-24:00`, lasts 24 hours).
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def _open_intervals(spec: str, start: dt.datetime, end: dt.datetime) -> list[tup
     day = first
     while day <= last:
         for days, opens, closes in windows:
-            if day.weekday() not in days or opens == closes:
+            if day.weekday() not in days:
                 continue
             open_at = dt.datetime.combine(day, opens, clock.LOCAL_TZ)
             close_day = day if opens < closes else day + dt.timedelta(days=1)

@@ -186,6 +186,7 @@ def test_business_seconds_across_weekends_and_overnight_windows():
     assert business_seconds("20:00-02:00", at(2, 19), at(3, 3)) == 6 * 3600
     assert business_seconds("mon-fri 08:00-12:00, mon-fri 10:00-14:00", at(2, 7), at(2, 15)) == 6 * 3600
     assert business_seconds(HOURS, at(2, 11), at(2, 10)) == 0
+    assert business_seconds("mon 00:00-24:00", at(2, 10), at(3, 10)) == 14 * 3600  # the rest of Monday
     assert business_seconds(None, at(2, 10), at(2, 11)) == 3600
 
 

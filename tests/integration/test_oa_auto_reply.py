@@ -36,6 +36,10 @@ def test_business_hours_in_ho_chi_minh_time():
     assert not in_business_hours(spec, dt.datetime(2026, 11, 7, 5, 0, tzinfo=utc))  # Sat 12:00 ICT
     assert not in_business_hours(spec, dt.datetime(2026, 11, 8, 3, 0, tzinfo=utc))  # Sunday
     assert in_business_hours("20:00-02:00", dt.datetime(2026, 11, 2, 18, 30, tzinfo=utc))  # 01:30 ICT overnight
+    # a window ending where it starts is the whole day: "00:00-24:00" is open around the clock, not never
+    assert in_business_hours("sat 00:00-24:00", dt.datetime(2026, 11, 7, 16, 59, tzinfo=utc))  # Sat 23:59 ICT
+    assert in_business_hours("sat 00:00-24:00", dt.datetime(2026, 11, 6, 17, 0, tzinfo=utc))  # Sat 00:00 ICT
+    assert not in_business_hours("sat 00:00-24:00", dt.datetime(2026, 11, 7, 17, 0, tzinfo=utc))  # Sun 00:00
 
 
 def test_invalid_rules_are_refused():

@@ -75,12 +75,12 @@ def in_business_hours(spec: str | None, when: dt.datetime) -> bool:
         return True
     local = when.astimezone(clock.LOCAL_TZ)
     for days, start, end in parse_hours(spec):
-        if start <= end:
+        if start < end:
             if local.weekday() in days and start <= local.time() < end:
                 return True
         elif (local.weekday() in days and local.time() >= start) or \
                 ((local.weekday() - 1) % 7 in days and local.time() < end):
-            return True  # overnight window, e.g. 20:00-02:00
+            return True  # overnight window, e.g. 20:00-02:00; end = start (00:00-24:00) is 24 hours
     return False
 
 

@@ -3,6 +3,8 @@
 the OA connected. At 1280 px and 375 px, with axe."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -66,3 +68,34 @@ def test_an_owner_sets_the_shop_up(page, console_url, sandbox_app, connected, ow
 
     page.get_by_role("button", name="Kết nối Zalo OA").click()
     expect(page.get_by_text("Đã kết nối")).to_be_visible()
+
+
+def test_a_welcome_and_hours_edited_here_greet_the_next_follower(page, console_url, sandbox_app, connected, owner):
+    from tests.oa_helpers import customer_says, run_worker, zalo_window
+
+    sign_in(page, console_url, owner)
+    page.goto(f"{console_url}/console/#/settings?tab=welcome")
+    preview = page.get_by_role("region", name="Người mới quan tâm sẽ nhận được")
+    expect(preview).to_contain_text("Để lại thông tin:")  # the environment's welcome, with the form link
+    page.get_by_label("Lời chào tiếng Việt").fill("Chào bạn, Shop Hoa Mai đây! Cần gì cứ nhắn nhé.")
+    page.get_by_label("Kèm link biểu mẫu").uncheck()
+    page.get_by_label("Giờ mở cửa (giờ Việt Nam)").fill("thứ hai 8h")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    expect(page.locator(".field-error")).to_contain_text("business hours")  # refused, and nothing saved
+    page.get_by_label("Giờ mở cửa (giờ Việt Nam)").fill("mon-sun 00:00-24:00")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="Đã lưu.")).to_be_visible()
+    expect(preview).to_have_text(re.compile("Chào bạn, Shop Hoa Mai đây! Cần gì cứ nhắn nhé.\\s*Đang trong giờ mở cửa"))
+    assert_no_serious_axe_violations(page)
+    page.screenshot(path=f"/tmp/console-welcome-{page.viewport_size['width']}.png", full_page=True)
+
+    zalo_window(connected, follow_opens_window=True)
+    follower = connected.create_user("Người mới")
+    customer_says(sandbox_app.test_client(), connected, follower, "follow")
+    run_worker(sandbox_app)
+    assert [m["message"] for m in connected.sent_messages if m["user_id"] == follower.oa_user_id] == [
+        {"text": "Chào bạn, Shop Hoa Mai đây! Cần gì cứ nhắn nhé."}]
+    page.reload()
+    expect(page.get_by_label("Lời chào tiếng Việt")).to_have_value("Chào bạn, Shop Hoa Mai đây! Cần gì cứ nhắn nhé.")
+    page.get_by_role("button", name="Về mặc định").click()
+    expect(preview).to_contain_text("Để lại thông tin:")

@@ -1,4 +1,5 @@
-/** Settings, one section at a time (`?tab=`): staff and API keys for owners; replies, rules and the OA for admins. */
+/** Settings, one section at a time (`?tab=`): staff and API keys for owners; replies, rules, welcome and hours, the
+ * OA and forms for admins. */
 import { html } from "../../lib/html.js";
 import { replaceQuery } from "../../lib/router.js";
 import { atLeast } from "../../lib/session.js";
@@ -9,10 +10,12 @@ import { ReplySettings } from "./replies.js";
 import { RuleSettings } from "./rules.js";
 import { StaffSettings } from "./staff.js";
 import { t } from "./strings.js";
+import { WelcomeSettings } from "./welcome.js";
 
 const TABS = [
   { id: "replies", role: "admin", Section: ReplySettings },
   { id: "rules", role: "admin", Section: RuleSettings },
+  { id: "welcome", role: "admin", Section: WelcomeSettings },
   { id: "oa", role: "admin", Section: OaSettings },
   { id: "staff", role: "owner", Section: StaffSettings },
   { id: "keys", role: "owner", Section: KeySettings },

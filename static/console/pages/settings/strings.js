@@ -22,6 +22,12 @@ export const t = messages({
     refreshExpires: "Mã làm mới hết hạn", lastError: "Lỗi làm mới gần nhất", resume: "Gửi lại ngay",
     connect: "Kết nối OA qua Zalo", active_status: "Đang hoạt động", paused: "Tạm dừng", probing: "Đang thử lại",
     needsAttention: "Cần xử lý: {reason}",
+    welcome: "Lời chào & giờ mở cửa", welcomeTitle: "Lời chào người mới quan tâm", welcomeEnabled: "Gửi lời chào khi có người quan tâm OA",
+    welcomeKind: "Gửi gì", kindText: "Tin nhắn chữ", welcomeLang: "Ngôn ngữ", welcomeTextVi: "Lời chào tiếng Việt",
+    welcomeTextEn: "Lời chào tiếng Anh", businessHours: "Giờ mở cửa", hoursField: "Giờ mở cửa (giờ Việt Nam)",
+    hoursHint: "Ví dụ: mon-sat 08:00-21:00, sun 09:00-12:00. Để trống: luôn mở. Báo cáo tính thời gian chờ trong giờ này.",
+    backToDefaults: "Về mặc định", previewTitle: "Người mới quan tâm sẽ nhận được", previewNone: "Không gửi lời chào.",
+    previewCard: "(thẻ xin thông tin của Zalo)", openNow: "Đang trong giờ mở cửa", closedNow: "Đang ngoài giờ mở cửa",
   },
   en: {
     title: "Settings", tabs: "Settings sections", staff: "Staff", keys: "API keys", replies: "Saved replies",
@@ -43,6 +49,12 @@ export const t = messages({
     refreshExpires: "Refresh token expires", lastError: "Last refresh error", resume: "Send again now",
     connect: "Connect the OA through Zalo", active_status: "Active", paused: "Paused", probing: "Retrying",
     needsAttention: "Needs attention: {reason}",
+    welcome: "Welcome & hours", welcomeTitle: "Welcome for new followers", welcomeEnabled: "Greet people who follow the OA",
+    welcomeKind: "What to send", kindText: "A text message", welcomeLang: "Language", welcomeTextVi: "Welcome in Vietnamese",
+    welcomeTextEn: "Welcome in English", businessHours: "Business hours", hoursField: "Business hours (Vietnam time)",
+    hoursHint: "E.g. mon-sat 08:00-21:00, sun 09:00-12:00. Empty: always open. Reports count waiting time inside these hours.",
+    backToDefaults: "Back to defaults", previewTitle: "A new follower gets", previewNone: "No welcome is sent.",
+    previewCard: "(Zalo's info request card)", openNow: "Open now", closedNow: "Closed now",
   },
 });
 
