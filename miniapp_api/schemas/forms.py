@@ -103,3 +103,28 @@ class SubmissionSchema(Schema):
     form_version = fields.Integer()
     values = fields.Dict()
     created_at = fields.String(metadata={"description": "ISO-8601 UTC"})
+
+
+class FormDefinitionImport(FormDefinitionSchema):
+    """A definition to import: an exported one may keep its `version`, which is ignored (the stored form
+    decides the next version)."""
+
+    version = fields.Integer(metadata={"description": "Ignored on import"})
+
+
+class FormSummary(Schema):
+    slug = fields.String(required=True)
+    title = fields.Nested(LocalizedText, required=True)
+    version = fields.Integer(required=True)
+    active = fields.Boolean(required=True)
+    fields_count = fields.Integer(required=True)
+    submissions = fields.Integer(required=True, metadata={"description": "Submissions received, all versions"})
+    updated_at = fields.DateTime(required=True)
+
+
+class FormImportPlan(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(("create", "update", "unchanged")),
+                           metadata={"description": "What importing would do"})
+    version = fields.Integer(required=True, metadata={"description": "The form's version after importing"})
+    definition = fields.Nested(FormDefinitionSchema, required=True,
+                               metadata={"description": "The definition as it would be stored (for a preview)"})

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 
 def blueprints() -> list:
-    from . import (auth, auto_replies, changes, conflicts, customers, inbox, inbox_media, metrics,  # noqa: F401
+    from . import (auth, auto_replies, changes, conflicts, customers, forms, inbox, inbox_media, metrics,  # noqa: F401
                    oa_connection, orders, saved_replies, segments, setup, shop_settings, staff, zns)
     # (inbox_media adds a route to inbox.blp)
 
     return [auth.blp, staff.blp, inbox.blp, metrics.blp, customers.blp, segments.blp, conflicts.blp, orders.blp,
             zns.blp, oa_connection.blp, changes.blp, saved_replies.blp, setup.blp, auto_replies.blp,
-            shop_settings.blp]
+            shop_settings.blp, forms.blp]

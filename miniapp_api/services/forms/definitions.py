@@ -182,8 +182,9 @@ def export_form(form: Form) -> dict:
                                         "version": form.version, "fields": form.fields})
 
 
-def import_form(session: Session, definition: dict) -> tuple[Form, bool]:
-    """Create or replace a form from JSON; a changed definition bumps its version.
+def plan_import(session: Session, definition: dict) -> tuple[dict, Form | None, str]:
+    """What importing `definition` would do, without doing it: (clean definition, the stored form of that slug
+    or None, "create" | "update" | "unchanged").
 
     Raises `marshmallow.ValidationError` naming what is wrong with the definition.
     """
@@ -192,6 +193,15 @@ def import_form(session: Session, definition: dict) -> tuple[Form, bool]:
     # An exported definition carries its version; the stored form decides the next one.
     data = FormDefinitionSchema().load({k: v for k, v in definition.items() if k != "version"})
     form = session.scalar(sa.select(Form).where(Form.slug == data["slug"]))
+    if form is None:
+        return data, None, "create"
+    same = (form.fields, form.title, form.description) == (data["fields"], data["title"], data.get("description") or {})
+    return data, form, "unchanged" if same else "update"
+
+
+def import_form(session: Session, definition: dict) -> tuple[Form, bool]:
+    """Create or replace a form from JSON; a changed definition bumps its version (see `plan_import`)."""
+    data, form, action = plan_import(session, definition)
     now = clock.now()
     if form is None:
         form = Form(slug=data["slug"], title=data["title"], description=data.get("description") or {},
@@ -199,7 +209,7 @@ def import_form(session: Session, definition: dict) -> tuple[Form, bool]:
         session.add(form)
         session.flush()
         return form, True
-    if (form.fields, form.title, form.description) != (data["fields"], data["title"], data.get("description") or {}):
+    if action == "update":
         form.fields, form.title = data["fields"], data["title"]
         form.description = data.get("description") or {}
         form.version += 1
