@@ -4,7 +4,8 @@
 import * as api from "./api.js";
 import { chooseAdapter } from "./adapters/index.js";
 import { el } from "./dom.js";
-import { fieldId, readValues, renderField } from "./fields.js";
+import { fieldId, readValues } from "./fields.js";
+import { formCard } from "./form_view.js";
 import { lang, pick, setLang, t } from "./i18n.js";
 import { createSubmitter } from "./submission.js";
 
@@ -170,16 +171,10 @@ function focusFirstError() {
 }
 
 function formView() {
-  const def = state.definition;
-  const phone = phoneSpec();
-  return el("form", { class: "card", id: "miniapp-form", novalidate: true, onsubmit: onSubmit, oninput: onInput },
-    el("h1", {}, pick(def.title)),
-    def.description ? el("p", { class: "lead" }, pick(def.description)) : null,
-    el("div", { class: "notice", role: "alert", hidden: !state.notice },
-      state.notice ? [t(state.notice.key), ...state.notice.extra].join(" ") : ""),
-    def.fields.map((spec) => renderField(spec, state.values[spec.name], state.errors[spec.name],
-      spec === phone ? phoneTools() : null, state.errorsLang)),
-    el("button", { type: "submit", class: "primary" }, t("submit")));
+  return formCard(state.definition, {
+    values: state.values, errors: state.errors, errorsLang: state.errorsLang, phoneTools: phoneTools(),
+    notice: state.notice ? [t(state.notice.key), ...state.notice.extra].join(" ") : "", onSubmit, onInput,
+  });
 }
 
 function doneView() {

@@ -57,9 +57,10 @@ export function lang() {
   return current;
 }
 
-export function setLang(value) {
+/** Switch language; `remember: false` (the console's preview) leaves the customer's saved choice alone. */
+export function setLang(value, { remember = true } = {}) {
   current = LANGUAGES.includes(value) ? value : "vi";
-  localStorage.setItem(STORAGE_KEY, current);
+  if (remember) localStorage.setItem(STORAGE_KEY, current);
   document.documentElement.lang = current;
 }
 

@@ -3,7 +3,9 @@
 the OA connected. At 1280 px and 375 px, with axe."""
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -99,3 +101,37 @@ def test_a_welcome_and_hours_edited_here_greet_the_next_follower(page, console_u
     expect(page.get_by_label("Lời chào tiếng Việt")).to_have_value("Chào bạn, Shop Hoa Mai đây! Cần gì cứ nhắn nhé.")
     page.get_by_role("button", name="Về mặc định").click()
     expect(preview).to_contain_text("Để lại thông tin:")
+
+
+def test_a_form_is_exported_previewed_and_an_edited_definition_imported(page, console_url, sandbox_app, owner):
+    sign_in(page, console_url, owner)
+    page.goto(f"{console_url}/console/#/settings?tab=forms")
+    row = page.locator("li.card", has_text="lien-he")
+    expect(row).to_contain_text("Phiên bản 1")
+    with page.expect_download() as got:
+        row.get_by_role("button", name="Tải JSON").click()
+    definition = json.loads(Path(got.value.path()).read_text(encoding="utf-8"))
+    assert definition["slug"] == "lien-he" and definition["version"] == 1
+    row.get_by_role("button", name="Xem trước").click()
+    shown = page.frame_locator("iframe[title='Xem trước trang biểu mẫu']")
+    expect(shown.get_by_role("heading", name="Liên hệ với cửa hàng")).to_be_visible()  # the Mini App's own card
+    expect(shown.get_by_label("Số điện thoại")).to_be_visible()
+    row.get_by_role("button", name="Xem trước").click()
+
+    definition["fields"].append({"name": "size", "type": "choice", "label": {"vi": "Cỡ áo", "en": "Size"},
+                                 "options": [{"value": "s", "label": {"vi": "Cỡ nhỏ"}},
+                                             {"value": "m", "label": {"vi": "Cỡ vừa"}}]})
+    broken = {**definition, "fields": [*definition["fields"], {"name": "x", "type": "signature", "label": {"vi": "X"}}]}
+    page.get_by_label("Hoặc dán định nghĩa JSON").fill(json.dumps(broken, ensure_ascii=False))
+    page.get_by_role("button", name="Kiểm tra và xem trước").click()
+    expect(page.get_by_role("alert")).to_contain_text("fields ›")  # names the field that is wrong
+    page.get_by_label("Hoặc dán định nghĩa JSON").fill(json.dumps(definition, ensure_ascii=False))
+    page.get_by_role("button", name="Kiểm tra và xem trước").click()
+    expect(page.get_by_text("Sẽ cập nhật lien-he lên phiên bản 2")).to_be_visible()
+    preview = page.frame_locator("iframe[title='Xem trước trang biểu mẫu']")
+    expect(preview.get_by_text("Cỡ vừa")).to_be_visible()
+    assert_no_serious_axe_violations(page)
+    page.screenshot(path=f"/tmp/console-forms-{page.viewport_size['width']}.png", full_page=True)
+    page.get_by_role("button", name="Nhập biểu mẫu này").click()
+    expect(page.get_by_text("Đã nhập lien-he, phiên bản 2.")).to_be_visible()
+    expect(row).to_contain_text("Phiên bản 2")

@@ -4,6 +4,7 @@ import { html } from "../../lib/html.js";
 import { replaceQuery } from "../../lib/router.js";
 import { atLeast } from "../../lib/session.js";
 import { PageHeader } from "../../lib/ui.js";
+import { FormSettings } from "./forms.js";
 import { KeySettings } from "./keys.js";
 import { OaSettings } from "./oa.js";
 import { ReplySettings } from "./replies.js";
@@ -17,6 +18,7 @@ const TABS = [
   { id: "rules", role: "admin", Section: RuleSettings },
   { id: "welcome", role: "admin", Section: WelcomeSettings },
   { id: "oa", role: "admin", Section: OaSettings },
+  { id: "forms", role: "admin", Section: FormSettings },
   { id: "staff", role: "owner", Section: StaffSettings },
   { id: "keys", role: "owner", Section: KeySettings },
 ];
