@@ -148,3 +148,16 @@ class ExportSchema(Schema):
     tags = fields.List(fields.String())
     pipeline = fields.List(fields.Dict())
     merges = fields.List(fields.Dict())
+
+
+class ConsentRecordSchema(Schema):
+    """One consent given or withdrawn, in the words the customer saw."""
+
+    purpose = fields.String(required=True)
+    granted = fields.Boolean(required=True)
+    text = fields.String(allow_none=True, metadata={"description": "The consent text as shown"})
+    version = fields.String(allow_none=True)
+    source = fields.String(required=True, metadata={"description": "Where it was given, e.g. miniapp_form"})
+    form = fields.String(allow_none=True, metadata={"description": "The form's slug, when given in a form"})
+    submission_ref = fields.String(allow_none=True)
+    recorded_at = fields.DateTime(required=True)

@@ -72,6 +72,7 @@ EXPECTED = {
     "admin_customers.update": ((OWNER, ADMIN, AGENT), "customers:write"),
     "admin_customers.merge": ((OWNER, ADMIN), None),
     "admin_customers.get_pipeline": (STAFF, "customers:read"),
+    "admin_customers.get_consents": (STAFF, "customers:read"),
     "admin_customers.set_pipeline": ((OWNER, ADMIN, AGENT), "customers:write"),
     "admin_customers.export": ((OWNER, ADMIN), None),
     "admin_customers.erase": ((OWNER,), None),

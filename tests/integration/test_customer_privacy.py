@@ -161,3 +161,20 @@ def test_connectors_are_told_of_the_erasure_with_the_ref_only(app, client, perso
     assert [b["type"] for b in bodies] == ["customer.merged", "customer.erased"]
     assert bodies[1]["data"]["ref"] == person["ref"]
     assert not [s for s in _personal(person) if s in json.dumps(bodies, ensure_ascii=False)]
+
+
+def test_the_consent_history_shows_each_grant_and_withdrawal_in_the_words_seen(app, client, oa, person):
+    session = open_session(client, oa, person["user"])
+    response = client.post("/api/v1/miniapp/consent", json={"purpose": "marketing", "granted": False},
+                           headers=bearer(session))
+    assert response.status_code == 200
+    response.close()
+    status, history = call(client, "GET", f"/customers/{person['ref']}/consents", person["owner"])
+    assert status == 200
+    assert [(r["purpose"], r["granted"]) for r in history] == [("marketing", False), ("marketing", True)]
+    withdrawn, granted = history
+    assert (granted["form"], granted["version"]) == ("lien-he", "2026-11")
+    assert granted["text"].startswith("Tôi đồng ý nhận thông tin khuyến mãi")
+    assert granted["submission_ref"].startswith("sub_") and withdrawn["submission_ref"] is None
+    in_force = call(client, "GET", f"/customers/{person['ref']}", person["owner"])[1]["consents"]["marketing"]
+    assert in_force["granted"] is False

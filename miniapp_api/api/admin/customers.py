@@ -6,11 +6,12 @@ from flask_smorest import Blueprint
 from ...errors import Problem, ValidationProblem
 from ...extensions import db
 from ...models.staff import ADMIN, AGENT, OWNER, VIEWER
-from ...schemas.admin_customers import (AdminCustomerDetailSchema, AdminCustomerSchema, CustomerListQuery,
-    CustomerPage, CustomerUpdate, ErasureSchema, ExportSchema, MergeRequest, PipelineRequest, PipelineSchema)
+from ...schemas.admin_customers import (AdminCustomerDetailSchema, AdminCustomerSchema, ConsentRecordSchema,
+    CustomerListQuery, CustomerPage, CustomerUpdate, ErasureSchema, ExportSchema, MergeRequest, PipelineRequest, PipelineSchema)
 from ...services import audit
 from ...services.inbox import query as inbox_query
 from ...services.customers import segments
+from ...services.customers.consents import consent_history
 from ...services.customers.detail import customer_detail
 from ...services.customers.staff_edits import (CustomerError, admin_view, manual_merge, move_pipeline,
     pipeline_history, update_customer)
@@ -119,6 +120,16 @@ def get_pipeline(ref):
     """Current pipeline status and every move, oldest first."""
     customer = load_customer(ref)
     return {"status": customer.pipeline_status, "history": pipeline_history(db.session, customer.id)}
+
+
+@blp.route("/customers/<ref>/consents")
+@require(roles=READERS, scope="customers:read")
+@blp.response(200, ConsentRecordSchema(many=True))
+@blp.alt_response(404, description="No such customer")
+@blp.doc(security=STAFF_SECURITY)
+def get_consents(ref):
+    """Every consent given or withdrawn, newest first (the detail's `consents` is the one in force per purpose)."""
+    return consent_history(db.session, load_customer(ref).id)
 
 
 @blp.route("/customers/<ref>/pipeline", methods=["POST"])

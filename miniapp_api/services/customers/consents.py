@@ -39,3 +39,14 @@ def has_marketing_consent(session: Session, customer_id: int) -> bool:
     """Whether marketing messages may be sent now: the latest marketing record grants it."""
     record = current_consents(session, customer_id).get(MARKETING)
     return bool(record and record.granted)
+
+
+def consent_history(session: Session, customer_id: int) -> list[dict]:
+    """Every consent record of the customer, newest first, with the submission it came with."""
+    rows = session.execute(
+        sa.select(ConsentRecord, FormSubmission.ref).outerjoin(FormSubmission,
+                                                               FormSubmission.id == ConsentRecord.submission_id)
+        .where(ConsentRecord.customer_id == customer_id)
+        .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc())).all()
+    return [{"purpose": r.purpose, "granted": r.granted, "text": r.text, "version": r.version, "source": r.source,
+             "form": r.form_slug, "submission_ref": ref, "recorded_at": r.recorded_at} for r, ref in rows]

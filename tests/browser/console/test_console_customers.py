@@ -74,6 +74,11 @@ def test_the_360_shows_form_labels_a_crm_order_and_a_dead_letter_until_it_is_rep
     expect(orders.get_by_role("row", name="SO-777")).to_contain_text("1.250.000 ₫")
     crm = page.locator("section.card", has=page.get_by_role("heading", name="Đồng bộ CRM"))
     expect(crm).to_contain_text("rejected by the sandbox")
+    consents = page.locator("section.card", has=page.get_by_role("heading", name="Đồng ý"))
+    consents.get_by_text("Lịch sử đồng ý").click()
+    expect(consents.locator(".consent-history li")).to_have_count(1)
+    expect(consents.locator(".consent-history")).to_contain_text("qua biểu mẫu lien-he")
+    expect(consents.locator(".consent-history q")).to_contain_text("Tôi đồng ý nhận thông tin khuyến mãi")
     assert_no_serious_axe_violations(page)
 
     shopone.set_faults(reject_refs=[])

@@ -142,6 +142,24 @@ function Manage({ customer, onChanged }) {
   <//>`;
 }
 
+/** The consent in force per purpose, and every grant and withdrawal in the words the customer saw. */
+function Consents({ customer }) {
+  const history = useApi(`/customers/${customer.ref}/consents`);
+  const inForce = Object.entries(customer.consents || {});
+  return html`<${Section} title=${t("consents")}>
+    ${inForce.length ? html`<dl class="facts">${inForce.map(([purpose, c]) => html`<dt>${purpose}</dt>
+      <dd><${Badge} tone=${c.granted ? "ok" : "neutral"}>${c.granted ? t("granted") : t("withdrawn")}<//>
+      <small class="muted"> ${t("version", { v: c.version })} · ${dateTime(c.recorded_at)}</small></dd>`)}</dl>`
+      : html`<p class="muted">${t("noConsents")}</p>`}
+    ${(history.data || []).length > 0 && html`<details><summary>${t("consentHistory")}</summary>
+      <ol class="plain consent-history">${history.data.map((r) => html`<li>
+        <small class="muted">${dateTime(r.recorded_at)} · ${r.purpose} · ${r.form ? t("viaForm", { form: r.form }) : r.source}</small>
+        <div><${Badge} tone=${r.granted ? "ok" : "neutral"}>${r.granted ? t("granted") : t("withdrawn")}<//>
+          ${r.text && html` <q>${r.text}</q>`} ${r.version && html`<small class="muted">${t("version", { v: r.version })}</small>`}</div>
+      </li>`)}</ol></details>`}
+  <//>`;
+}
+
 function AuditTrail({ customer }) {
   const entries = useApi("/audit", { target_type: "customer", target_id: customer.ref, limit: 20 }, { enabled: atLeast("admin") });
   if (!atLeast("admin") || !entries.data?.length) return null;
@@ -156,7 +174,6 @@ export default function CustomerDetail({ params }) {
   if (detail.error) return html`<${Alert} error=${detail.error} onRetry=${detail.reload} />`;
   if (!customer) return html`<${Loading} />`;
   if (customer.merged_into) navigate(`/customers/${customer.merged_into}`);
-  const consents = Object.entries(customer.consents || {});
   return html`<section class="customer-detail">
     <${PageHeader} title=${displayName(customer)}>
       ${customer.erased_at && html`<${Badge} tone="danger">${t("erasedBadge")}<//>`}
@@ -178,12 +195,7 @@ export default function CustomerDetail({ params }) {
       <//>
       <${Stage} customer=${customer} onChanged=${refresh} />
       <${Tags} customer=${customer} onChanged=${refresh} />
-      <${Section} title=${t("consents")}>
-        ${consents.length ? html`<dl class="facts">${consents.map(([purpose, c]) => html`<dt>${purpose}</dt>
-          <dd><${Badge} tone=${c.granted ? "ok" : "neutral"}>${c.granted ? t("granted") : t("withdrawn")}<//>
-          <small class="muted"> ${t("version", { v: c.version })} · ${dateTime(c.recorded_at)}</small></dd>`)}</dl>`
-          : html`<p class="muted">${t("noConsents")}</p>`}
-      <//>
+      <${Consents} customer=${customer} />
     </div>
     <${Section} title=${t("forms")}>
       ${(customer.submissions || []).length ? customer.submissions.map((s) => html`<div class="submission">
