@@ -80,6 +80,13 @@ class ConversationSummary(Schema):
     opened_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime()
+    unread = fields.Integer(metadata={"description": "In lists for a signed-in person: customer messages after "
+                                                     "their read marker (`POST .../read`); absent for API keys"})
+
+
+class ReadRequest(Schema):
+    message_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), metadata={
+        "description": "Read up to this message of the conversation; leave out for its latest message"})
 
 
 class ConversationPage(Schema):

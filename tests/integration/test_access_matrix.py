@@ -62,6 +62,7 @@ EXPECTED = {
     "admin_inbox.send_info_request": ((OWNER, ADMIN, AGENT), None),
     "admin_inbox.reply_media": ((OWNER, ADMIN, AGENT), None),
     "admin_inbox.add_note": ((OWNER, ADMIN, AGENT), None),
+    "admin_inbox.mark_read": ((OWNER, ADMIN, AGENT, VIEWER), None),
     "admin_inbox.close_conversation": ((OWNER, ADMIN, AGENT), None),
     "admin_inbox.reopen_conversation": ((OWNER, ADMIN), None),
     "admin_inbox.assign_conversation": ((OWNER, ADMIN), None),

@@ -23,7 +23,7 @@ from ...schemas.saved_replies import AssigneeSchema
 from ...schemas.inbox import (AssignRequest, ConversationDetail, ConversationPage, ConversationQuery,
     ConversationSummary, InfoRequestRequest, MessageSchema, NoteRequest, ReplyRequest, SearchQuery, SearchResult)
 from ...services import audit
-from ...services.inbox import assignment as inbox_assign, query as inbox_query, search
+from ...services.inbox import assignment as inbox_assign, query as inbox_query, reads, search
 from ...services.forms.links import STAFF_REPLY, form_link
 from ...services.oa.cards import queue_info_request
 from ...services.oa.conversations import add_message
@@ -83,6 +83,10 @@ def list_conversations(query):
     except inbox_query.BadCursor as exc:
         raise ValidationProblem({"cursor": [str(exc)]}) from exc
     page = {"items": inbox_query.summaries(db.session, rows, now)}
+    if current().kind == "staff":
+        unread = reads.unread_counts(db.session, current().id, [row.id for row in rows])
+        for item in page["items"]:
+            item["unread"] = unread.get(item["id"], 0)
     if cursor:
         page["next_cursor"] = cursor
     return page

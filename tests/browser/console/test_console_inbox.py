@@ -61,11 +61,18 @@ def test_a_customer_writes_staff_answer_with_a_saved_reply_and_see_it_delivered(
     row = page.get_by_role("link", name="Trần Thị Lan")
     expect(row).to_contain_text("Shop ơi còn áo sơ mi trắng không?")
     expect(row).to_contain_text("Chưa trả lời")
+    expect(row).to_contain_text("1 tin chưa đọc")
     assert_no_serious_axe_violations(page)
 
-    _open(page, "Trần Thị Lan")
+    with page.expect_response(lambda response: response.url.endswith("/read")):  # opening it marks it read
+        _open(page, "Trần Thị Lan")
     history = page.get_by_role("region", name="Lịch sử tin nhắn")
     expect(history).to_contain_text("Shop ơi còn áo sơ mi trắng không?")
+    page.goto(f"{console_url}/console/#/inbox")
+    page.reload()  # the marker is the server's: a fresh list has it
+    expect(page.get_by_role("link", name="Trần Thị Lan")).not_to_contain_text("tin chưa đọc")
+    expect(page.get_by_role("link", name="Trần Thị Lan")).to_contain_text("Chưa trả lời")  # read is not answered
+    _open(page, "Trần Thị Lan")
     expect(page.get_by_text("Còn 48 giờ miễn phí")).to_be_visible()
 
     customer_writes(sandbox_app, connected, lan, "Size M nhé shop")  # arrives while the page is open

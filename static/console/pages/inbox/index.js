@@ -60,6 +60,10 @@ function Conversation({ id, filters, onChanged, reloadSignal, heldBy }) {
   const detail = useApi(`/conversations/${id}`);
   const [showCustomer, setShowCustomer] = useState(false);
   useEffect(() => { if (reloadSignal) detail.reload({ quiet: true }); }, [reloadSignal]);
+  const lastId = detail.data?.messages?.at(-1)?.id;
+  useEffect(() => { // what I see is read, for me: the list's unread count drops
+    if (lastId) api(`/conversations/${id}/read`, { method: "POST", body: { message_id: lastId } }).then(onChanged, () => {});
+  }, [id, lastId]);
   if (detail.error) {
     return html`<div class="inbox-conversation"><header class="conversation-head">
       <a class="back-link" href=${href("/inbox", filters)}>${t("back")}</a></header>

@@ -75,11 +75,14 @@ function preview(message) {
 function Row({ item, selected, filters }) {
   const last = item.last_message;
   const unanswered = item.status !== "closed" && last && last.direction === "in" && !last.internal;
+  const unread = selected ? 0 : item.unread || 0; // what I have not read; opening it marks it read
   const info = windowInfo(item);
   return html`<li>
-    <a class="inbox-row" href=${href(`/inbox/${item.id}`, filters)} aria-current=${selected ? "true" : undefined}>
+    <a class=${`inbox-row ${unread ? "is-unread" : ""}`} href=${href(`/inbox/${item.id}`, filters)} aria-current=${selected ? "true" : undefined}>
       <span class="inbox-row-top">
-        <strong>${unanswered && html`<span class="dot" aria-hidden="true"></span>`}${customerName(item.customer)}</strong>
+        <strong>${unread > 0 && html`<span class="dot" aria-hidden="true"></span>`}${customerName(item.customer)}</strong>
+        ${unread > 0 && html`<span class="unread-count" title=${t("unread", { n: unread })}><span aria-hidden="true">${unread > 99 ? "99+" : unread}</span>
+          <span class="visually-hidden">${t("unread", { n: unread })}</span></span>`}
         <small class="muted">${ago(item.updated_at)}</small>
       </span>
       <span class="inbox-row-text">${preview(last)}</span>
