@@ -162,3 +162,20 @@ def test_a_bad_cursor_is_a_clear_422(client, owner, after):
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
     assert list(response.get_json()["errors"]) == ["after"]
+
+
+def test_a_console_behind_by_more_than_a_page_gets_every_change_once_in_order(app, client, oa, owner):
+    start = _read(client, owner)["cursor"]
+    for n in range(4):
+        open_conversation(app, client, oa, name=f"Khách {n}", text=f"Tin {n}")
+    with app.app_context():
+        expected = list(db.session.scalars(sa.select(ConsoleChange.id).where(ConsoleChange.id > start)
+                                           .order_by(ConsoleChange.id)))
+        assert len(expected) > 6
+        seen, cursor = [], start
+        for _ in range(len(expected)):  # pages of 3, each with the last seconds' rows again (dropped by id)
+            page = changes.read(db.session, cursor, limit=3)
+            seen += [c["id"] for c in page["changes"] if c["id"] > cursor]
+            assert page["cursor"] >= cursor
+            cursor = page["cursor"]
+    assert seen == expected

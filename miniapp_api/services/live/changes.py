@@ -95,11 +95,17 @@ def read(session: Session, after: int | None, agent_id: int | None = None, limit
     if after > newest or (oldest is not None and after < oldest - 1):
         return {"changes": [], "cursor": newest, "reset": True}
     recent = clock.now() - dt.timedelta(seconds=LATE_COMMIT_SECONDS)
-    rows = session.execute(_visible(ConsoleChange.id > after, agent_id).order_by(ConsoleChange.id).limit(limit)).all()
-    late = _visible(sa.and_(ConsoleChange.id <= after, ConsoleChange.at >= recent), agent_id)
-    seen_again = session.execute(late.order_by(ConsoleChange.id).limit(limit)).all()
-    cursor = max([after, *(row.ConsoleChange.id for row in rows)] + ([] if len(rows) == limit else [newest]))
-    return {"changes": [_change(row, agent_id) for row in (*seen_again, *rows)], "cursor": cursor, "reset": False}
+    # One statement for the new rows and those of the last seconds again (late commits). New rows come first,
+    # so recent ones can never fill the page and hold the cursor back; a console behind by more than a page
+    # gets the rest next time.
+    wanted = sa.or_(ConsoleChange.id > after, ConsoleChange.at >= recent)
+    newer_first = sa.case((ConsoleChange.id > after, 0), else_=1)
+    rows = session.execute(_visible(wanted, agent_id).order_by(newer_first, ConsoleChange.id).limit(2 * limit)).all()
+    fresh = [row for row in rows if row.ConsoleChange.id > after]
+    cursor = fresh[limit - 1].ConsoleChange.id if len(fresh) > limit else newest
+    shown = sorted([*fresh[:limit], *(row for row in rows if row.ConsoleChange.id <= after)],
+                   key=lambda row: row.ConsoleChange.id)
+    return {"changes": [_change(row, agent_id) for row in shown], "cursor": max(cursor, after), "reset": False}
 
 
 def _change(row: sa.Row, agent_id: int | None) -> dict:

@@ -14,7 +14,7 @@ import secrets
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ... import clock
 from ...models.staff import ROLES, SCOPES, ApiKey, ApiKeyUse, StaffSession, StaffUser
@@ -87,7 +87,9 @@ def login(session: Session, email: str, password: str, *, ip: str | None, user_a
 
 def session_for_token(session: Session, token: str) -> StaffSession | None:
     """The live session a token opens (not expired, not revoked, account active)."""
-    record = session.scalar(sa.select(StaffSession).where(StaffSession.token_hash == _digest(token)))
+    # The staff row comes in the same statement: every staff request asks this, consoles once a second.
+    record = session.scalar(sa.select(StaffSession).options(joinedload(StaffSession.staff))
+                            .where(StaffSession.token_hash == _digest(token)))
     if record is None or record.revoked_at is not None or record.expires_at <= clock.now():
         return None
     return record if record.staff.active else None
