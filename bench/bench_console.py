@@ -6,8 +6,10 @@
 2. Live update: a signed customer message posted to the webhook until the change shows in `/changes` (the real
    worker applies it), p50/p95. A console polls once a second and waits 250 ms for a batch, so what a person
    sees lags the feed by up to 1.25 s more; the goal (≤ 2 s p95) is checked on feed + 1.25 s.
-3. API p99 of the conversation list under load (wrk) with no console open, then with 50 consoles polling the
-   feed once a second, in the same run (goal: within 1.2 ×).
+3. API p99 of the conversation list under load (wrk) with no console open and with 50 consoles polling the
+   feed once a second, in the same run (goal: within 1.2 ×). The two alternate for `BENCH_ROUNDS` rounds and
+   each keeps its median p99: a p99 is the slowest 1 % of one run, and a single pair of runs on a shared
+   machine says more about what else ran at that moment than about the consoles.
 
 Only this tree is measured: the tree before the console has neither the page nor the feed.
 
@@ -40,7 +42,8 @@ CONVERSATIONS, MESSAGES = int(10_000 * SCALE), int(200_000 * SCALE)
 SCREENS = int(os.environ.get("BENCH_SCREENS", "40"))
 UPDATES = int(os.environ.get("BENCH_UPDATES", "30"))
 CONSOLES = 50
-API_REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1500"))
+API_REQUESTS = int(os.environ.get("BENCH_REQUESTS", "3000"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 POLL_SECONDS, DEBOUNCE_SECONDS = 1.0, 0.25  # static/console/lib/live.js, pages/inbox/index.js
 EMAIL, PASSWORD = "chu@bench.vn", "bench-password-123"
 
@@ -134,6 +137,11 @@ def _api_load(base: str, token: str) -> dict:
     return loadgen.run(base, [request] * loadgen.pool_size(API_REQUESTS), API_REQUESTS)
 
 
+def _median_run(runs: list[dict]) -> dict:
+    """The run whose p99 is the median of the rounds' (its other figures come with it)."""
+    return sorted(runs, key=lambda run: run["p99_ms"])[len(runs) // 2]
+
+
 def _start_worker(env: dict, log_path: str) -> subprocess.Popen:
     with open(log_path, "wb") as log:
         worker = subprocess.Popen([os.path.join(BIN, "flask"), "worker"], env={**os.environ, **env},
@@ -158,11 +166,14 @@ def measure(state, zalo_url: str, workdir: str, database: str, url: str) -> dict
                                  timeout=30)
             login.raise_for_status()
             figures = {"screen": _first_screen(base, session), "live": _live_updates(state, base, session)}
-            figures["api_alone"] = _api_load(base, login.json()["token"])
-            with Consoles(base, session.cookies.get_dict(), CONSOLES) as consoles:
-                time.sleep(POLL_SECONDS * 2)  # every console has polled at least once
-                figures["api_consoles"] = _api_load(base, login.json()["token"])
-                figures["polls"] = consoles.polls
+            alone, busy, figures["polls"] = [], [], 0
+            for _ in range(ROUNDS):
+                alone.append(_api_load(base, login.json()["token"]))
+                with Consoles(base, session.cookies.get_dict(), CONSOLES) as consoles:
+                    time.sleep(POLL_SECONDS * 2)  # every console has polled at least once
+                    busy.append(_api_load(base, login.json()["token"]))
+                    figures["polls"] += consoles.polls
+            figures["api_alone"], figures["api_consoles"] = _median_run(alone), _median_run(busy)
     finally:
         worker.terminate()
         worker.wait(timeout=60)
@@ -204,8 +215,8 @@ def main() -> None:
     report.record("console", found, [
         f"console: {CONVERSATIONS:,} conversations / {MESSAGES:,} messages, gunicorn as `make run`; first screen = "
         f"the inbox page's API calls from one client, {SCREENS} times; live = {UPDATES} webhooks through the real "
-        f"worker; {CONSOLES} consoles poll /changes every {POLL_SECONDS:g} s with a session cookie; only this tree "
-        "(the console is new)", loadgen.client_note()])
+        f"worker; {CONSOLES} consoles poll /changes every {POLL_SECONDS:g} s with a session cookie; API p99 = the "
+        f"median of {ROUNDS} alternating rounds of {API_REQUESTS:,} requests each; only this tree (the console is new)", loadgen.client_note()])
 
 
 if __name__ == "__main__":
