@@ -91,8 +91,13 @@ def test_the_window_ends_and_only_failures_count(app, client, frozen_clock):
     blocked = client.post(LOGIN, json={"email": "agent@shop.vn", "password": PASSWORD})
     assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "900"
     assert blocked.mimetype == "application/problem+json"
+    # a person reads the wait in minutes, in their language
+    assert blocked.get_json()["detail"] == "Too many failed logins; try again in 15 min."
+    vietnamese = client.post(LOGIN, json=WRONG, headers={"Accept-Language": "vi"}).get_json()
+    assert vietnamese["detail"] == "Đăng nhập sai quá nhiều lần; hãy thử lại sau 15 phút."
     frozen_clock.advance(seconds=899)
-    assert client.post(LOGIN, json=WRONG).headers["Retry-After"] == "1"
+    last = client.post(LOGIN, json=WRONG, headers={"Accept-Language": "vi"})
+    assert last.headers["Retry-After"] == "1" and last.get_json()["detail"].endswith("sau 1 giây.")
     frozen_clock.advance(seconds=1)
     assert client.post(LOGIN, json={"email": "agent@shop.vn", "password": PASSWORD}).status_code == 200
 

@@ -49,9 +49,12 @@ def throttled(counters, keys: list[str]):
     try:
         return counters.take(keys)
     except login_throttle.TooManyAttempts as exc:
-        raise Problem(429, f"Too many failed logins; try again in {exc.retry_after} seconds.",
+        minutes, seconds = divmod(exc.retry_after, 60)
+        wait_en = " ".join([f"{minutes} min"] * bool(minutes) + [f"{seconds} s"] * bool(seconds or not minutes))
+        wait_vi = " ".join([f"{minutes} phút"] * bool(minutes) + [f"{seconds} giây"] * bool(seconds or not minutes))
+        raise Problem(429, f"Too many failed logins; try again in {wait_en}.",
                       title="Too Many Requests", headers={"Retry-After": str(exc.retry_after)},
-                      detail_vi=f"Đăng nhập sai quá nhiều lần; hãy thử lại sau {exc.retry_after} giây.") from exc
+                      detail_vi=f"Đăng nhập sai quá nhiều lần; hãy thử lại sau {wait_vi}.") from exc
 
 
 def signed_in(result: access.Login, status: int = 200):
