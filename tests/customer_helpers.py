@@ -50,15 +50,16 @@ def full_customer(client, app, oa, *, name=NAME, phone="84987654321", raw_phone=
     return {"ref": ref, "user": user}
 
 
-def add_order(ref: str, external_id: str, phone: str | None = None, name: str | None = None) -> None:
-    """An order back from a CRM (inside an app context), holding personal fields."""
+def add_order(ref: str, external_id: str, phone: str | None = None, name: str | None = None, *,
+              status: str = "paid", day: int = 1) -> None:
+    """An order back from a CRM (inside an app context), holding personal fields; `status` as of November `day`."""
     connector = db.session.scalar(sa.select(Connector).where(Connector.name == "pos"))
     if connector is None:
         connector, _ = save_connector(db.session, "test-secret-key", "pos", "webhook", base_url="http://127.0.0.1:9",
                                    credentials={"secret": "whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ="})
         db.session.flush()
     record_order(db.session, connector, RemoteOrder(
-        external_id=external_id, status="paid", updated_at=dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc),
+        external_id=external_id, status=status, updated_at=dt.datetime(2026, 11, day, tzinfo=dt.timezone.utc),
         customer_ref=ref, phone=phone, customer_name=name, total_vnd=350000, items=({"sku": "VAY-DO", "qty": 1},),
         raw={"customer": {"name": name, "phone": phone, "address": ADDRESS}}), "pull")
     db.session.commit()

@@ -61,9 +61,21 @@ class ConnectorSyncSchema(Schema):
     dead = fields.List(fields.Nested(DeadDeliverySchema), metadata={"description": "Newest 20 dead deliveries"})
 
 
+class OrderStatusChangeSchema(Schema):
+    old_status = fields.String(allow_none=True, metadata={"description": "Null when the order was first seen"})
+    new_status = fields.String()
+    source = fields.String(metadata={"description": "pull or webhook"})
+    remote_updated_at = fields.DateTime(metadata={"description": "When the CRM says it changed"})
+
+
+class OrderWithHistory(OrderBrief):
+    history = fields.List(fields.Nested(OrderStatusChangeSchema), metadata={"description": "Oldest first"})
+
+
 class AdminCustomerDetailSchema(AdminCustomerSchema):
     submissions = fields.List(fields.Nested(SubmissionBrief), metadata={"description": "Newest first, labelled"})
-    orders = fields.List(fields.Nested(OrderBrief), metadata={"description": "Newest first"})
+    orders = fields.List(fields.Nested(OrderWithHistory), metadata={"description": "Newest first, with each "
+                                                                                   "one's status history"})
     conversation_ids = fields.List(fields.Integer(), metadata={"description": "Newest first; open them in the "
                                                                               "inbox (agents: their visible ones)"})
     sync = fields.List(fields.Nested(ConnectorSyncSchema), metadata={"description": "Per CRM connector"})

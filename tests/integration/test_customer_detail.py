@@ -31,6 +31,7 @@ def test_a_form_only_customer_shows_answers_orders_and_sync_state(app, client, z
     sync(app)
     with app.app_context():
         add_order(lead, "SO-777", "0912345678", "Phạm Thu Hà")
+        add_order(lead, "SO-777", "0912345678", "Phạm Thu Hà", status="shipped", day=3)
 
     status, detail = call(client, "GET", f"/customers/{lead}", owner)
     assert status == 200, detail
@@ -40,7 +41,10 @@ def test_a_form_only_customer_shows_answers_orders_and_sync_state(app, client, z
     assert answers["province"]["value"] == "Hà Nội" and answers["province"]["code"] == "ha-noi"
     assert answers["interest"]["value"] == "Báo giá" and answers["interest"]["label"]["vi"]
     assert answers["note"]["value"] == "Gọi sau 18h, cần báo giá sỉ" and "code" not in answers["note"]
-    assert [o["external_id"] for o in detail["orders"]] == ["SO-777"]
+    [order] = detail["orders"]
+    assert (order["external_id"], order["status"], order["total_vnd"]) == ("SO-777", "shipped", 350000)
+    assert [(h["old_status"], h["new_status"], h["remote_updated_at"][:10]) for h in order["history"]] == [
+        (None, "paid", "2026-11-01"), ("paid", "shipped", "2026-11-03")]
     [shop] = detail["sync"]
     assert shop["connector"] == "shopone" and shop["pending"] == 0 and shop["dead_count"] == 0
     assert shop["last_delivered_at"] is not None

@@ -7,7 +7,7 @@ connector, whether their data got there: last delivery, how many are pending, an
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ...models import Connector, Conversation, Customer, Delivery, FormSubmission, Order
 from ...models.queue import DEAD, DONE, PENDING, PROCESSING
@@ -27,8 +27,8 @@ def customer_detail(session: Session, customer: Customer, visible_conversations=
     if visible_conversations is not None:
         conversations = conversations.where(visible_conversations)
     view["submissions"] = [submission_brief(s) for s in submissions]
-    view["orders"] = list(session.scalars(sa.select(Order).where(Order.customer_id == customer.id)
-                                          .order_by(Order.id.desc())))
+    view["orders"] = list(session.scalars(sa.select(Order).options(selectinload(Order.history))
+                                          .where(Order.customer_id == customer.id).order_by(Order.id.desc())))
     view["conversation_ids"] = list(session.scalars(conversations.order_by(Conversation.id.desc())))
     view["sync"] = sync_state(session, [member.ref for member in family(session, customer)])
     return view

@@ -207,7 +207,10 @@ export default function CustomerDetail({ params }) {
       ${(customer.orders || []).length ? html`<div class="table-wrap" tabindex="0"><table><caption class="visually-hidden">${t("orders")}</caption>
         <thead><tr><th>${t("order")}</th><th class="num">${t("amount")}</th><th>${t("status")}</th><th>${t("updated")}</th></tr></thead>
         <tbody>${customer.orders.map((o) => html`<tr><td>${o.external_id}</td><td class="num">${money(o.total_vnd)}</td>
-          <td><${Badge}>${o.status}<//></td><td>${dateTime(o.updated_at)}</td></tr>`)}</tbody></table></div>`
+          <td><${Badge}>${o.status}<//>${(o.history || []).length > 1 && html`<details class="order-history">
+            <summary>${t("statusHistory")}</summary><ol class="plain">${o.history.map((h) => html`<li>
+              <small class="muted">${dateTime(h.remote_updated_at)}</small> ${h.old_status || "—"} → ${h.new_status}</li>`)}</ol>
+          </details>`}</td><td>${dateTime(o.updated_at)}</td></tr>`)}</tbody></table></div>`
         : html`<p class="muted">${t("noOrders")}</p>`}
     <//>
     <div class="grid">
