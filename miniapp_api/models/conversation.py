@@ -12,6 +12,8 @@ from .types import JSONType, UTCDateTime, utcnow
 OPEN, PENDING, CLOSED = "open", "pending", "closed"
 CONVERSATION_STATUSES = (OPEN, PENDING, CLOSED)
 INBOUND, OUTBOUND = "in", "out"
+# Who answers a customer: staff here, or a person in Zalo's own OA console (bots and system messages do not).
+HUMAN_AUTHORS = ("staff", "oa_console")
 # Delivery states of an outbound message, in the order they can only move forward.
 DELIVERY_ORDER = ("queued", "sent", "received", "seen")
 FAILED = "failed"
@@ -58,6 +60,8 @@ class Conversation(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
     assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_customer_message_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The customer's oldest message no person has answered yet (bots do not answer); None: nobody is owed one.
+    awaiting_reply_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     last_auto_reply_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

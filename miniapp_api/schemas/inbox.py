@@ -74,6 +74,9 @@ class ConversationSummary(Schema):
     assigned_at = fields.DateTime(allow_none=True)
     waiting_for_human = fields.Boolean()
     waiting_since = fields.DateTime(allow_none=True)
+    awaiting_reply_since = fields.DateTime(allow_none=True, metadata={
+        "description": "The customer's oldest message no person has answered (bot replies do not count); null "
+                       "when nobody is owed an answer. `sort=waited` puts the longest waits first."})
     window = fields.String(metadata={"description": WINDOW_HELP})
     last_customer_message_at = fields.DateTime(allow_none=True)
     last_message = fields.Nested(MessageSchema, allow_none=True)

@@ -1,5 +1,6 @@
-"""`sort=waited`: customers handed over to a human first, who waited longest first, then the rest by activity;
-paged by position, filters and the text search still apply, a forged cursor is a 422."""
+"""`sort=waited`: customers waiting for a person (an unanswered message, or a bot's hand-over) first, who waited
+longest first, then the rest by activity; paged by position, filters and the text search still apply, a forged
+cursor is a 422. What starts and ends a wait: a customer's message, a person's answer (not a bot's), a close."""
 from __future__ import annotations
 
 import datetime as dt
@@ -65,3 +66,30 @@ def test_longest_waiting_first_then_newest_activity(app, client, owner):
 def test_a_forged_position_is_a_422(client, owner, cursor):
     status, body = call(client, "GET", BASE, owner, query_string={"sort": "waited", "cursor": cursor})
     assert status == 422 and list(body["errors"]) == ["cursor"], body
+
+
+def test_a_wait_starts_with_the_customer_and_ends_with_a_person_not_a_bot(app, client, oa, owner, frozen_clock):
+    from tests.inbox_helpers import open_conversation
+    from tests.oa_helpers import customer_says, run_worker
+
+    assert call(client, "POST", "/api/v1/admin/auto-replies", owner, json={
+        "name": "size", "pattern": "size", "reply_text": "Dạ shop kiểm tra size cho mình ngay ạ"})[0] == 200
+    first = open_conversation(app, client, oa, name="Khách Sớm", text="Alo shop")
+    frozen_clock.advance(seconds=60)
+    later = open_conversation(app, client, oa, name="Khách Muộn", text="Còn size M không?")  # the bot answers
+    assert "Dạ shop kiểm tra size cho mình ngay ạ" in str(oa.sent_messages)
+    frozen_clock.advance(seconds=60)
+    answered = open_conversation(app, client, oa, name="Khách Xong", text="Giá bao nhiêu?")
+    assert call(client, "POST", f"{BASE}/{answered}/reply", owner, json={"text": "Dạ 250k ạ"})[0] == 201
+    assert call(client, "POST", f"{BASE}/{first}/notes", owner, json={"text": "gọi lại sau"})[0] == 201  # no answer
+    assert _walk(client, owner, 25)[:2] == [first, later]
+    waits = {item["id"]: item["awaiting_reply_since"] for item in call(client, "GET", BASE, owner)[1]["items"]}
+    assert waits[answered] is None and waits[first] < waits[later]
+
+    frozen_clock.advance(seconds=60)
+    user = list(oa.users.values())[2]
+    customer_says(client, oa, user, "text", text="Ship về Huế được không?")  # asks again: waits anew, newest
+    run_worker(app)
+    assert _walk(client, owner, 25) == [first, later, answered]
+    assert call(client, "POST", f"{BASE}/{first}/close", owner)[0] == 200  # closed: nobody is owed an answer
+    assert _walk(client, owner, 25)[:2] == [later, answered]

@@ -120,3 +120,40 @@ def test_conversation_search_backfill(tmp_path, zalo):
     assert [tuple(row) for row in documents] == [(1, "nguyen van an", "ao so mi trang cam on shop"),
                                                  (2, "le lan", None), (3, None, "da nang cam on shop")]
     assert found == [3]
+
+
+def test_awaiting_reply_backfill(tmp_path, zalo):
+    """Open conversations whose customer wrote after the last person's answer wait from that message (0027)."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from miniapp_api import create_app
+    from tests.conftest import _base_config
+
+    app = create_app(_base_config(f"sqlite:///{tmp_path / 'old.db'}", zalo.url))
+    with app.app_context():
+        upgrade(revision="0026_conversation_reads")
+        run = db.session.execute
+        # 1: the customer's last word is unanswered (a bot replied); 2: staff answered it; 3: closed; 4: silent
+        for id_, status, last_customer, answers in (
+                (1, "open", "2026-11-01 09:00:00", [("bot", "2026-11-01 09:00:01")]),
+                (2, "open", "2026-11-01 09:00:00", [("staff", "2026-11-01 09:05:00")]),
+                (3, "closed", "2026-11-01 09:00:00", []), (4, "open", None, [])):
+            run(sa.text("INSERT INTO customer (id, ref, source, attributes, pipeline_status, created_at, updated_at) "
+                        "VALUES (:id, :ref, 'test', '{}', 'new', :t, :t)"), {"id": id_, "ref": f"cus_{id_}",
+                                                                             "t": "2026-11-01 08:00:00"})
+            run(sa.text("INSERT INTO oa_contact (id, oa_user_id, customer_id, created_at, enrichment_queued) "
+                        "VALUES (:id, :oa, :id, :t, 0)"), {"id": id_, "oa": f"oa{id_}", "t": "2026-11-01 08:00:00"})
+            run(sa.text("INSERT INTO conversation (id, contact_id, customer_id, status, waiting_for_human, "
+                        "last_customer_message_at, opened_at, updated_at) VALUES (:id, :id, :id, :status, 0, :last, "
+                        ":t, :t)"), {"id": id_, "status": status, "last": last_customer, "t": "2026-11-01 08:00:00"})
+            for author, at in answers:
+                run(sa.text("INSERT INTO message (conversation_id, direction, author, type, text, attachments, paid, "
+                            "internal, sent_at, created_at) VALUES (:id, 'out', :author, 'text', 'Dạ', '[]', 0, 0, "
+                            ":at, :at)"), {"id": id_, "author": author, "at": at})
+        db.session.commit()
+        upgrade()
+        waiting = dict(db.session.execute(sa.text("SELECT id, awaiting_reply_since FROM conversation")).all())
+        db.engine.dispose()
+    assert waiting[1] is not None and str(waiting[1]).startswith("2026-11-01 09:00:00")
+    assert (waiting[2], waiting[3], waiting[4]) == (None, None, None)

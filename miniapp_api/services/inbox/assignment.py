@@ -17,11 +17,10 @@ from sqlalchemy.orm import Session
 
 from ... import clock
 from ...models import Conversation, ConversationEvent, Message, StaffUser
-from ...models.conversation import ASSIGNED, CLOSED, CLOSED_EVENT, INBOUND, OPEN, REOPENED, UNASSIGNED
+from ...models.conversation import (ASSIGNED, CLOSED, CLOSED_EVENT, HUMAN_AUTHORS, INBOUND, OPEN, REOPENED,
+    UNASSIGNED)
 from ...models.staff import AGENT
 from .. import audit
-
-HUMAN_AUTHORS = ("staff", "oa_console")
 
 
 HELD, CLOSED_NOW, SUPERSEDED = "held", "closed", "superseded"
@@ -113,6 +112,7 @@ def close(session: Session, conversation: Conversation) -> None:
     now = clock.now()
     conversation.status, conversation.closed_at = CLOSED, now
     conversation.waiting_for_human, conversation.waiting_since = False, None
+    conversation.awaiting_reply_since = None  # closed: the shop owes no answer until the customer writes again
     _event(session, conversation, CLOSED_EVENT, None)
     audit.record(session, "conversation.close", "conversation", conversation.id)
 

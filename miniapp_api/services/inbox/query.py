@@ -35,8 +35,10 @@ from ..forms.answers import submission_brief
 DETAIL_MESSAGES = 500
 ACTIVITY, WAITED = "activity", "waited"
 SORTS = (ACTIVITY, WAITED)
-WAITED_ORDER = (Conversation.waiting_for_human.desc(), Conversation.waiting_since.asc(),
-                *documents.ORDER)  # waiting_since is set exactly when waiting_for_human is
+# Who has waited longest for a person: since their oldest unanswered message, or since the bot handed them over
+# (a hand-over always follows a customer's message, so the first is set too unless a person answered since).
+WAITED_SINCE = sa.func.coalesce(Conversation.awaiting_reply_since, Conversation.waiting_since)
+WAITED_ORDER = (WAITED_SINCE.is_(None), WAITED_SINCE.asc(), *documents.ORDER)
 
 
 class BadCursor(ValueError):
@@ -161,8 +163,8 @@ def summaries(session: Session, conversations: list[Conversation], now: dt.datet
 
 def summary(conversation: Conversation, customer: Customer | None, assignee: StaffUser | None,
             last_message: Message | None, now: dt.datetime) -> dict:
-    fields = ("id", "status", "assigned_at", "waiting_for_human", "waiting_since", "last_customer_message_at",
-              "opened_at", "closed_at", "updated_at")
+    fields = ("id", "status", "assigned_at", "waiting_for_human", "waiting_since", "awaiting_reply_since",
+              "last_customer_message_at", "opened_at", "closed_at", "updated_at")
     return {**{name: getattr(conversation, name) for name in fields}, "customer": customer, "assignee": assignee,
             "last_message": last_message, "window": window_state(conversation.last_customer_message_at, now)}
 

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from ... import clock
 
 from ...models import Conversation, ConversationEvent, Customer, FormSubmission, Message, OaContact, Order, StaffUser
-from ...models.conversation import ASSIGNED, FAILED, INBOUND, OPENED, OUTBOUND, REOPENED, UNASSIGNED
+from ...models.conversation import (ASSIGNED, FAILED, HUMAN_AUTHORS, INBOUND, OPENED, OUTBOUND, REOPENED,
+    UNASSIGNED)
 from ..business_hours import business_seconds
-from .response_cycles import HUMAN_AUTHORS, Item, Segment, classify, replay
+from .response_cycles import Item, Segment, classify, replay
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,11 +12,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from ...models.conversation import (ASSIGNED, CLOSED_EVENT, FAILED, HANDED_OVER, INBOUND, OPENED, OUTBOUND, REOPENED,
-    UNASSIGNED)
+from ...models.conversation import (ASSIGNED, CLOSED_EVENT, FAILED, HANDED_OVER, HUMAN_AUTHORS, INBOUND, OPENED,
+    OUTBOUND, REOPENED, UNASSIGNED)
 
 CUSTOMER, HUMAN = "customer", "human"
-HUMAN_AUTHORS = ("staff", "oa_console")
 # Same-instant order: a reopen comes before the message that caused it, a close after the last reply.
 _RANK = {OPENED: 0, REOPENED: 0, CLOSED_EVENT: 2}
 

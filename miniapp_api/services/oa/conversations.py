@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from ... import clock
 from ...models import Conversation, ConversationEvent, Message, MessageReceipt, OaContact
-from ...models.conversation import CLOSED, DELIVERY_ORDER, OPEN, OPENED, REOPENED
+from ...models.conversation import (CLOSED, DELIVERY_ORDER, HUMAN_AUTHORS, INBOUND, OPEN, OPENED, OUTBOUND,
+    REOPENED)
 
 
 def current_conversation(session: Session, contact: OaContact, *, reopen: bool,
@@ -51,9 +52,23 @@ def add_message(session: Session, conversation: Conversation, **fields) -> Messa
     session.add(message)
     if message.zalo_msg_id:
         _apply_known_receipts(session, message)
+    _track_awaited_reply(conversation, message)
     conversation.updated_at = now
     session.flush()
     return message
+
+
+def _track_awaited_reply(conversation: Conversation, message: Message) -> None:
+    """A customer's message starts a wait for a person (if none is running); a person's answer at or after its
+    start ends it (staff here or in Zalo's own console, as metrics count answers; bots and notes do not)."""
+    if message.internal:
+        return
+    awaited = conversation.awaiting_reply_since
+    if message.direction == INBOUND and message.author == "customer" and awaited is None:
+        conversation.awaiting_reply_since = message.sent_at
+    elif message.direction == OUTBOUND and message.author in HUMAN_AUTHORS and awaited is not None \
+            and message.sent_at >= awaited:
+        conversation.awaiting_reply_since = None
 
 
 def advance_delivery(message: Message, state: str) -> None:

@@ -15,7 +15,7 @@ export const VIEWS = ["mine", "unassigned", "all"];
 
 /** The API query for the list's filters. */
 export function listQuery(filters) {
-  const query = { limit: 25, sort: filters.sort || "activity" };
+  const query = { limit: 25, sort: filters.sort || "waited" }; // who has waited longest for a person comes first
   const view = filters.view || "all";
   if (view === "mine") query.assignee_id = staff.value?.id;
   if (view === "unassigned") query.unassigned = "true";
@@ -55,8 +55,8 @@ export function Filters({ filters, onChange }) {
         <label>${t("tag")}
           <input value=${filters.tag || ""} onChange=${(e) => set("tag", e.target.value.trim())} /></label>
         <label>${t("sort")}
-          <select value=${filters.sort || "activity"} onChange=${(e) => set("sort", e.target.value === "activity" ? "" : e.target.value)}>
-            <option value="activity">${t("byActivity")}</option><option value="waited">${t("byWaited")}</option>
+          <select value=${filters.sort || "waited"} onChange=${(e) => set("sort", e.target.value === "waited" ? "" : e.target.value)}>
+            <option value="waited">${t("byWaited")}</option><option value="activity">${t("byActivity")}</option>
           </select></label>
         <label class="inline"><input type="checkbox" checked=${filters.waiting === "1"}
           onChange=${(e) => set("waiting", e.target.checked ? "1" : "")} />${t("waitingOnly")}</label>
@@ -74,7 +74,7 @@ function preview(message) {
 
 function Row({ item, selected, filters }) {
   const last = item.last_message;
-  const unanswered = item.status !== "closed" && last && last.direction === "in" && !last.internal;
+  const unanswered = item.status !== "closed" && item.awaiting_reply_since; // no person has answered (a bot may have)
   const unread = selected ? 0 : item.unread || 0; // what I have not read; opening it marks it read
   const info = windowInfo(item);
   return html`<li>
@@ -87,8 +87,8 @@ function Row({ item, selected, filters }) {
       </span>
       <span class="inbox-row-text">${preview(last)}</span>
       <span class="row">
-        ${unanswered && html`<${Badge} tone="info">${t("unanswered")}<//>`}
-        ${item.waiting_for_human && html`<${Badge} tone="warn">${t("waiting", { time: ago(item.waiting_since) })}<//>`}
+        ${unanswered && html`<${Badge} tone="info">${t("unanswered")} · ${ago(item.awaiting_reply_since)}<//>`}
+        ${item.waiting_for_human && html`<${Badge} tone="warn">${t("handedOver")}<//>`}
         ${item.status === "closed" ? html`<${Badge}>${t("closed")}<//>` : html`<${Badge} tone=${info.tone}>${t(info.state === "closed" ? "windowClosed" : info.state)}<//>`}
         ${item.assignee && html`<small class="muted">${item.assignee.id === staff.value?.id ? t("you") : item.assignee.name}</small>`}
       </span>
