@@ -96,11 +96,15 @@ def sync_zns_templates(app: Flask) -> None:
     from .extensions import db
     from .services.oa.tokens import OaNotConnected
     from .services.zns import templates
+    from .zalo.http import ZaloUnavailable
 
     try:
         templates.sync(db.session, app.extensions["zalo_zns"])
     except OaNotConnected:
         pass
+    except ZaloUnavailable as exc:  # Zalo did not answer: an hour later is soon enough, no stack trace needed
+        db.session.rollback()
+        log.warning("ZNS templates not refreshed: %s", exc)
 
 
 def refresh_oa_token(app: Flask) -> None:

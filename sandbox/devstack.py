@@ -246,10 +246,11 @@ def run_stack() -> None:
         reason = output.strip().splitlines()[-1:] or [f"status {error.returncode}"]
         raise SystemExit(f"start-up step `{' '.join(map(str, error.cmd[1:3]))}` failed: {reason[0]}") from None
     finally:
+        # Newest first, each gone before the next is asked: the worker and web finish what they are doing
+        # while the emulators they talk to are still up.
         for child in reversed(children):
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for child in children:
             try:
                 child.wait(timeout=20)
             except subprocess.TimeoutExpired:

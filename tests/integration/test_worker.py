@@ -27,3 +27,14 @@ def test_scheduler_registers_every_job_once(app):
     assert {job_id for job_id, _, _ in JOBS} <= set(ids)
     assert len(ids) == len(set(ids))
     assert all(job.max_instances == 1 for job in scheduler.get_jobs())
+
+
+def test_zns_template_refresh_with_zalo_unreachable_is_one_warning_line(app, oa, caplog):
+    """Zalo not answering is a condition, not a bug: no stack trace in the worker's log, the next tick retries."""
+    from miniapp_api.worker import sync_zns_templates
+
+    app.extensions["zalo_zns"].http.base_url = "http://127.0.0.1:9"  # nothing listens there
+    with app.app_context():
+        sync_zns_templates(app)
+    [record] = [r for r in caplog.records if "ZNS templates not refreshed" in r.getMessage()]
+    assert record.levelname == "WARNING" and record.exc_info is None
