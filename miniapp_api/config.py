@@ -179,6 +179,14 @@ class Config:
     METRICS_CONVERSION_WINDOW_DAYS: int = 30
     # Staff with the viewer role see phone numbers masked (+84 91* *** *78) unless the owner sets this.
     VIEWERS_SEE_FULL_PHONES: bool = False
+    # Campaigns (docs/campaigns.md): at most this many marketing messages per customer per 7 days across
+    # campaigns; no marketing sends in these hours (Vietnam time; empty: none); words a customer sends to stop
+    # marketing messages (comma-separated, case and diacritics ignored); days an order counts for the campaign
+    # that last reached the customer.
+    CAMPAIGN_FREQUENCY_CAP: int = 2
+    CAMPAIGN_QUIET_HOURS: str = "21:00-08:00"
+    CAMPAIGN_OPT_OUT_KEYWORDS: str = "HUY,STOP"
+    CAMPAIGN_ATTRIBUTION_DAYS: int = 7
     # Overrides that are not settings of their own (e.g. Flask keys a test sets).
     extra: dict = field(default_factory=dict)
 
@@ -248,6 +256,10 @@ class Config:
             "METRICS_CONVERSION_WINDOW_DAYS": _env_int("METRICS_CONVERSION_WINDOW_DAYS",
                                                        cls.METRICS_CONVERSION_WINDOW_DAYS),
             "VIEWERS_SEE_FULL_PHONES": _env_bool("VIEWERS_SEE_FULL_PHONES", cls.VIEWERS_SEE_FULL_PHONES),
+            "CAMPAIGN_FREQUENCY_CAP": _env_int("CAMPAIGN_FREQUENCY_CAP", cls.CAMPAIGN_FREQUENCY_CAP),
+            "CAMPAIGN_QUIET_HOURS": _env("CAMPAIGN_QUIET_HOURS", cls.CAMPAIGN_QUIET_HOURS),
+            "CAMPAIGN_OPT_OUT_KEYWORDS": _env("CAMPAIGN_OPT_OUT_KEYWORDS", cls.CAMPAIGN_OPT_OUT_KEYWORDS),
+            "CAMPAIGN_ATTRIBUTION_DAYS": _env_int("CAMPAIGN_ATTRIBUTION_DAYS", cls.CAMPAIGN_ATTRIBUTION_DAYS),
         }
         values.update(overrides)
         if not values["WORKER_POLL_SECONDS"]:
@@ -282,6 +294,13 @@ class Config:
 
         if problems := check_config(self.ZNS_ORDER_TEMPLATES):
             raise ConfigError("ZNS_ORDER_TEMPLATES: " + "; ".join(problems))
+        if self.CAMPAIGN_QUIET_HOURS:
+            from .services.oa.auto_reply import RuleInvalid, parse_hours
+
+            try:
+                parse_hours(self.CAMPAIGN_QUIET_HOURS)
+            except RuleInvalid as exc:
+                raise ConfigError(f"CAMPAIGN_QUIET_HOURS: {exc}") from exc
         if self.WORKER_POLL_SECONDS is not None and self.WORKER_POLL_SECONDS < 0:
             raise ConfigError("WORKER_POLL_SECONDS must be a positive number of seconds")
         if self.TESTING:

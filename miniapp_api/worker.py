@@ -131,6 +131,14 @@ def route_inbox(app: Flask) -> None:
         db.session.commit()
 
 
+def send_campaigns(app: Flask) -> None:
+    """Start scheduled campaigns and send running ones at their pace (docs/campaigns.md)."""
+    from .extensions import db
+    from .services.campaigns.sending import send_due
+
+    send_due(db.session, app.config)
+
+
 # (job id, function(app), trigger kwargs): the application's own jobs. An interval job with `wake_on` channels
 # and no period polls every WORKER_POLL_SECONDS.
 JOBS: list[tuple[str, Callable[[Flask], None], dict]] = [
@@ -143,6 +151,7 @@ JOBS: list[tuple[str, Callable[[Flask], None], dict]] = [
     ("zns-outbound", send_zns, {"trigger": "interval", "seconds": 2}),
     ("zns-template-sync", sync_zns_templates, {"trigger": "interval", "hours": 1}),
     ("inbox-routing", route_inbox, {"trigger": "interval", "seconds": 15}),
+    ("campaign-sends", send_campaigns, {"trigger": "interval", "seconds": 1}),
 ]
 
 

@@ -8,6 +8,7 @@ from .conversation import Conversation, ConversationEvent, Message, MessageRecei
 from .conversation_search import ConversationSearch
 from .customer import Customer, CustomerIdentity, ProfileConflict, ProfileMerge
 from .delivery import Delivery, DeliveryLane
+from .campaign import Campaign, CampaignRecipient
 from .conversation_read import ConversationRead
 from .form import Form, FormSubmission
 from .idempotency import IdempotencyRecord
@@ -31,7 +32,7 @@ from .zns import ZnsMessage, ZnsTemplate
 __all__ = [
     "ApiKey", "ApiKeyUse", "AuditEntry", "ConversationEvent", "CustomerTag", "PipelineChange", "StaffSession",
     "StaffUser", "Tag",
-    "AutoReplyRule", "ConsentRecord", "ConsoleChange", "Connector", "Conversation", "ConversationRead", "ConversationSearch", "Customer",
+    "AutoReplyRule", "Campaign", "CampaignRecipient", "ConsentRecord", "ConsoleChange", "Connector", "Conversation", "ConversationRead", "ConversationSearch", "Customer",
     "CustomerIdentity", "Delivery", "DeliveryLane",
     "Form", "FormSubmission", "IdempotencyRecord", "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",

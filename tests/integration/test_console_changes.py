@@ -179,3 +179,30 @@ def test_a_console_behind_by_more_than_a_page_gets_every_change_once_in_order(ap
             assert page["cursor"] >= cursor
             cursor = page["cursor"]
     assert seen == expected
+
+
+def test_polls_with_the_same_cursor_in_the_same_quarter_second_share_one_answer(app, client, oa, owner,
+                                                                             frozen_clock):
+    """Fifty open consoles at the same cursor cost one rows statement, not fifty; new changes and the clock's
+    next quarter second both end the sharing."""
+    cursor = _read(client, owner)["cursor"]
+    open_conversation(app, client, oa)
+    statements = []
+
+    def count(_conn, _cursor, statement, *_):
+        if "console_change" in statement and "ORDER BY" in statement:
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        answers = [_read(client, owner, cursor) for _ in range(5)]
+        assert len(statements) == 1 and all(answer == answers[0] for answer in answers)
+        open_conversation(app, client, oa, name="Khách Mới")  # a newer change: a new answer
+        assert len(_read(client, owner, cursor)["changes"]) > len(answers[0]["changes"])
+        frozen_clock.advance(seconds=changes.SHARE_SECONDS)
+        _read(client, owner, cursor)
+        assert len(statements) == 3
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)

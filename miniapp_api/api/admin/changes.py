@@ -7,6 +7,7 @@ routes, which apply the usual rules.
 """
 from __future__ import annotations
 
+from flask import current_app
 from flask_smorest import Blueprint
 
 from ...extensions import db
@@ -27,4 +28,4 @@ def list_changes(query):
     """What changed in the inbox after `after`; answers at once (poll about once a second)."""
     principal = current()
     agent_id = principal.id if principal.role == AGENT else None
-    return changes.read(db.session, query.get("after"), agent_id=agent_id)
+    return changes.read(db.session, query.get("after"), agent_id=agent_id, shared=changes.answers(current_app))

@@ -7,7 +7,9 @@ write the console should show can never commit without its change row, and a
 rolled-back write leaves none.
 
 Reading (`read`) answers at once with what is there: consoles poll about once a
-second (docs/console/live.md says why not SSE or long-polling). Row ids come
+second (docs/console/live.md says why not SSE or long-polling). Polls with the same
+cursor in the same quarter second, while the newest change is the same, share one
+answer per process (keyed on the injected clock, so tests move it). Row ids come
 from one sequence, but on PostgreSQL two transactions may commit in the
 opposite order to the ids they took: a reader that saw id 11 may later find id
 10 committed. So every read also returns the rows of the last
@@ -31,6 +33,10 @@ from ..staff.visibility import agent_conversations
 
 LATE_COMMIT_SECONDS = 10
 PAGE = 500
+# Consoles polling with the same cursor within the same quarter second, while the newest change is the same, get
+# the same answer: one rows statement per process serves them all (an open console is 1 poll a second).
+SHARE_SECONDS = 0.25
+SHARED_KEPT = 256
 
 
 def _changes_in(session: Session) -> dict[tuple[str, int], dict]:
@@ -80,13 +86,14 @@ def install() -> None:
         event.listen(Session, "after_flush", _after_flush)
 
 
-def read(session: Session, after: int | None, agent_id: int | None = None, limit: int = PAGE) -> dict:
+def read(session: Session, after: int | None, agent_id: int | None = None, limit: int = PAGE,
+         shared: dict | None = None) -> dict:
     """{"changes": [...], "cursor": id, "reset": bool} for a console that has seen up to `after`.
 
     No `after`: nothing yet, and the cursor to start from. An `after` older than the oldest row kept (pruned
     away while the console slept) or newer than any row (another database): `reset`, the console reloads what
     it shows. `agent_id`: only changes of conversations that agent may read, or that were taken from them
-    (then with `held_by`, who holds it now).
+    (then with `held_by`, who holds it now). `shared`: the app's dict of recent answers (`answers()`).
     """
     oldest, newest = session.execute(sa.select(sa.func.min(ConsoleChange.id), sa.func.max(ConsoleChange.id))).one()
     newest = newest or 0
@@ -94,7 +101,26 @@ def read(session: Session, after: int | None, agent_id: int | None = None, limit
         return {"changes": [], "cursor": newest, "reset": False}
     if after > newest or (oldest is not None and after < oldest - 1):
         return {"changes": [], "cursor": newest, "reset": True}
-    recent = clock.now() - dt.timedelta(seconds=LATE_COMMIT_SECONDS)
+    now = clock.now()
+    if shared is None:
+        return _rows(session, after, agent_id, limit, newest, now)
+    key = (after, agent_id, limit, oldest, newest, int(now.timestamp() / SHARE_SECONDS))
+    answer = shared.get(key)
+    if answer is None:
+        answer = _rows(session, after, agent_id, limit, newest, now)
+        if len(shared) >= SHARED_KEPT:
+            shared.clear()
+        shared[key] = answer
+    return answer
+
+
+def answers(app) -> dict:
+    """The app's recent answers, shared by its threads (one dict per app: never another database's)."""
+    return app.extensions.setdefault("console_feed_answers", {})
+
+
+def _rows(session: Session, after: int, agent_id: int | None, limit: int, newest: int, now: dt.datetime) -> dict:
+    recent = now - dt.timedelta(seconds=LATE_COMMIT_SECONDS)
     # One statement for the new rows and those of the last seconds again (late commits). New rows come first,
     # so recent ones can never fill the page and hold the cursor back; a console behind by more than a page
     # gets the rest next time.

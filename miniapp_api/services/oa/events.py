@@ -31,6 +31,7 @@ from ..customers.phones import InvalidPhone, normalize_phone
 from ..customers.profiles import Claim, resolve_profile
 from ..zns import receipts as zns_receipts
 from .. import shop_settings
+from ..campaigns import opt_out
 from ...zalo.timestamps import zalo_moment
 
 USER_MESSAGE_TYPES = ("text", "image", "link", "audio", "video", "sticker", "gif", "location", "file",
@@ -173,6 +174,8 @@ def on_user_message(app: Flask, session: Session, payload: dict, when: dt.dateti
                 text=message.get("text"), attachments=attachments_of(message), zalo_msg_id=message.get("msg_id"),
                 quote_msg_id=message.get("quote_msg_id"), sent_at=when)
     if name == "user_send_text" and message.get("text"):
+        if opt_out.handle(session, contact, message["text"], app.config):
+            return
         auto_reply(session, conversation, contact, message["text"], config=app.config,
                    cooldown=dt.timedelta(seconds=app.config["OA_AUTO_REPLY_COOLDOWN_SECONDS"]))
 

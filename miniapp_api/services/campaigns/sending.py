@@ -1,0 +1,139 @@
+"""Sending a running campaign: at its pace, outside quiet hours, each recipient at most once.
+
+The worker's `campaign-sends` job calls `send_due` about once a second. For each running campaign it first
+reserves a slice of the pace with a conditional update of `next_send_at` (two workers never both take the
+same slice), then hands recipients over one transaction each: the recipient moves `pending → queued` with a
+conditional update and, in the same transaction, its message goes into the OA or ZNS queue, which deliver it
+exactly once (docs/worker.md). A worker killed between two recipients leaves the rest `pending`; one killed
+inside a transaction leaves nothing half done. The policy is applied again with fresh facts at this moment:
+a customer who withdrew consent, unfollowed or reached the frequency cap since the plan is skipped.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ... import clock
+from ...models import Campaign, CampaignRecipient, Customer
+from ...models.campaign import CS, FINISHED, PENDING, QUEUED, RUNNING, SCHEDULED, SKIPPED
+from ..customers.profiles import live
+from ..oa.outbound import OutboundRefused, queue_text_message
+from ..zns.send import ZnsInvalid, ZnsRefused, queue_template
+from . import content, links, policy
+from .planning import facts_for
+
+TICK = dt.timedelta(seconds=1)  # the job's period: a slice never reaches further back than this
+REASON = "campaign"
+MERGED = "merged"
+
+
+def send_due(session: Session, config: Mapping) -> int:
+    """Start scheduled campaigns that are due, then send what each running one may now; returns sends made."""
+    now = clock.now()
+    for campaign in session.scalars(sa.select(Campaign).where(Campaign.status == SCHEDULED,
+                                                              Campaign.scheduled_at <= now)):
+        campaign.status, campaign.started_at, campaign.updated_at = RUNNING, now, now
+    session.commit()
+    if policy.in_quiet_hours(config["CAMPAIGN_QUIET_HOURS"], now):
+        return 0
+    sent = 0
+    for campaign_id in session.scalars(sa.select(Campaign.id).where(Campaign.status == RUNNING)).all():
+        sent += _send_slice(session, config, campaign_id, now)
+    return sent
+
+
+def _reserve(session: Session, campaign: Campaign, now: dt.datetime) -> int:
+    """How many sends this worker may make now; the pace moves on by as many (0 if another worker took it)."""
+    interval = dt.timedelta(minutes=1) / campaign.rate_per_minute
+    previous = campaign.next_send_at
+    # Never more than one tick's worth at once: a late or resumed job does not catch up in a burst.
+    floor = now - max(TICK - interval, dt.timedelta(0))
+    base = max(previous, floor) if previous is not None else floor
+    if base > now:
+        return 0
+    budget = int((now - base) / interval) + 1
+    moved = session.execute(sa.update(Campaign).where(
+        Campaign.id == campaign.id,
+        Campaign.next_send_at.is_(None) if previous is None else Campaign.next_send_at == previous)
+        .values(next_send_at=base + budget * interval)).rowcount
+    session.commit()
+    return budget if moved == 1 else 0
+
+
+def _send_slice(session: Session, config: Mapping, campaign_id: int, now: dt.datetime) -> int:
+    campaign = session.get(Campaign, campaign_id)
+    budget = _reserve(session, campaign, now)
+    if budget == 0:
+        return 0
+    ids = session.scalars(sa.select(CampaignRecipient.id).where(
+        CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.status == PENDING)
+        .order_by(CampaignRecipient.id).limit(budget)).all()
+    sent = sum(_send_one(session, config, campaign_id, recipient_id, now) for recipient_id in ids)
+    if len(ids) < budget and not session.scalar(sa.select(CampaignRecipient.id).where(
+            CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.status == PENDING).limit(1)):
+        session.execute(sa.update(Campaign).where(Campaign.id == campaign_id, Campaign.status == RUNNING)
+                        .values(status=FINISHED, finished_at=now, updated_at=now))
+        session.commit()
+    return sent
+
+
+def _send_one(session: Session, config: Mapping, campaign_id: int, recipient_id: int, now: dt.datetime) -> int:
+    """One recipient in one transaction: taken (or already taken by another worker), then queued or skipped."""
+    try:
+        running = sa.exists().where(Campaign.id == campaign_id, Campaign.status == RUNNING)  # paused: stop now
+        taken = session.execute(sa.update(CampaignRecipient).where(
+            CampaignRecipient.id == recipient_id, CampaignRecipient.status == PENDING, running)
+            .values(status=QUEUED, queued_at=now,
+                    attributed_until=now + dt.timedelta(days=config["CAMPAIGN_ATTRIBUTION_DAYS"]))).rowcount
+        if taken != 1:
+            session.rollback()
+            return 0
+        recipient = session.get(CampaignRecipient, recipient_id)
+        campaign = session.get(Campaign, campaign_id)
+        outcome = deliver(session, config, campaign, recipient, now)
+        session.commit()
+        return outcome
+    except Exception:
+        session.rollback()
+        raise
+
+
+def deliver(session: Session, config: Mapping, campaign: Campaign, recipient: CampaignRecipient,
+            now: dt.datetime) -> int:
+    """Decide again with fresh facts and queue the message; a refusal skips the recipient with its code."""
+    customer = live(session.get(Customer, recipient.customer_id))
+    if customer.id != recipient.customer_id and session.scalar(sa.select(CampaignRecipient.id).where(
+            CampaignRecipient.campaign_id == campaign.id, CampaignRecipient.customer_id == customer.id)):
+        return _skip(recipient, MERGED)  # merged since the plan into another recipient: one message, not two
+    facts = facts_for(session, [customer.id], now)[customer.id]
+    # this recipient's own row is already `queued`: it must not count against the cap
+    facts = dataclasses.replace(facts, marketing_sends_7d=facts.marketing_sends_7d - 1)
+    decision = policy.decide(facts, has_template=bool(campaign.zns_template_id),
+                             frequency_cap=config["CAMPAIGN_FREQUENCY_CAP"], now=now)
+    if decision.channel is None:
+        return _skip(recipient, decision.reason)
+    recipient.channel = decision.channel
+    try:
+        if decision.channel == CS:
+            link = links.link_for(config, recipient.id) if campaign.link_url else None
+            row = queue_text_message(session, customer, content.render(campaign.text, customer, link),
+                                     reason=REASON)
+            recipient.message_id = row.message_id
+        else:
+            zns = queue_template(session, customer, campaign.zns_template_id,
+                                 content.zns_data(campaign.zns_params, customer), reason=REASON)
+            recipient.zns_message_id = zns.id
+    except OutboundRefused as exc:
+        return _skip(recipient, exc.code)
+    except (ZnsRefused, ZnsInvalid) as exc:
+        return _skip(recipient, getattr(exc, "code", "zns_invalid"))
+    return 1
+
+
+def _skip(recipient: CampaignRecipient, reason: str | None) -> int:
+    recipient.status, recipient.reason, recipient.queued_at, recipient.attributed_until = SKIPPED, reason, None, None
+    return 0

@@ -1,0 +1,210 @@
+"""Campaigns over HTTP against the strict Zalo emulator, on a frozen clock: the channel each recipient gets and
+why others are skipped, the plan's figures, sends at the pace and outside quiet hours, pause/resume/cancel,
+consent withdrawn mid-campaign (the opt-out keyword), the frequency cap across campaigns, tracked links, an
+order attributed to the campaign, and every recipient exactly once however the work is interrupted."""
+from __future__ import annotations
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from miniapp_api.extensions import db
+from miniapp_api.models import CampaignRecipient, Customer
+from tests.campaign_helpers import CAMPAIGNS, act, create, send_tick, shopper, tag
+from tests.customer_helpers import add_order
+from tests.inbox_helpers import call
+from tests.oa_helpers import customer_says, run_worker
+from tests.staff_helpers import auth, login, staff_headers
+from tests.zns_helpers import put_template, run_zns, sent_by_zalo, sync_templates
+
+OFFER = "Chào {ten_khach|bạn}, shop giảm 20% cuối tuần này!"
+
+
+@pytest.fixture
+def owner(app, client):
+    app.config["CAMPAIGN_QUIET_HOURS"] = ""  # the frozen clock starts at 10:00 in Vietnam; tests of hours set it
+    return staff_headers(app, client, "owner")
+
+
+def _texts(zalo, user) -> list[str]:
+    return [m["message"].get("text") for m in zalo.sent_messages if m["user_id"] == user.oa_user_id]
+
+
+def _recipients(app, campaign_id) -> dict[str, tuple]:
+    with app.app_context():
+        rows = db.session.execute(sa.select(Customer.ref, CampaignRecipient.channel, CampaignRecipient.status,
+                                            CampaignRecipient.reason)
+                                  .join(Customer, Customer.id == CampaignRecipient.customer_id)
+                                  .where(CampaignRecipient.campaign_id == campaign_id)).all()
+        return {ref: (channel, status, reason) for ref, channel, status, reason in rows}
+
+
+def test_each_recipient_gets_the_channel_zalos_rules_allow_or_a_reason(app, client, oa, owner, frozen_clock):
+    put_template(oa, "9001", params=[{"name": "ten", "maxLength": 30}])
+    sync_templates(client, owner)
+    old_user, old = shopper(app, client, oa, "Lê Cũ", "84901000001")              # wrote 8 days ago, phone verified
+    typed_user, typed = shopper(app, client, oa, "Vũ Gõ", "84901000002", verified=False)  # 8 days, phone typed
+    frozen_clock.advance(days=8)
+    owner = auth(login(client, "owner@shop.vn"))  # a staff session lasts 12 hours
+    fresh_user, fresh = shopper(app, client, oa, "Trần Mới", "84901000003")      # wrote just now
+    _, refused = shopper(app, client, oa, "Đỗ Không", "84901000004", consent=False)
+    gone_user, gone = shopper(app, client, oa, "Phan Đi", "84901000005")
+    customer_says(client, oa, gone_user, "unfollow")
+    run_worker(app)
+    for ref in (old, typed, fresh, refused, gone):
+        tag(client, owner, ref)
+
+    campaign = create(client, owner, zns_template_id="9001", zns_params={"ten": "customer.full_name"},
+                      rate_per_minute=600)
+    status, plan = act(client, owner, campaign, "plan")
+    assert status == 200, plan
+    assert plan["recipients"] == 5 and plan["by_channel"] == {"cs": 1, "zns": 1}
+    assert plan["skipped"] == {"no_consent": 1, "unfollowed": 1, "window_closed_no_phone": 1}
+    assert (plan["zns_price_vnd"], plan["estimated_cost_vnd"]) == (200, 200)
+    assert _recipients(app, campaign)[fresh] == ("cs", "pending", None)
+
+    assert act(client, owner, campaign, "start")[0] == 200
+    assert send_tick(app) == 2
+    run_worker(app)
+    run_zns(app)
+    assert _texts(oa, fresh_user) == ["Chào Trần Mới, shop giảm 20% cuối tuần này!"]
+    assert [m["template_data"] for m in sent_by_zalo(oa)] == [{"ten": "Lê Cũ"}]
+    assert _texts(oa, old_user) == [] and _texts(oa, typed_user) == []
+    assert send_tick(app) == 0  # nothing twice
+    status, found = call(client, "GET", f"{CAMPAIGNS}/{campaign}/results", owner)
+    assert (found["targeted"], found["queued"], found["sent"], found["skipped"]) == (5, 2, 2, 3)
+    assert call(client, "GET", f"{CAMPAIGNS}/{campaign}", owner)[1]["status"] == "finished"
+
+
+def test_the_pace_quiet_hours_pause_resume_and_cancel(app, client, oa, owner, frozen_clock):
+    users = [shopper(app, client, oa, f"Khách {n}", f"8490200000{n}") for n in range(6)]
+    for _, ref in users:
+        tag(client, owner, ref)
+    campaign = create(client, owner, rate_per_minute=60)  # one a second
+    act(client, owner, campaign, "plan")
+    act(client, owner, campaign, "start")
+    assert send_tick(app) == 1 and send_tick(app) == 0  # the same second: no second send
+    frozen_clock.advance(seconds=1)
+    assert send_tick(app) == 1
+    frozen_clock.advance(seconds=30)  # the job was late: it never catches up with a burst
+    assert send_tick(app) == 1
+
+    assert act(client, owner, campaign, "pause")[0] == 200
+    frozen_clock.advance(seconds=5)
+    assert send_tick(app) == 0
+    app.config["CAMPAIGN_QUIET_HOURS"] = "21:00-08:00"
+    assert act(client, owner, campaign, "resume")[0] == 200
+    frozen_clock.advance(hours=12)  # 22:00 in Vietnam: marketing waits
+    assert send_tick(app) == 0
+    frozen_clock.advance(hours=10)  # 08:00
+    assert send_tick(app) == 1
+    owner = auth(login(client, "owner@shop.vn"))  # a staff session lasts 12 hours
+    status, cancelled = act(client, owner, campaign, "cancel")
+    assert status == 200 and cancelled["status"] == "cancelled"
+    frozen_clock.advance(seconds=5)
+    assert send_tick(app) == 0
+    states = sorted(state for _, state, _ in _recipients(app, campaign).values())
+    assert states == ["cancelled"] * 2 + ["queued"] * 4
+    assert act(client, owner, campaign, "resume")[0] == 409  # cancelled is final
+
+
+def test_an_opt_out_keyword_withdraws_consent_mid_campaign_and_is_confirmed(app, client, oa, owner, frozen_clock):
+    first_user, first = shopper(app, client, oa, "Khách Một", "84903000001")
+    second_user, second = shopper(app, client, oa, "Khách Hai", "84903000002")
+    for ref in (first, second):
+        tag(client, owner, ref)
+    campaign = create(client, owner, rate_per_minute=1)
+    act(client, owner, campaign, "plan")
+    act(client, owner, campaign, "start")
+    assert send_tick(app) == 1  # the first of them
+    run_worker(app)
+    customer_says(client, oa, second_user, "text", text="Hủy!")
+    run_worker(app)
+    assert _texts(oa, second_user)[-1].startswith("Bạn đã hủy nhận tin khuyến mãi")
+    frozen_clock.advance(minutes=1)
+    assert send_tick(app) == 0
+    assert _recipients(app, campaign)[second] == ("cs", "skipped", "no_consent")
+    assert len([t for t in _texts(oa, second_user) if "giảm 20%" in t]) == 0
+    customer_says(client, oa, first_user, "text", text="hủy đơn hàng giúp mình")  # a question, not the keyword
+    run_worker(app)
+    assert not any(t.startswith("Bạn đã hủy") for t in _texts(oa, first_user))
+
+
+def test_the_frequency_cap_counts_across_campaigns(app, client, oa, owner):
+    app.config["CAMPAIGN_FREQUENCY_CAP"] = 1
+    user, ref = shopper(app, client, oa, "Khách Quen", "84904000001")
+    tag(client, owner, ref)
+    first = create(client, owner)
+    act(client, owner, first, "plan")
+    act(client, owner, first, "start")
+    assert send_tick(app) == 1
+    second = create(client, owner, name="Ưu đãi lần hai")
+    assert act(client, owner, second, "plan")[1]["skipped"] == {"frequency_cap": 1}
+
+
+def test_a_tracked_link_counts_one_click_and_an_order_is_attributed(app, client, oa, owner, frozen_clock):
+    user, ref = shopper(app, client, oa, "Khách Mua", "84905000001")
+    tag(client, owner, ref)
+    campaign = create(client, owner, text="Xem ưu đãi: {link}", link_url="https://shop.example.vn/sale")
+    act(client, owner, campaign, "plan")
+    act(client, owner, campaign, "start")
+    assert send_tick(app) == 1
+    run_worker(app)
+    [text] = _texts(oa, user)
+    link = text.removeprefix("Xem ưu đãi: ")
+    assert link.startswith("http://127.0.0.1:8000/r/") and ref not in link  # no personal data in the URL
+    path = link.removeprefix("http://127.0.0.1:8000")
+    for _ in range(3):
+        with client.get(path) as response:
+            assert response.status_code == 302 and response.headers["Location"] == "https://shop.example.vn/sale"
+    with client.get(path[:-2] + "xx") as forged:
+        assert forged.status_code == 404
+    frozen_clock.advance(hours=6)
+    with app.app_context():
+        add_order(ref, "SO-CAMPAIGN")
+    found = call(client, "GET", f"{CAMPAIGNS}/{campaign}/results", owner)[1]
+    assert (found["clicked"], found["ordered"], found["revenue_vnd"]) == (1, 1, 350000)
+    [line] = call(client, "GET", f"{CAMPAIGNS}/{campaign}/recipients", owner)[1]
+    assert line["customer_ref"] == ref and line["ordered"] and line["clicked_at"]
+
+
+def test_a_worker_killed_mid_campaign_resumes_and_two_workers_never_send_twice(app, client, oa, owner,
+                                                                             frozen_clock, monkeypatch):
+    from miniapp_api.services.campaigns import sending
+
+    users = [shopper(app, client, oa, f"Khách {n}", f"8490600000{n}") for n in range(5)]
+    for _, ref in users:
+        tag(client, owner, ref)
+    campaign = create(client, owner, rate_per_minute=600)
+    act(client, owner, campaign, "plan")
+    act(client, owner, campaign, "start")
+    real, calls = sending.deliver, []
+
+    def dies_on_the_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise SystemExit("killed")  # the process dies inside the third recipient's transaction
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sending, "deliver", dies_on_the_third)
+    with pytest.raises(SystemExit):
+        send_tick(app)
+    monkeypatch.setattr(sending, "deliver", real)
+    assert sorted(s for _, s, _ in _recipients(app, campaign).values()) == ["pending"] * 3 + ["queued"] * 2
+    frozen_clock.advance(seconds=1)
+    assert send_tick(app) + send_tick(app) == 3  # a second worker's tick finds nothing left to take twice
+    run_worker(app)
+    for user, _ in users:
+        assert len([t for t in _texts(oa, user) if "giảm 20%" in t]) == 1
+
+
+def test_bad_input_is_a_422_naming_the_field_and_states_refuse_with_409(app, client, oa, owner):
+    status, problem = call(client, "POST", CAMPAIGNS, owner, json={
+        "name": "x", "audience": {"tags": ["a"], "segment_id": 1}, "text": "{link}"})
+    assert status == 422 and {"audience", "link_url"} & set(problem["errors"])
+    campaign = create(client, owner)
+    status, refused = act(client, owner, campaign, "start")
+    assert status == 409 and refused["code"] == "bad_state"
+    viewer = staff_headers(app, client, "viewer", "xem@shop.vn")
+    assert call(client, "GET", f"{CAMPAIGNS}/{campaign}", viewer)[0] == 200
+    assert act(client, viewer, campaign, "plan")[0] == 403
