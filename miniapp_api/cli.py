@@ -72,6 +72,7 @@ def worker_command():
 def init_app(app: Flask) -> None:
     from .cli_oa import rules_cli, zalo_cli
     from .cli_zns import zns_cli
+    from .cli_campaigns import campaigns_cli
     from .cli_staff import staff_cli
 
     app.cli.add_command(forms_cli)
@@ -80,3 +81,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(staff_cli)
     app.cli.add_command(zns_cli)
+    app.cli.add_command(campaigns_cli)

@@ -208,3 +208,19 @@ def test_bad_input_is_a_422_naming_the_field_and_states_refuse_with_409(app, cli
     viewer = staff_headers(app, client, "viewer", "xem@shop.vn")
     assert call(client, "GET", f"{CAMPAIGNS}/{campaign}", viewer)[0] == 200
     assert act(client, viewer, campaign, "plan")[0] == 403
+
+
+def test_the_cli_plans_starts_and_reports_like_the_api(app, client, oa, owner, runner):
+    user, ref = shopper(app, client, oa, "Khách CLI", "84907000001")
+    tag(client, owner, ref)
+    campaign = create(client, owner)
+    planned = runner.invoke(args=["campaigns", "plan", str(campaign)])
+    assert planned.exit_code == 0 and "recipients 1: cs 1, zns 0" in planned.output
+    assert "campaign" in runner.invoke(args=["campaigns", "start", str(campaign)]).output
+    assert send_tick(app) == 1
+    run_worker(app)
+    report = runner.invoke(args=["campaigns", "results", str(campaign)]).output
+    assert "queued\t1" in report and "sent\t1" in report
+    refused = runner.invoke(args=["campaigns", "resume", str(campaign)])
+    assert refused.exit_code != 0 and "cannot resume" in refused.output
+    assert runner.invoke(args=["campaigns", "plan", "999"]).exit_code != 0
