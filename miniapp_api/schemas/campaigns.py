@@ -110,6 +110,7 @@ class RecipientQuery(Schema):
 class RecipientSchema(Schema):
     id = fields.Integer()
     customer_ref = fields.String()
+    customer_name = fields.String(allow_none=True)
     channel = fields.String(allow_none=True)
     status = fields.String()
     reason = fields.String(allow_none=True)

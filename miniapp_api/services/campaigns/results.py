@@ -67,7 +67,8 @@ def recipients(session: Session, campaign: Campaign, *, status: str | None, limi
                after_id: int | None) -> list[dict]:
     """One line per recipient, by id, after `after_id`."""
     clauses = _clauses()
-    statement = (sa.select(R, Customer.ref, sa.func.coalesce(Message.delivery_state, ZnsMessage.delivery_state),
+    statement = (sa.select(R, Customer.ref, sa.func.coalesce(Customer.full_name, Customer.zalo_display_name),
+                           sa.func.coalesce(Message.delivery_state, ZnsMessage.delivery_state),
                            clauses["replied"], sa.exists().where(clauses["attributed"]))
                  .join(Customer, Customer.id == R.customer_id)
                  .outerjoin(Message, Message.id == R.message_id)
@@ -77,7 +78,7 @@ def recipients(session: Session, campaign: Campaign, *, status: str | None, limi
         statement = statement.where(R.status == status)
     if after_id is not None:
         statement = statement.where(R.id > after_id)
-    return [{"id": r.id, "customer_ref": ref, "channel": r.channel, "status": r.status, "reason": r.reason,
+    return [{"id": r.id, "customer_ref": ref, "customer_name": name, "channel": r.channel, "status": r.status, "reason": r.reason,
              "delivery_state": delivery, "queued_at": r.queued_at, "clicked_at": r.clicked_at,
              "replied": bool(replied and r.queued_at), "ordered": bool(ordered and r.queued_at)}
-            for r, ref, delivery, replied, ordered in session.execute(statement)]
+            for r, ref, name, delivery, replied, ordered in session.execute(statement)]
