@@ -151,7 +151,7 @@ JOBS: list[tuple[str, Callable[[Flask], None], dict]] = [
     ("zns-outbound", send_zns, {"trigger": "interval", "seconds": 2}),
     ("zns-template-sync", sync_zns_templates, {"trigger": "interval", "hours": 1}),
     ("inbox-routing", route_inbox, {"trigger": "interval", "seconds": 15}),
-    ("campaign-sends", send_campaigns, {"trigger": "interval", "seconds": 1}),
+    ("campaign-sends", send_campaigns, {"trigger": "interval", "seconds": 0.25}),  # campaigns/sending.py
 ]
 
 
