@@ -55,8 +55,9 @@ def _reserve(session: Session, campaign: Campaign, now: dt.datetime) -> int:
     interval = dt.timedelta(minutes=1) / campaign.rate_per_minute
     previous = campaign.next_send_at
     # Never more than one tick's worth at once: a late or resumed job does not catch up in a burst.
+    # A campaign that starts or resumes (no pace yet) starts from now: one message, then the pace.
     floor = now - max(TICK - interval, dt.timedelta(0))
-    base = max(previous, floor) if previous is not None else floor
+    base = max(previous, floor) if previous is not None else now
     if base > now:
         return 0
     # ...and never more than the pace allows in any window of a tick (or of one interval, when slower): sends are
