@@ -24,7 +24,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import report  # noqa: E402
-from bench.harness import (ROOT, flask, gunicorn, postgres_url, reset_postgres, sandbox_env, tree_env,  # noqa: E402
+from bench.harness import (flask, gunicorn, postgres_url, reset_postgres, sandbox_env, tree_env,  # noqa: E402
                            trees, zalo_state)
 from sandbox.server import BackgroundServer  # noqa: E402
 from sandbox.zalo import ZaloState, create_sandbox_app  # noqa: E402

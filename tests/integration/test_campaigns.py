@@ -5,7 +5,6 @@ order attributed to the campaign, and every recipient exactly once however the w
 from __future__ import annotations
 
 import pytest
-import requests
 import sqlalchemy as sa
 
 from miniapp_api.extensions import db

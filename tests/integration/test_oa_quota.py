@@ -6,7 +6,7 @@ asks `POST /v3.0/oa/quota/message` when its own view is not enough.
 import pytest
 
 from miniapp_api.extensions import db
-from miniapp_api.models import Customer, Message, OaContact, OaOutbound, OaUserQuota
+from miniapp_api.models import Customer, OaContact, OaOutbound, OaUserQuota
 from miniapp_api.services.oa.outbound import OutboundRefused, queue_text_message
 from tests.oa_helpers import customer_in_window, customer_says, messages, one, run_worker, zalo_window
 from tests.staff_helpers import auth, login, staff_headers

@@ -12,10 +12,10 @@ from miniapp_api.services.customers.consents import record_consent
 from miniapp_api.services.zns.delivery import next_refill
 from sandbox.zalo.zns import receipt_event
 from tests.inbox_helpers import call, open_conversation
-from tests.oa_helpers import customer_says, post_event, run_worker
+from tests.oa_helpers import post_event, run_worker
 from tests.staff_helpers import auth, login, staff_headers
 from tests.sync_helpers import add_shopone, sync
-from tests.zns_helpers import (conversation_of, put_template, run_zns, sent_by_zalo, set_quota, sync_templates,
+from tests.zns_helpers import (put_template, run_zns, sent_by_zalo, set_quota, sync_templates,
                                verified_customer, zns_rows)
 
 ORDER_DATA = {"customer_name": "Nguyễn Văn An", "order_code": "SO-1", "status": "Đang giao", "total": 250000}
