@@ -124,6 +124,7 @@ def measure_one(url: str) -> dict:
             plan_peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
 
+            rss_before_drain = _rss_mb()
             control.move(db.session, campaign, "start")
             db.session.commit()
             campaign_id = campaign.id
@@ -156,7 +157,7 @@ def measure_one(url: str) -> dict:
         sent = [m["user_id"] for m in state.sent_messages]
     window = [sum(1 for t in queued_at if start <= t < start + dt.timedelta(seconds=1)) for start in queued_at]
     return {"plan_seconds": plan_seconds, "plan_peak_mb": plan_peak_mb, "recipients": plan["recipients"],
-            "rss_plan_growth_mb": rss_after_plan - rss_before, "rss_drain_growth_mb": rss_after_drain - rss_after_plan,
+            "rss_plan_growth_mb": rss_after_plan - rss_before, "rss_drain_growth_mb": rss_after_drain - rss_before_drain,
             "queued": len(queued_at), "achieved_per_minute": 60 * len(queued_at) / elapsed,
             "max_in_one_second": max(window, default=0), "at_emulator": len(sent), "distinct_at_emulator": len(set(sent))}
 
