@@ -227,3 +227,34 @@ def test_the_cli_plans_starts_and_reports_like_the_api(app, client, oa, owner, r
     refused = runner.invoke(args=["campaigns", "resume", str(campaign)])
     assert refused.exit_code != 0 and "cannot resume" in refused.output
     assert runner.invoke(args=["campaigns", "plan", "999"]).exit_code != 0
+
+
+def test_preview_trial_send_edit_and_schedule(app, client, oa, owner, frozen_clock):
+    import datetime as dt
+
+    user, ref = shopper(app, client, oa, "Hà Xem Thử", "84909000001")
+    _, declined = shopper(app, client, oa, "Không Đồng Ý", "84909000002", consent=False)
+    tag(client, owner, ref)
+    campaign = create(client, owner)
+    status, preview = act(client, owner, campaign, "preview", customer_ref=ref)
+    assert status == 200 and preview["text"] == "Chào Hà Xem Thử, shop giảm 20% cuối tuần này!"
+    status, trial = act(client, owner, campaign, "test-send", customer_ref=ref)
+    assert status == 200 and trial["text"] == preview["text"]
+    run_worker(app)
+    assert _texts(oa, user) == [preview["text"]]  # sent now, and not counted as a recipient
+    status, refused = act(client, owner, campaign, "test-send", customer_ref=declined)
+    assert status == 409 and refused["code"] == "no_marketing_consent"
+
+    assert act(client, owner, campaign, "plan")[1]["recipients"] == 1
+    status, edited = call(client, "PATCH", f"{CAMPAIGNS}/{campaign}", owner, json={"text": "Ưu đãi mới cho {ten_khach}"})
+    assert status == 200 and edited["status"] == "draft"  # edited after planning: plan it again
+    status, problem = call(client, "PATCH", f"{CAMPAIGNS}/{campaign}", owner, json={"text": "Xem {link}"})
+    assert status == 422 and "link_url" in problem["errors"]
+    act(client, owner, campaign, "plan")
+    at = (frozen_clock.now() + dt.timedelta(hours=1)).isoformat()
+    assert act(client, owner, campaign, "schedule", at=at)[1]["status"] == "scheduled"
+    assert send_tick(app) == 0  # not yet
+    frozen_clock.advance(hours=1)
+    assert send_tick(app) == 1
+    assert call(client, "GET", f"{CAMPAIGNS}/{campaign}", owner)[1]["status"] in ("running", "finished")
+    assert _recipients(app, campaign)[ref] == ("cs", "queued", None)

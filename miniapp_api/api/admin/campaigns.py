@@ -37,13 +37,14 @@ def _refused(exc: planning.CampaignError) -> Problem:
     return Problem(409, str(exc), title="Conflict", extra={"code": exc.code})
 
 
-def _changed(campaign_id: int, action: str, work) -> Campaign:
-    """Run `work(campaign)` in one transaction, audited as `campaign.<action>`; a refused move is a 409."""
+def _changed(campaign_id: int, action: str, work):
+    """Run `work(campaign)` in one transaction, audited as `campaign.<action>`; a refused move is a 409.
+    Returns what `work` returns, or the campaign when that is nothing."""
     def unit():
         campaign = _campaign(campaign_id)
-        work(campaign)
+        found = work(campaign)
         audit.record(db.session, f"campaign.{action}", "campaign", campaign.id, status=campaign.status)
-        return campaign
+        return campaign if found is None else found
 
     try:
         return run_in_transaction(db.session, unit, attempts=1)
@@ -116,13 +117,7 @@ def update_campaign(changes, campaign_id):
 @blp.doc(security=STAFF_SECURITY)
 def plan_campaign(campaign_id):
     """Freeze the audience now: each recipient's channel or why they are skipped, and the ZNS cost."""
-    found = {}
-
-    def work(campaign):
-        found.update(planning.plan(db.session, campaign, current_app.config))
-
-    _changed(campaign_id, "plan", work)
-    return found
+    return _changed(campaign_id, "plan", lambda campaign: planning.plan(db.session, campaign, current_app.config))
 
 
 @blp.route("/campaigns/<int:campaign_id>/plan")
@@ -179,13 +174,9 @@ def preview_campaign(body, campaign_id):
 @blp.doc(security=STAFF_SECURITY)
 def test_send_campaign(body, campaign_id):
     """Send the message to one customer now (e.g. your own Zalo account), by Zalo's rules; not a recipient."""
-    found = {}
-
-    def work(campaign):
-        found["text"] = send_trial(db.session, current_app.config, campaign, load_customer(body["customer_ref"]))
-
-    _changed(campaign_id, "test_send", work)
-    return found
+    customer = load_customer(body["customer_ref"])
+    return {"text": _changed(campaign_id, "test_send",
+                             lambda campaign: send_trial(db.session, current_app.config, campaign, customer))}
 
 
 @blp.route("/campaigns/<int:campaign_id>/recipients")
