@@ -79,20 +79,18 @@ def _reserve(session: Session, campaign: Campaign, now: dt.datetime) -> int:
 
 
 def _send_slice(session: Session, config: Mapping, campaign_id: int, now: dt.datetime) -> int:
-    campaign = session.get(Campaign, campaign_id)
-    budget = _reserve(session, campaign, now)
-    if budget == 0:
-        return 0
-    ids = session.scalars(sa.select(CampaignRecipient.id).where(
-        CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.status == PENDING)
-        .order_by(CampaignRecipient.id).limit(budget)).all()
-    sent = sum(_send_one(session, config, campaign_id, recipient_id, now) for recipient_id in ids)
-    if len(ids) < budget and not session.scalar(sa.select(CampaignRecipient.id).where(
-            CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.status == PENDING).limit(1)):
+    pending = sa.select(CampaignRecipient.id).where(CampaignRecipient.campaign_id == campaign_id,
+                                                    CampaignRecipient.status == PENDING)
+    if session.scalar(pending.limit(1)) is None:  # everyone sent to or skipped: finished
         session.execute(sa.update(Campaign).where(Campaign.id == campaign_id, Campaign.status == RUNNING)
                         .values(status=FINISHED, finished_at=now, updated_at=now))
         session.commit()
-    return sent
+        return 0
+    budget = _reserve(session, session.get(Campaign, campaign_id), now)
+    if budget == 0:
+        return 0
+    ids = session.scalars(pending.order_by(CampaignRecipient.id).limit(budget)).all()
+    return sum(_send_one(session, config, campaign_id, recipient_id, now) for recipient_id in ids)
 
 
 def _send_one(session: Session, config: Mapping, campaign_id: int, recipient_id: int, now: dt.datetime) -> int:

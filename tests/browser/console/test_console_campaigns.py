@@ -40,6 +40,7 @@ def test_an_owner_plans_starts_and_follows_a_campaign(page, console_url, sandbox
     page.get_by_role("button", name="Bắt đầu gửi").click()
     expect(page.get_by_text("Đang gửi", exact=True)).to_be_visible()
     assert send_tick(sandbox_app) == 1
+    assert send_tick(sandbox_app) == 0  # nobody left: the campaign is finished
     run_worker(sandbox_app)
     funnel = page.get_by_role("region", name="Kết quả")
     expect(funnel.locator("li", has_text="Zalo đã nhận")).to_contain_text("1", timeout=10_000)  # refreshed live
