@@ -20,6 +20,7 @@ from ...services.campaigns.trial import send_trial
 from ...services.transactions import run_in_transaction
 from .access import STAFF_SECURITY, current, require
 from .customer_access import load_customer
+from .inbox_problems import OUTBOUND_TYPES
 
 blp = Blueprint("admin_campaigns", __name__, url_prefix="/api/v1/admin", description="Campaigns")
 READERS, MANAGERS = (OWNER, ADMIN, VIEWER), (OWNER, ADMIN)
@@ -33,8 +34,24 @@ def _campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
+# The Vietnamese sentence for each refusal of the campaign's own (Zalo's rules reuse the inbox's types).
+REFUSED_VI = {
+    "bad_state": "Chiến dịch đang ở trạng thái không làm được việc này.",
+    "already_started": "Chiến dịch đã bắt đầu: danh sách người nhận đã cố định.",
+    "unknown_segment": "Không có nhóm khách này.",
+    "bad_schedule": "Giờ hẹn phải ở tương lai.",
+    "no_channel": "Khách đã quá 48 giờ không nhắn OA và chiến dịch không có mẫu ZNS.",
+    "no_verified_phone": "Khách chưa có số điện thoại được Zalo xác thực để nhận tin ZNS.",
+    "zns_invalid": "Mẫu ZNS hoặc tham số của nó không hợp lệ.",
+}
+
+
 def _refused(exc: planning.CampaignError) -> Problem:
-    return Problem(409, str(exc), title="Conflict", extra={"code": exc.code})
+    """409 with a stable `code`; a refusal by Zalo's rules has the inbox's type for it (docs/problems.md)."""
+    if exc.code in OUTBOUND_TYPES:
+        kind = OUTBOUND_TYPES[exc.code]
+        return Problem(kind.status, str(exc), kind=kind, extra={"code": exc.code})
+    return Problem(409, str(exc), title="Conflict", detail_vi=REFUSED_VI.get(exc.code), extra={"code": exc.code})
 
 
 def _changed(campaign_id: int, action: str, work):

@@ -33,6 +33,13 @@ def test_an_owner_plans_starts_and_follows_a_campaign(page, console_url, sandbox
     expect(page.get_by_role("heading", name="Tri ân khách VIP")).to_be_visible()
     assert_no_serious_axe_violations(page)
 
+    trial = page.get_by_role("region", name="Xem trước và gửi thử")
+    trial.get_by_label("Mã khách hàng").fill(ref)
+    trial.get_by_role("button", name="Xem trước").click()
+    expect(trial.get_by_role("status")).to_contain_text("Chào Ngô Thị Mai, shop tặng bạn mã VIP10!")
+    trial.get_by_label("Mã khách hàng").fill(declined)
+    trial.get_by_role("button", name="Gửi thử").click()
+    expect(trial.get_by_role("alert")).to_contain_text("chưa đồng ý")  # no consent: refused, with the reason
     page.get_by_role("button", name="Lập kế hoạch").click()
     plan = page.get_by_role("region", name="Kế hoạch")
     expect(plan).to_contain_text("2 người nhận")

@@ -8,7 +8,7 @@ import { api } from "../../lib/api.js";
 import { dateTime, money } from "../../lib/format.js";
 import { href } from "../../lib/router.js";
 import { atLeast } from "../../lib/session.js";
-import { Alert, Badge, Confirm, Loading, PageHeader, useApi } from "../../lib/ui.js";
+import { Alert, Badge, Confirm, Field, Loading, PageHeader, useApi } from "../../lib/ui.js";
 import { TONE } from "./index.js";
 import { reason, t } from "./strings.js";
 
@@ -54,6 +54,32 @@ function Recipients({ rows }) {
       <td>${r.reason ? reason(r.reason) : ""}</td></tr>`)}</tbody></table></div></section>`;
 }
 
+/** See the message as one customer would (any role), or send it to them now (owners, admins): not counted. */
+function TryIt({ id }) {
+  const [ref, setRef] = useState("");
+  const [answer, setAnswer] = useState(null);
+  const [error, setError] = useState(null);
+  async function run(action) {
+    setError(null);
+    setAnswer(null);
+    try {
+      const found = await api(`/campaigns/${id}/${action}`, { method: "POST", body: { customer_ref: ref.trim() } });
+      setAnswer({ action, text: found.text });
+    } catch (caught) { setError(caught); }
+  }
+  return html`<section class="card stack" aria-label=${t("tryTitle")}>
+    <h2>${t("tryTitle")}</h2>
+    <${Field} label=${t("tryCustomer")} hint=${t("tryHint")}>${(a) => html`<input ...${a} value=${ref} onInput=${(e) => setRef(e.target.value)} />`}<//>
+    <div class="row">
+      <button type="button" disabled=${!ref.trim()} onClick=${() => run("preview")}>${t("preview")}</button>
+      ${atLeast("admin") && html`<button type="button" disabled=${!ref.trim()} onClick=${() => run("test-send")}>${t("trial")}</button>`}
+    </div>
+    <${Alert} error=${error} />
+    ${answer && html`<div role="status"><p class="message message-out preline">${answer.text}</p>
+      ${answer.action === "test-send" && html`<p>${t("trialSent")}</p>`}</div>`}
+  </section>`;
+}
+
 export default function CampaignDetail({ params }) {
   const campaign = useApi(`/campaigns/${params.id}`);
   const plan = useApi(`/campaigns/${params.id}/plan`);
@@ -90,6 +116,7 @@ export default function CampaignDetail({ params }) {
     <${Confirm} open=${confirming} title=${t("cancel")} confirmLabel=${t("cancel")} onConfirm=${() => run("cancel")}
       onCancel=${() => setConfirming(false)}>${t("confirmCancel")}<//>
     ${plan.data && plan.data.recipients > 0 && html`<${Plan} plan=${plan.data} />`}
+    ${!started && html`<${TryIt} id=${params.id} />`}
     ${started && results.data && html`<${Funnel} results=${results.data} />`}
     ${recipients.data && recipients.data.length > 0 && html`<${Recipients} rows=${recipients.data} />`}
   </section>`;

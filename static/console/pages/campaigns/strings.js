@@ -20,6 +20,8 @@ export const t = messages({
     reason_erased: "Đã xóa dữ liệu", reason_window_closed_no_template: "Ngoài 48 giờ, chiến dịch không có mẫu ZNS",
     reason_window_closed_no_phone: "Ngoài 48 giờ, chưa có số điện thoại Zalo xác thực", reason_merged: "Đã gộp hồ sơ",
     pending: "Chờ gửi", skippedState: "Bỏ qua", cancelledState: "Đã hủy", queuedState: "Đã gửi",
+    tryTitle: "Xem trước và gửi thử", tryCustomer: "Mã khách hàng", tryHint: "Dạng cus_…, trên trang của khách (ví dụ tài khoản Zalo của bạn).",
+    preview: "Xem trước", trial: "Gửi thử", trialSent: "Đã gửi thử tới khách này (không tính vào kết quả).",
   },
   en: {
     title: "Campaigns", none: "No campaigns yet.", create: "Create campaign", name: "Campaign name",
@@ -39,6 +41,8 @@ export const t = messages({
     reason_erased: "Data erased", reason_window_closed_no_template: "Outside 48 h, no ZNS template",
     reason_window_closed_no_phone: "Outside 48 h, no Zalo-verified phone", reason_merged: "Profile merged",
     pending: "Waiting", skippedState: "Skipped", cancelledState: "Cancelled", queuedState: "Sent",
+    tryTitle: "Preview and trial send", tryCustomer: "Customer ref", tryHint: "Like cus_…, on the customer's page (e.g. your own Zalo account).",
+    preview: "Preview", trial: "Send a trial", trialSent: "Trial sent to this customer (not counted in the results).",
   },
 });
 
