@@ -258,3 +258,15 @@ def test_preview_trial_send_edit_and_schedule(app, client, oa, owner, frozen_clo
     assert send_tick(app) == 1
     assert call(client, "GET", f"{CAMPAIGNS}/{campaign}", owner)[1]["status"] in ("running", "finished")
     assert _recipients(app, campaign)[ref] == ("cs", "queued", None)
+
+
+def test_a_customer_erased_after_the_plan_is_not_sent_to(app, client, oa, owner):
+    user, ref = shopper(app, client, oa, "Khách Xóa", "84909100001")
+    tag(client, owner, ref)
+    campaign = create(client, owner)
+    act(client, owner, campaign, "plan")
+    act(client, owner, campaign, "start")
+    assert call(client, "POST", f"/api/v1/admin/customers/{ref}/erase", owner)[0] == 200
+    assert send_tick(app) == 0
+    run_worker(app)
+    assert _recipients(app, campaign)[ref] == ("cs", "skipped", "erased") and _texts(oa, user) == []

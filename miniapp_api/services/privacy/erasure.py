@@ -42,6 +42,8 @@ ERASURE = {
     "profile_merge": "reason and moved identities cleared",
     "profile_conflict": "kept (kinds only; the claimed value is cleared)",
     "zns_message": "phone and template data cleared; sends not made yet are cancelled",
+    "campaign_recipient": "kept: ids, channel, state and times, nothing personal (the text sent is a conversation "
+                          "message, erased with it); a send not made yet is skipped as `erased`",
 }
 MERGED_EVENT, MERGED_REFS = "customer.merged", ("survivor_ref", "merged_ref")
 
