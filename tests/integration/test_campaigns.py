@@ -270,3 +270,40 @@ def test_a_customer_erased_after_the_plan_is_not_sent_to(app, client, oa, owner)
     assert send_tick(app) == 0
     run_worker(app)
     assert _recipients(app, campaign)[ref] == ("cs", "skipped", "erased") and _texts(oa, user) == []
+
+
+@pytest.fixture
+def second_worker(database_url, zalo, app):
+    """Another worker process on the same database (its own app, engine and connections)."""
+    from tests.conftest import _base_config, _seeded_app
+
+    yield from _seeded_app({**_base_config(database_url, zalo.url), "CAMPAIGN_QUIET_HOURS": ""})
+
+
+def test_two_workers_at_once_send_each_recipient_once(app, second_worker, client, oa, owner, frozen_clock):
+    import threading
+
+    users = [shopper(app, client, oa, f"Khách {n}", f"8490800000{n}") for n in range(8)]
+    for _, ref in users:
+        tag(client, owner, ref)
+    campaign = create(client, owner, rate_per_minute=600)
+    act(client, owner, campaign, "plan")
+    act(client, owner, campaign, "start")
+    counts = []
+    for _ in range(4):
+        frozen_clock.advance(seconds=1)
+        barrier = threading.Barrier(2)
+
+        def tick(worker):
+            barrier.wait()
+            counts.append(send_tick(worker))
+
+        threads = [threading.Thread(target=tick, args=(worker,)) for worker in (app, second_worker)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    run_worker(app)
+    assert sum(counts) == 8
+    for user, _ in users:
+        assert len([t for t in _texts(oa, user) if "giảm 20%" in t]) == 1
