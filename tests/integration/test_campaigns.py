@@ -307,3 +307,27 @@ def test_two_workers_at_once_send_each_recipient_once(app, second_worker, client
     assert sum(counts) == 8
     for user, _ in users:
         assert len([t for t in _texts(oa, user) if "giảm 20%" in t]) == 1
+
+
+def test_a_recipient_merged_since_the_plan_into_another_recipient_gets_one_message(app, client, oa, owner,
+                                                                                  frozen_clock):
+    user, ref = shopper(app, client, oa, "Khách Gộp", "84909200001")
+    tag(client, owner, ref)
+    campaign = create(client, owner, rate_per_minute=600)
+    act(client, owner, campaign, "plan")
+    with app.app_context():  # a duplicate profile was also a recipient, and is merged into the first since
+        survivor = db.session.scalar(sa.select(Customer).where(Customer.ref == ref))
+        duplicate = Customer(ref="cus_duplicate", source="test", merged_into_id=survivor.id)
+        db.session.add(duplicate)
+        db.session.flush()
+        db.session.add(CampaignRecipient(campaign_id=campaign, customer_id=duplicate.id, channel="cs",
+                                         status="pending"))
+        db.session.commit()
+    act(client, owner, campaign, "start")
+    send_tick(app)
+    frozen_clock.advance(seconds=1)
+    send_tick(app)
+    run_worker(app)
+    found = _recipients(app, campaign)
+    assert found["cus_duplicate"] == ("cs", "skipped", "merged") and found[ref] == ("cs", "queued", None)
+    assert len(_texts(oa, user)) == 1
