@@ -139,6 +139,14 @@ def send_campaigns(app: Flask) -> None:
     send_due(db.session, app.config)
 
 
+def run_journeys(app: Flask) -> None:
+    """Enter customers whose silence or date has come and run the journey steps that are due (docs/campaigns.md)."""
+    from .extensions import db
+    from .services.journeys.running import run_due
+
+    run_due(db.session, app.config)
+
+
 # (job id, function(app), trigger kwargs): the application's own jobs. An interval job with `wake_on` channels
 # and no period polls every WORKER_POLL_SECONDS.
 JOBS: list[tuple[str, Callable[[Flask], None], dict]] = [
@@ -152,6 +160,7 @@ JOBS: list[tuple[str, Callable[[Flask], None], dict]] = [
     ("zns-template-sync", sync_zns_templates, {"trigger": "interval", "hours": 1}),
     ("inbox-routing", route_inbox, {"trigger": "interval", "seconds": 15}),
     ("campaign-sends", send_campaigns, {"trigger": "interval", "seconds": 0.25}),  # campaigns/sending.py
+    ("journey-steps", run_journeys, {"trigger": "interval", "seconds": 2}),  # journeys/running.py
 ]
 
 

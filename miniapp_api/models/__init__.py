@@ -13,6 +13,7 @@ from .conversation_read import ConversationRead
 from .form import Form, FormSubmission
 from .idempotency import IdempotencyRecord
 from .inbox import WebhookEvent, WebhookIngest
+from .journey import Journey, JourneyEnrollment, JourneyStepRun
 from .login_throttle import LoginThrottle
 from .oa_channel import OaChannel
 from .oa_outbound import OaOutbound
@@ -34,7 +35,8 @@ __all__ = [
     "StaffUser", "Tag",
     "AutoReplyRule", "Campaign", "CampaignRecipient", "ConsentRecord", "ConsoleChange", "Connector", "Conversation", "ConversationRead", "ConversationSearch", "Customer",
     "CustomerIdentity", "Delivery", "DeliveryLane",
-    "Form", "FormSubmission", "IdempotencyRecord", "Message", "MessageReceipt", "OaContact", "OaOutbound",
+    "Form", "FormSubmission", "IdempotencyRecord", "Journey", "JourneyEnrollment", "JourneyStepRun",
+    "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",
     "ProfileMerge", "SavedReply", "Segment", "SetupCode", "ShopSetting", "SyncRun", "WebhookEvent", "WebhookIngest", "LoginThrottle", "StorageProbe",
     "ZnsMessage", "ZnsTemplate",

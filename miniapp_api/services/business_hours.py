@@ -49,3 +49,11 @@ def _open_intervals(spec: str, start: dt.datetime, end: dt.datetime) -> list[tup
         else:
             merged.append((open_at, close_at))
     return merged
+
+
+def window_end(spec: str, when: dt.datetime) -> dt.datetime | None:
+    """When the window of `spec` that `when` falls in closes (None when `when` is outside every window)."""
+    for open_at, close_at in _open_intervals(spec, when, when + dt.timedelta(seconds=1)):
+        if open_at <= when < close_at:
+            return close_at
+    return None

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ... import clock
-from ...models import Campaign, CampaignRecipient, Customer, CustomerIdentity, OaContact, Segment, ZnsTemplate
+from ...models import (Campaign, CampaignRecipient, Customer, CustomerIdentity, JourneyStepRun, OaContact, Segment,
+                       ZnsTemplate)
 from ...models.campaign import CANCELLED, CS, DRAFT, PENDING, PLANNED, QUEUED, SCHEDULED, SKIPPED, ZNS
 from ...models.customer import PHONE
 from ..customers import segments
@@ -44,7 +45,7 @@ def audience_conditions(session: Session, audience: Mapping) -> list:
 
 
 def facts_for(session: Session, customer_ids: list[int], now: dt.datetime) -> dict[int, policy.Facts]:
-    """The policy's facts for these customers, in four statements."""
+    """The policy's facts for these customers, in six statements."""
     consent = segments.marketing_consent_clause()
     live = dict(session.execute(sa.select(Customer.id, Customer.erased_at.is_not(None))
                                 .where(Customer.id.in_(customer_ids))).all())
@@ -58,11 +59,17 @@ def facts_for(session: Session, customer_ids: list[int], now: dt.datetime) -> di
     phones = set(session.scalars(sa.select(CustomerIdentity.customer_id).where(
         CustomerIdentity.customer_id.in_(customer_ids), CustomerIdentity.kind == PHONE,
         CustomerIdentity.verified.is_(True))))
-    recent = dict(session.execute(
+    since = now - dt.timedelta(days=policy.CAP_DAYS)
+    recent = Counter(dict(session.execute(
         sa.select(CampaignRecipient.customer_id, sa.func.count())
         .where(CampaignRecipient.customer_id.in_(customer_ids), CampaignRecipient.status == QUEUED,
-               CampaignRecipient.queued_at >= now - dt.timedelta(days=policy.CAP_DAYS))
-        .group_by(CampaignRecipient.customer_id)).all())
+               CampaignRecipient.queued_at >= since)
+        .group_by(CampaignRecipient.customer_id)).all()))
+    recent.update(dict(session.execute(  # journeys' messages count against the same cap
+        sa.select(JourneyStepRun.customer_id, sa.func.count())
+        .where(JourneyStepRun.customer_id.in_(customer_ids), JourneyStepRun.kind == "send",
+               JourneyStepRun.outcome.in_((CS, ZNS)), JourneyStepRun.at >= since)
+        .group_by(JourneyStepRun.customer_id)).all()))
     found = {}
     for customer_id in customer_ids:
         contact = contacts.get(customer_id)

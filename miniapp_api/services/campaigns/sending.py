@@ -10,7 +10,6 @@ a customer who withdrew consent, unfollowed or reached the frequency cap since t
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import Mapping
 
@@ -19,12 +18,10 @@ from sqlalchemy.orm import Session
 
 from ... import clock
 from ...models import Campaign, CampaignRecipient, Customer
-from ...models.campaign import CS, FINISHED, PENDING, QUEUED, RUNNING, SCHEDULED, SKIPPED
+from ...models.campaign import FINISHED, PENDING, QUEUED, RUNNING, SCHEDULED, SKIPPED
 from ..customers.profiles import live
-from ..oa.outbound import OutboundRefused, queue_text_message
-from ..zns.send import ZnsInvalid, ZnsRefused, queue_template
 from . import content, links, policy
-from .planning import facts_for
+from .dispatch import dispatch
 
 # The window no more than the pace may be sent in (and how far back a late slice reaches); the job runs four
 # times as often, so a slice the window refused is made a quarter second later, not a second later.
@@ -121,28 +118,14 @@ def deliver(session: Session, config: Mapping, campaign: Campaign, recipient: Ca
     if customer.id != recipient.customer_id and session.scalar(sa.select(CampaignRecipient.id).where(
             CampaignRecipient.campaign_id == campaign.id, CampaignRecipient.customer_id == customer.id)):
         return _skip(recipient, MERGED)  # merged since the plan into another recipient: one message, not two
-    facts = facts_for(session, [customer.id], now)[customer.id]
-    # this recipient's own row is already `queued`: it must not count against the cap
-    facts = dataclasses.replace(facts, marketing_sends_7d=facts.marketing_sends_7d - 1)
-    decision = policy.decide(facts, has_template=bool(campaign.zns_template_id),
-                             frequency_cap=config["CAMPAIGN_FREQUENCY_CAP"], now=now)
-    if decision.channel is None:
-        return _skip(recipient, decision.reason)
-    recipient.channel = decision.channel
-    try:
-        if decision.channel == CS:
-            link = links.link_for(config, recipient.id) if campaign.link_url else None
-            row = queue_text_message(session, customer, content.render(campaign.text, customer, link),
-                                     reason=REASON)
-            recipient.message_id = row.message_id
-        else:
-            zns = queue_template(session, customer, campaign.zns_template_id,
-                                 content.zns_data(campaign.zns_params, customer), reason=REASON)
-            recipient.zns_message_id = zns.id
-    except OutboundRefused as exc:
-        return _skip(recipient, exc.code)
-    except (ZnsRefused, ZnsInvalid) as exc:
-        return _skip(recipient, getattr(exc, "code", "zns_invalid"))
+    link = links.link_for(config, recipient.id) if campaign.link_url else None
+    sent = dispatch(session, config, customer, text=lambda: content.render(campaign.text, customer, link),
+                    zns_template_id=campaign.zns_template_id, zns_params=campaign.zns_params, reason=REASON,
+                    now=now, counted=1)  # this recipient's own row is already `queued`
+    if sent.channel is None:
+        return _skip(recipient, sent.reason)
+    recipient.channel, recipient.message_id = sent.channel, sent.message_id
+    recipient.zns_message_id = sent.zns_message_id
     return 1
 
 

@@ -283,19 +283,29 @@ def customer_columns() -> list[sa.Column]:
 
 
 def repoint_customer_rows(session: Session, old_id: int, new_id: int) -> None:
-    """Move every row of `old_id` to `new_id`; where that would duplicate a key (a tag), the old row goes."""
+    """Move every row of `old_id` to `new_id`. Where that would duplicate a primary key (a tag), the old row goes;
+    where it would duplicate a unique key (both profiles in one campaign or journey), the old row stays with the
+    merged profile, as history its feature knows to skip (it follows `merged_into`)."""
     for column in customer_columns():
         table = column.table
         if (table.name, column.name) in MERGE_KEEPS:
             continue
         others = [c for c in table.primary_key.columns if c is not column]
         if column.primary_key and others:
-            twin = table.alias("twin")
-            duplicate = sa.exists().where(twin.c[column.name] == new_id,
-                                          *(twin.c[c.name] == c for c in others))
-            session.execute(table.delete().where(column == old_id, duplicate))
-        session.execute(table.update().where(column == old_id).values({column.name: new_id}))
+            session.execute(table.delete().where(column == old_id, _twin_exists(column, others, new_id)))
+        stays = [_twin_exists(column, [c for c in unique.columns if c is not column], new_id)
+                 for unique in table.constraints
+                 if isinstance(unique, sa.UniqueConstraint) and unique.columns.contains_column(column)
+                 and len(unique.columns) > 1]
+        session.execute(table.update().where(column == old_id, *(~clash for clash in stays))
+                        .values({column.name: new_id}))
     _expire_moved(session, old_id)
+
+
+def _twin_exists(column: sa.Column, others: list[sa.Column], new_id: int):
+    """A row of the same table already holding `new_id` with the same values in `others`."""
+    twin = column.table.alias("twin")
+    return sa.exists().where(twin.c[column.name] == new_id, *(twin.c[c.name] == c for c in others))
 
 
 def _expire_moved(session: Session, old_id: int) -> None:

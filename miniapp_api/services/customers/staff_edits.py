@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from ... import clock
 from ...models import Customer, CustomerIdentity, CustomerTag, OaContact, PipelineChange, Tag
 from ...models.customer import BY_STAFF, PHONE
+from ..journeys import triggers as journeys
+from ..journeys.definitions import STAGE_CHANGED, TAG_ADDED
 from ..oa.tags import queue_tag_mirror
 from .phones import normalize_phone
 from .profiles import MergeConflict, find_customer, merge_profiles, publish_upsert
@@ -118,6 +120,8 @@ def set_tag(session: Session, customer: Customer, tag: Tag, present: bool, *, mi
         return False
     if present:
         session.add(CustomerTag(customer_id=customer.id, tag_id=tag.id, created_at=clock.now()))
+        journeys.fire(session, TAG_ADDED, customer.id, value=tag.name, occurrence=f"{tag.name}:{clock.now().isoformat()}",
+                      context={"tag": tag.name})
     else:
         session.delete(row)
     session.flush()
@@ -136,6 +140,8 @@ def move_pipeline(session: Session, customer: Customer, status: str, staff_id: i
     customer.updated_at = clock.now()
     session.flush()
     publish_upsert(session, customer)  # CRMs see the lead stage too
+    journeys.fire(session, STAGE_CHANGED, customer.id, value=status, occurrence=f"{status}:{clock.now().isoformat()}",
+                  context={"stage": status})
     return True
 
 

@@ -14,6 +14,8 @@ from .definitions import FormSpec, validate_submission
 from ..customers.profiles import Claim, Resolution, find_customer, publish_upsert, resolve_profile
 from ..customers.snapshots import customer_snapshot
 from ..inbox.search_text import submission_text
+from ..journeys import triggers as journeys
+from ..journeys.definitions import FORM_SUBMITTED
 
 
 def open_session(session: Session, user: ZaloUser, id_by_oa: str | None) -> Resolution:
@@ -67,6 +69,8 @@ def submit_form(session: Session, zalo_app_uid: str, form: Form | FormSpec, answ
                            else customer_snapshot(session, customer))
     enqueue_event(session, "form.submitted", "customer", customer.ref, submission_event(customer, submission, form),
                   sequence=version)
+    journeys.fire(session, FORM_SUBMITTED, customer.id, value=form.slug, occurrence=submission.ref,
+                  context={"submission": submission.ref})
     return submission, resolution
 
 

@@ -132,7 +132,7 @@ def reopen(session: Session, conversation: Conversation) -> None:
     audit.record(session, "conversation.reopen", "conversation", conversation.id)
 
 
-class _Roster:
+class Roster:
     """Available agents with free capacity, least recently assigned first (round-robin)."""
 
     def __init__(self, session: Session):
@@ -160,7 +160,7 @@ class _Roster:
 
 def auto_assign(session: Session, limit: int = 100) -> int:
     """Route unassigned conversations where a customer is waiting to available agents; returns how many."""
-    roster = _Roster(session)
+    roster = Roster(session)
     waiting = session.scalars(
         sa.select(Conversation).where(Conversation.status != CLOSED, Conversation.assignee_id.is_(None),
                                       Conversation.last_customer_message_at.is_not(None))
@@ -205,7 +205,7 @@ def reassign_stale(session: Session, after: dt.timedelta) -> int:
         owed = owed_reply_since(session, conversation)
         if owed is None or now - max(owed, conversation.assigned_at) < after:
             continue
-        roster = roster or _Roster(session)
+        roster = roster or Roster(session)
         previous = conversation.assignee_id
         successor = roster.next(exclude=previous)
         if successor is not None:

@@ -32,6 +32,7 @@ from ..customers.profiles import Claim, resolve_profile
 from ..zns import receipts as zns_receipts
 from .. import shop_settings
 from ..campaigns import opt_out
+from ..journeys import triggers as journeys
 from ...zalo.timestamps import zalo_moment
 
 USER_MESSAGE_TYPES = ("text", "image", "link", "audio", "video", "sticker", "gif", "location", "file",
@@ -173,6 +174,7 @@ def on_user_message(app: Flask, session: Session, payload: dict, when: dt.dateti
     add_message(session, conversation, direction=INBOUND, author="customer", type=name.removeprefix("user_send_"),
                 text=message.get("text"), attachments=attachments_of(message), zalo_msg_id=message.get("msg_id"),
                 quote_msg_id=message.get("quote_msg_id"), sent_at=when)
+    journeys.leave(session, contact.customer_id, journeys.REPLIED, since=when)
     if name == "user_send_text" and message.get("text"):
         if opt_out.handle(session, contact, message["text"], app.config):
             return

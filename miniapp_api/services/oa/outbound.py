@@ -34,7 +34,7 @@ from ..customers.profiles import live
 from .window import CLOSED, PAID, assess, follow_only
 
 AUTHOR_BY_REASON = {"auto_reply": "bot", "staff_reply": "staff"}
-MARKETING_REASONS = frozenset({"marketing", "broadcast", "promotion", "campaign", "campaign_test"})
+MARKETING_REASONS = frozenset({"marketing", "broadcast", "promotion", "campaign", "campaign_test", "journey"})
 ANONYMOUS_PREFIX = "anon:"  # `oa_contact.oa_user_id` of an anonymous Zalo user: not an OA user id
 
 

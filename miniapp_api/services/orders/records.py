@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from ... import clock
 from ...models import Connector, Customer, CustomerIdentity, Order, OrderStatusChange
 from ...models.customer import BY_CRM, CRM, PHONE
+from ..journeys import triggers as journeys
+from ..journeys.definitions import ORDER_STATUS_CHANGED
 from .notifications import notify_status_change
 from ..customers.phones import InvalidPhone, normalize_phone
 from ..customers.profiles import Claim, live, resolve_profile
@@ -99,7 +101,12 @@ def record_order(session: Session, connector: Connector, remote: RemoteOrder, so
     order.customer_id = customer.id if customer is not None else None
     order.updated_at = now
     session.flush()
+    if customer is not None and old_status is None:
+        journeys.leave(session, customer.id, journeys.ORDERED)
     if old_status != remote.status:
+        if customer is not None:
+            journeys.fire(session, ORDER_STATUS_CHANGED, customer.id, value=remote.status,
+                          occurrence=f"{order.id}:{remote.status}", context={"order": order.id})
         session.add(OrderStatusChange(order_id=order.id, old_status=old_status, new_status=remote.status,
                                       source=source, remote_updated_at=remote.updated_at, recorded_at=now))
         ref = customer.ref if customer is not None else None

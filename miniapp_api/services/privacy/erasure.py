@@ -44,6 +44,9 @@ ERASURE = {
     "zns_message": "phone and template data cleared; sends not made yet are cancelled",
     "campaign_recipient": "kept: ids, channel, state and times, nothing personal (the text sent is a conversation "
                           "message, erased with it); a send not made yet is skipped as `erased`",
+    "journey_enrollment": "kept: ids, step, state and times (its context holds ids only); an active one exits as "
+                          "`erased` at its next step",
+    "journey_step_run": "kept: step, outcome and time, nothing personal",
 }
 MERGED_EVENT, MERGED_REFS = "customer.merged", ("survivor_ref", "merged_ref")
 

@@ -1,0 +1,48 @@
+"""One marketing message to one customer, by the channel the policy picks now: what campaigns and journeys share.
+
+The policy is applied with fresh facts at this moment (a customer who withdrew consent, unfollowed or reached
+the frequency cap since is skipped), then the message goes into the OA or ZNS queue inside the caller's
+transaction, which deliver it exactly once; a refusal by Zalo's rules is a skip with its code.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Callable, Mapping
+
+from ...models import Customer
+from ...models.campaign import CS
+from ..oa.outbound import OutboundRefused, queue_text_message
+from ..zns.send import ZnsInvalid, ZnsRefused, queue_template
+from . import content, policy
+from .planning import facts_for
+
+
+@dataclasses.dataclass
+class Dispatched:
+    channel: str | None
+    reason: str | None = None
+    message_id: int | None = None
+    zns_message_id: int | None = None
+
+
+def dispatch(session, config: Mapping, customer: Customer, *, text: Callable[[], str], zns_template_id: str | None,
+             zns_params: Mapping, reason: str, now: dt.datetime, counted: int = 0) -> Dispatched:
+    """Queue the message by the channel the policy decides; `counted`: sends of this very message already in the
+    frequency cap's count (a campaign recipient's own row), so they do not count against it."""
+    facts = facts_for(session, [customer.id], now)[customer.id]
+    facts = dataclasses.replace(facts, marketing_sends_7d=facts.marketing_sends_7d - counted)
+    decision = policy.decide(facts, has_template=bool(zns_template_id),
+                             frequency_cap=config["CAMPAIGN_FREQUENCY_CAP"], now=now)
+    if decision.channel is None:
+        return Dispatched(None, decision.reason)
+    try:
+        if decision.channel == CS:
+            row = queue_text_message(session, customer, text(), reason=reason)
+            return Dispatched(CS, message_id=row.message_id)
+        zns = queue_template(session, customer, zns_template_id, content.zns_data(zns_params, customer), reason=reason)
+        return Dispatched(decision.channel, zns_message_id=zns.id)
+    except OutboundRefused as exc:
+        return Dispatched(None, exc.code)
+    except (ZnsRefused, ZnsInvalid) as exc:
+        return Dispatched(None, getattr(exc, "code", "zns_invalid"))
