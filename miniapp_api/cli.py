@@ -73,6 +73,7 @@ def init_app(app: Flask) -> None:
     from .cli_oa import rules_cli, zalo_cli
     from .cli_zns import zns_cli
     from .cli_campaigns import campaigns_cli
+    from .cli_journeys import journeys_cli
     from .cli_staff import staff_cli
 
     app.cli.add_command(forms_cli)
@@ -82,3 +83,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(zns_cli)
     app.cli.add_command(campaigns_cli)
+    app.cli.add_command(journeys_cli)

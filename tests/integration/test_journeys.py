@@ -4,6 +4,7 @@ quiet hours, the customer's timeline, edits and archive, merges and erasure, and
 work is interrupted or shared."""
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -326,3 +327,24 @@ def test_merging_two_profiles_inside_one_journey_keeps_one_and_erasure_lets_them
         messages = db.session.scalar(sa.select(sa.func.count()).select_from(Message).where(Message.text == "Chào"))
         assert messages == 1
         assert db.session.scalar(sa.select(sa.func.count()).select_from(JourneyEnrollment)) == 3
+
+
+def test_the_cli_creates_activates_shows_and_archives_a_journey(app, client, oa, tmp_path, frozen_clock):
+    definition = tmp_path / "journey.json"
+    definition.write_text(json.dumps({**REMINDER, "steps": REMINDER["steps"][:1]}), encoding="utf-8")
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["journeys", "create", str(definition)])
+    assert created.exit_code == 0 and "journey 1 created" in created.output, created.output
+    assert "journey 1: active" in runner.invoke(args=["journeys", "activate", "1"]).output
+    form_filler(app, client, oa, "Giang Sơn", "84901000101")
+    journey_tick(app)
+    shown = runner.invoke(args=["journeys", "show", "1"]).output
+    assert "entered 1, active 1" in shown and "step 1 wait: waiting 1; waited 1" in shown, shown
+    assert "1\tactive\tform_submitted\tNhắc khách sau đăng ký" in runner.invoke(args=["journeys", "list"]).output
+    assert "journey 1: archived" in runner.invoke(args=["journeys", "archive", "1"]).output
+    refused = runner.invoke(args=["journeys", "pause", "1"])
+    assert refused.exit_code != 0 and "archived journey cannot pause" in refused.output
+    definition.write_text(json.dumps({"name": "x", "trigger": {"kind": "tag_added", "tag": "khong-co"},
+                                      "steps": [{"type": "wait", "days": 1}]}), encoding="utf-8")
+    bad = runner.invoke(args=["journeys", "create", str(definition)])
+    assert bad.exit_code != 0 and "khong-co" in bad.output

@@ -5,11 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_smorest import Blueprint
 
-from ... import clock
 from ...errors import Problem
 from ...extensions import db
 from ...models import Journey, JourneyEnrollment
-from ...models.journey import J_DRAFT
 from ...models.staff import ADMIN, OWNER, VIEWER
 from ...schemas.journeys import (EnrollmentQuery, EnrollmentSchema, JourneyCreate, JourneyDetail, JourneyFields,
     JourneySchema)
@@ -78,16 +76,8 @@ def list_journeys():
 @blp.doc(security=STAFF_SECURITY)
 def create_journey(body):
     """A draft journey; activate it to let its trigger enter customers."""
-    def work(_):
-        now = clock.now()
-        journey = Journey(**{"exit_on_reply": True, "exit_on_order": False, "reentry": False, **body},
-                          status=J_DRAFT, created_by_id=current().id if current().kind == "staff" else None,
-                          created_at=now, updated_at=now)
-        control.check(db.session, journey.trigger, journey.steps)
-        db.session.add(journey)
-        return journey
-
-    return _changed(None, "create", work)
+    creator = current().id if current().kind == "staff" else None
+    return _changed(None, "create", lambda _: control.create(db.session, body, creator))
 
 
 @blp.route("/journeys/<int:journey_id>")

@@ -10,12 +10,22 @@ from ... import clock
 from ...models import Customer, Journey, JourneyEnrollment, JourneyStepRun
 from ...models.journey import E_ACTIVE, J_ACTIVE, J_ARCHIVED, J_DRAFT, J_PAUSED
 from . import triggers
-from .definitions import JourneyError, check
+from .definitions import WAIT, JourneyError, check
 
 # action → (states it may start from, state it leads to)
 MOVES = {"activate": ((J_DRAFT, J_PAUSED), J_ACTIVE), "pause": ((J_ACTIVE,), J_PAUSED),
          "archive": ((J_DRAFT, J_ACTIVE, J_PAUSED), J_ARCHIVED)}
 SHAPE = ("trigger", "steps")
+
+
+def create(session: Session, body: dict, created_by_id: int | None) -> Journey:
+    """A draft journey from a checked definition (the API's body); it exits on a reply unless told otherwise."""
+    now = clock.now()
+    journey = Journey(**{"exit_on_reply": True, "exit_on_order": False, "reentry": False, **body}, status=J_DRAFT,
+                      created_by_id=created_by_id, created_at=now, updated_at=now)
+    check(session, journey.trigger, journey.steps)
+    session.add(journey)
+    return journey
 
 
 def move(session: Session, journey: Journey, action: str) -> None:
@@ -58,9 +68,15 @@ def detail(session: Session, journey: Journey) -> dict:
         states[status] += count
         if reason:
             exits[reason] += count
-    waiting = dict(session.execute(sa.select(JourneyEnrollment.step, sa.func.count()).where(
-        JourneyEnrollment.journey_id == journey.id, JourneyEnrollment.status == E_ACTIVE)
-        .group_by(JourneyEnrollment.step)).all())
+    # A customer inside is at the step that runs next, or still in the wait before it while that wait lasts.
+    waiting: Counter = Counter()
+    in_wait = sa.case((JourneyEnrollment.due_at > clock.now(), 1), else_=0)
+    for step, still, count in session.execute(
+            sa.select(JourneyEnrollment.step, in_wait, sa.func.count())
+            .where(JourneyEnrollment.journey_id == journey.id, JourneyEnrollment.status == E_ACTIVE)
+            .group_by(JourneyEnrollment.step, in_wait)):
+        waited = still and 0 < step <= len(journey.steps) and journey.steps[step - 1]["type"] == WAIT
+        waiting[step - 1 if waited else step] += count
     outcomes: dict[int, Counter] = defaultdict(Counter)
     for step, outcome, count in session.execute(
             sa.select(JourneyStepRun.step, JourneyStepRun.outcome, sa.func.count())
