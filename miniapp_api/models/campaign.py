@@ -40,6 +40,8 @@ class Campaign(db.Model):
     # The text, with {ten_khach}-style variables (services.campaigns.content); a link is tracked (/r/<code>).
     text: Mapped[str] = mapped_column(sa.Text)
     link_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # An image (by its public https URL) sent with the text as its caption, in the consultation message.
+    image_url: Mapped[str | None] = mapped_column(sa.String(500))
     # The ZNS fallback: template and its parameters, each a profile field ("customer.full_name") or a literal.
     zns_template_id: Mapped[str | None] = mapped_column(sa.String(32))
     zns_params: Mapped[dict] = mapped_column(JSONType, default=dict)

@@ -9,6 +9,9 @@ from ..services.campaigns.content import PROFILE_FIELDS, variables_in
 from .base import Schema, moment
 
 NOT_BLANK = validate.Regexp(r"[\s\S]*\S", error="Must not be blank.")
+IMAGE_URL = fields.Url(allow_none=True, schemes={"https"}, validate=validate.Length(max=500), metadata={
+    "description": "A jpg/png image at a public https URL, sent with the text as its caption (consultation "
+                   "messages; Zalo fetches it)"})
 TEXT_HELP = ("Up to 2000 characters. Variables: {ten_khach} the customer's name ({ten_khach|bạn}: with a "
              "fallback; none: \"anh/chị\"), {link} the recipient's tracked link to `link_url`")
 
@@ -29,6 +32,7 @@ class CampaignFields(Schema):
     audience = fields.Nested(AudienceSchema)
     text = fields.String(validate=[validate.Length(min=1, max=2000), NOT_BLANK], metadata={"description": TEXT_HELP})
     link_url = fields.Url(allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=500))
+    image_url = IMAGE_URL
     zns_template_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=32), metadata={
         "description": "A ZNS template for customers outside the free window who have a verified phone"})
     zns_params = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),

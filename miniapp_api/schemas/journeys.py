@@ -10,7 +10,7 @@ from ..services.campaigns.content import PROFILE_FIELDS
 from ..services.journeys.definitions import (ASSIGN, CHECKS, CONDITION, DATE, FORM_SUBMITTED, HAS_TAG, NOTIFY,
     ORDER_STATUS_CHANGED, SEND, SILENT, STAGE, STAGE_CHANGED, STEP_TYPES, TAG, TAG_ADDED, TRIGGER_KINDS, WAIT)
 from .base import Schema
-from .campaigns import NOT_BLANK
+from .campaigns import IMAGE_URL, NOT_BLANK
 
 NAME = validate.Length(min=1, max=50)
 TIME_OF_DAY = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="A time of day like 09:00.")
@@ -20,7 +20,7 @@ TRIGGER_FIELDS = {FORM_SUBMITTED: ((), ("form",)), TAG_ADDED: (("tag",), ()), ST
                   ORDER_STATUS_CHANGED: ((), ("status",)), SILENT: (("days",), ()),
                   DATE: (("field",), ("offset_days", "yearly"))}
 STEP_FIELDS = {WAIT: ((), ("days", "hours", "minutes", "until")), CONDITION: (("check",), ("expect", "tag")),
-               SEND: (("text",), ("zns_template_id", "zns_params")), TAG: (("tag",), ("action",)),
+               SEND: (("text",), ("image_url", "zns_template_id", "zns_params")), TAG: (("tag",), ("action",)),
                ASSIGN: ((), ("staff_id",)), STAGE: (("to",), ()), NOTIFY: (("text",), ())}
 
 
@@ -65,6 +65,7 @@ class StepSchema(Schema):
     expect = fields.Boolean(metadata={"description": "condition: go on when the check is this (default true)"})
     text = fields.String(validate=[validate.Length(min=1, max=2000), NOT_BLANK],
                          metadata={"description": "send/notify: the text; {ten_khach} or {ten_khach|bạn} is the name"})
+    image_url = IMAGE_URL
     zns_template_id = fields.String(validate=validate.Length(min=1, max=32))
     zns_params = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
                              values=fields.String(validate=validate.Length(max=200)), validate=validate.Length(max=30),

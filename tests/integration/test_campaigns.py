@@ -169,6 +169,25 @@ def test_a_tracked_link_counts_one_click_and_an_order_is_attributed(app, client,
     assert line["customer_ref"] == ref and line["ordered"] and line["clicked_at"]
 
 
+def test_an_image_goes_as_zalos_media_template_with_the_text_as_its_caption(app, client, oa, owner):
+    user, ref = shopper(app, client, oa, "Khách Ảnh", "84905000002")
+    tag(client, owner, ref)
+    status, problem = call(client, "POST", CAMPAIGNS, owner, json={
+        "name": "x", "audience": {"tags": ["khach-quen"]}, "text": "a", "image_url": "http://shop.example.vn/a.jpg"})
+    assert status == 422 and "image_url" in problem["errors"]  # Zalo fetches images over https only here
+    campaign = create(client, owner, image_url="https://shop.example.vn/sale.jpg")
+    act(client, owner, campaign, "plan")
+    act(client, owner, campaign, "start")
+    assert send_tick(app) == 1
+    run_worker(app)
+    [sent] = [m["message"] for m in oa.sent_messages if m["user_id"] == user.oa_user_id]
+    assert sent == {"text": "Chào Khách Ảnh, shop giảm 20% cuối tuần này!", "attachment": {"type": "template",
+                    "payload": {"template_type": "media",
+                                "elements": [{"media_type": "image", "url": "https://shop.example.vn/sale.jpg"}]}}}
+    found = call(client, "GET", f"{CAMPAIGNS}/{campaign}/results", owner)[1]
+    assert (found["queued"], found["sent"]) == (1, 1)
+
+
 def test_a_worker_killed_mid_campaign_resumes_and_two_workers_never_send_twice(app, client, oa, owner,
                                                                              frozen_clock, monkeypatch):
     from miniapp_api.services.campaigns import sending

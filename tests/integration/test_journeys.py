@@ -95,7 +95,8 @@ def test_a_form_with_no_order_after_three_days_gets_a_reminder_a_reply_or_an_ord
 def test_an_open_window_gets_a_consultation_message_and_quiet_hours_hold_it(app, client, oa, owner, frozen_clock):
     app.config["CAMPAIGN_QUIET_HOURS"] = "21:00-08:00"
     journey = create(client, owner, name="Cảm ơn", trigger={"kind": "form_submitted"},
-                     steps=[{"type": "wait", "until": "22:00"}, {"type": "send", "text": "Cảm ơn {ten_khach}!"}])
+                     steps=[{"type": "wait", "until": "22:00"},
+                            {"type": "send", "text": "Cảm ơn {ten_khach}!", "image_url": "https://shop.example.vn/a.png"}])
     activate(client, owner, journey)
     user, _, ref = form_filler(app, client, oa, "Đào Mai", "84901000011")
     journey_tick(app)
@@ -107,7 +108,9 @@ def test_an_open_window_gets_a_consultation_message_and_quiet_hours_hold_it(app,
     frozen_clock.advance(hours=10)  # 08:01
     journey_tick(app)
     run_worker(app)
-    assert _texts(oa, user) == ["Cảm ơn Đào Mai!"]
+    assert _texts(oa, user) == ["Cảm ơn Đào Mai!"]  # the image's caption
+    [sent] = [m["message"] for m in oa.sent_messages if m["user_id"] == user.oa_user_id]
+    assert sent["attachment"]["payload"]["elements"] == [{"media_type": "image", "url": "https://shop.example.vn/a.png"}]
     assert enrollments(app, journey)[ref] == [("completed", 2, None)]
 
 

@@ -27,9 +27,11 @@ class Dispatched:
 
 
 def dispatch(session, config: Mapping, customer: Customer, *, text: Callable[[], str], zns_template_id: str | None,
-             zns_params: Mapping, reason: str, now: dt.datetime, counted: int = 0) -> Dispatched:
+             zns_params: Mapping, reason: str, now: dt.datetime, counted: int = 0,
+             image_url: str | None = None) -> Dispatched:
     """Queue the message by the channel the policy decides; `counted`: sends of this very message already in the
-    frequency cap's count (a campaign recipient's own row), so they do not count against it."""
+    frequency cap's count (a campaign recipient's own row), so they do not count against it. `image_url`: the
+    consultation message is that image with the text as its caption (a ZNS template has its own layout)."""
     facts = facts_for(session, [customer.id], now)[customer.id]
     facts = dataclasses.replace(facts, marketing_sends_7d=facts.marketing_sends_7d - counted)
     decision = policy.decide(facts, has_template=bool(zns_template_id),
@@ -38,7 +40,7 @@ def dispatch(session, config: Mapping, customer: Customer, *, text: Callable[[],
         return Dispatched(None, decision.reason)
     try:
         if decision.channel == CS:
-            row = queue_text_message(session, customer, text(), reason=reason)
+            row = queue_text_message(session, customer, text(), reason=reason, image_url=image_url)
             return Dispatched(CS, message_id=row.message_id)
         zns = queue_template(session, customer, zns_template_id, content.zns_data(zns_params, customer), reason=reason)
         return Dispatched(decision.channel, zns_message_id=zns.id)

@@ -121,7 +121,7 @@ def deliver(session: Session, config: Mapping, campaign: Campaign, recipient: Ca
     link = links.link_for(config, recipient.id) if campaign.link_url else None
     sent = dispatch(session, config, customer, text=lambda: content.render(campaign.text, customer, link),
                     zns_template_id=campaign.zns_template_id, zns_params=campaign.zns_params, reason=REASON,
-                    now=now, counted=1)  # this recipient's own row is already `queued`
+                    now=now, counted=1, image_url=campaign.image_url)  # the recipient's own row is `queued`
     if sent.channel is None:
         return _skip(recipient, sent.reason)
     recipient.channel, recipient.message_id = sent.channel, sent.message_id

@@ -27,7 +27,7 @@ def send_trial(session: Session, config: Mapping, campaign: Campaign, customer: 
     try:
         if facts.has_contact and window_state(facts.last_interaction_at, clock.now()) == FREE:
             text = content.render(campaign.text, customer, campaign.link_url)
-            queue_text_message(session, customer, text, reason=REASON)
+            queue_text_message(session, customer, text, reason=REASON, image_url=campaign.image_url)
             return text
         if campaign.zns_template_id:
             queue_template(session, customer, campaign.zns_template_id,

@@ -55,7 +55,7 @@ def run(session: Session, config: Mapping, enrollment: JourneyEnrollment, custom
             return Next(at=window_end(config["CAMPAIGN_QUIET_HOURS"], now), again=True)
         sent = dispatch(session, config, customer, text=lambda: content.render(step["text"], customer, None),
                         zns_template_id=step.get("zns_template_id"), zns_params=step.get("zns_params") or {},
-                        reason=REASON, now=now)
+                        reason=REASON, now=now, image_url=step.get("image_url"))
         record(sent.channel or "skipped", sent.reason, message_id=sent.message_id, zns_message_id=sent.zns_message_id)
         return Next()
     if kind == TAG:

@@ -28,6 +28,7 @@ from ...models import Customer, Message, OaContact, OaOutbound
 from ...models.conversation import OUTBOUND
 from ...models.customer import ZALO_OA
 from ...models.oa_outbound import SEND_MESSAGE, USER_DETAIL
+from ...zalo.oa import image_message
 from ..customers.consents import has_marketing_consent
 from .conversations import add_message, current_conversation
 from ..customers.profiles import live
@@ -99,13 +100,18 @@ def queue_message(session: Session, contact: OaContact, message: dict, *, reason
 
 
 def queue_text_message(session: Session, customer: Customer, text: str, *, reason: str,
-                       author: str | None = None) -> OaOutbound:
-    """Queue a text to a customer; raises `OutboundRefused` (with `reason`) when Zalo would refuse it."""
+                       author: str | None = None, image_url: str | None = None) -> OaOutbound:
+    """Queue a text (with `image_url`: an image by its URL, the text its caption) to a customer; raises
+    `OutboundRefused` (with `reason`) when Zalo would refuse it."""
     if not text or len(text) > 2000:
         raise OutboundRefused("A Zalo text message must have 1 to 2000 characters.", "invalid_text")
     contact = contact_for_customer(session, customer)
     if contact is None:
         raise OutboundRefused("The customer has no Zalo OA conversation (no OA user id known).", "no_oa_contact")
+    if image_url:
+        return queue_message(session, contact, image_message(image_url, text), reason=reason, text=text,
+                             author=author, type_="image",
+                             attachments=[{"type": "image", "payload": {"url": image_url}}])
     return queue_message(session, contact, {"text": text}, reason=reason, text=text, author=author)
 
 

@@ -106,7 +106,7 @@ export default function CampaignDetail({ params }) {
   return html`<section class="campaign stack">
     <a class="back-link" href=${href("/campaigns")}>${t("back")}</a>
     <${PageHeader} title=${c.name}><${Badge} tone=${TONE[c.status] || "info"}>${t(c.status)}<//><//>
-    <p class="message message-out preline">${c.text}</p>
+    <div class="message message-out preline">${c.image_url && html`<img class="message-image" src=${c.image_url} alt="" />`}${c.text}</div>
     ${c.started_at && html`<p class="muted">${dateTime(c.started_at)}</p>`}
     <${Alert} error=${error} />
     ${atLeast("admin") && html`<div class="row">${(ACTIONS[c.status] || []).map((action) => html`<button type="button"
