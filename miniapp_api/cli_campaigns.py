@@ -43,7 +43,8 @@ def campaigns_plan(campaign_id):
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     _done(campaign, "plan")
-    click.echo(f"recipients {found['recipients']}: cs {found['by_channel']['cs']}, zns {found['by_channel']['zns']}")
+    click.echo(f"recipients {found['recipients']}: "
+               + ", ".join(f"{channel} {count}" for channel, count in found["by_channel"].items()))
     for reason, count in found["skipped"].items():
         click.echo(f"skipped {reason}: {count}")
     if found["estimated_cost_vnd"] is not None:

@@ -25,8 +25,9 @@ CAMPAIGN_STATES = (DRAFT, PLANNED, SCHEDULED, RUNNING, PAUSED, FINISHED, CANCELL
 # Recipient states: pending (to send) → queued (handed to the OA or ZNS queue); skipped (with `reason`, never
 # sent); cancelled (the campaign was cancelled first).
 PENDING, QUEUED, SKIPPED, RECIPIENT_CANCELLED = "pending", "queued", "skipped", "cancelled"
-# Channels: a consultation message in the open window, a ZNS template by phone, or none (skipped).
-CS, ZNS = "cs", "zns"
+# Channels: a consultation message in the open window, a promotion message to a follower, a ZNS template by
+# phone, or none (skipped).
+CS, PROMOTION, ZNS = "cs", "promotion", "zns"
 
 
 class Campaign(db.Model):
@@ -45,6 +46,8 @@ class Campaign(db.Model):
     # The ZNS fallback: template and its parameters, each a profile field ("customer.full_name") or a literal.
     zns_template_id: Mapped[str | None] = mapped_column(sa.String(32))
     zns_params: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # Whether followers outside their window may get Zalo's per-user promotion message (docs/campaigns.md).
+    use_promotion: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     rate_per_minute: Mapped[int] = mapped_column(default=60)
     scheduled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     planned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -66,7 +69,7 @@ class CampaignRecipient(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id", ondelete="CASCADE"))
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customer.id"))
-    channel: Mapped[str | None] = mapped_column(sa.String(8))
+    channel: Mapped[str | None] = mapped_column(sa.String(16))
     status: Mapped[str] = mapped_column(sa.String(16), default=PENDING)
     reason: Mapped[str | None] = mapped_column(sa.String(32))
     message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("message.id"))

@@ -11,6 +11,8 @@ from .queue import QueueMixin
 from .types import JSONType, UTCDateTime, utcnow
 
 SEND_MESSAGE = "send_message"
+SEND_PROMOTION = "send_promotion"  # /v3.0/oa/message/promotion: a follower, once a day, 06:00–21:59
+SENDS = (SEND_MESSAGE, SEND_PROMOTION)
 USER_DETAIL = "user_detail"
 TAG_ADD = "tag_add"          # /v2.0/oa/tag/tagfollower, payload {"tag_name"}
 TAG_REMOVE = "tag_remove"    # /v2.0/oa/tag/rmfollowerfromtag, payload {"tag_name"}

@@ -39,11 +39,16 @@ class CampaignFields(Schema):
                              values=fields.String(validate=validate.Length(max=200)),
                              validate=validate.Length(max=30), metadata={
         "description": f"Template parameter → a profile field ({', '.join(sorted(PROFILE_FIELDS))}) or a literal"})
+    use_promotion = fields.Boolean(metadata={
+        "description": "Followers outside their free window may get Zalo's promotion message (one a day, 06:00–21:59; "
+                       "the text ≤ 1000 characters): default false"})
     rate_per_minute = fields.Integer(validate=validate.Range(min=1, max=600),
                                      metadata={"description": "Sends per minute (default 60)"})
 
     @ma.validates_schema
     def _coherent(self, data, partial=False, **_):
+        if data.get("use_promotion") and len(data.get("text") or "") > 1000:
+            raise ma.ValidationError("A promotion message's text has at most 1000 characters.", "text")
         if "link" in variables_in(data.get("text", "")) and not data.get("link_url") and not partial:
             raise ma.ValidationError("{link} needs a link_url.", "link_url")
         if data.get("zns_params") and not data.get("zns_template_id") and not partial:
@@ -59,8 +64,9 @@ class CampaignCreate(CampaignFields):
 
 class PlanSchema(Schema):
     recipients = fields.Integer(required=True)
-    by_channel = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
-                             metadata={"description": "cs: a consultation message; zns: a ZNS template by phone"})
+    by_channel = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
+        "description": "cs: a consultation message; promotion: Zalo's promotion message to a follower; zns: a ZNS "
+                       "template by phone"})
     skipped = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
                           metadata={"description": "Reason → how many"})
     zns_price_vnd = fields.Integer(allow_none=True)

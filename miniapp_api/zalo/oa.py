@@ -38,7 +38,8 @@ CHANNEL_REASONS = {
     -321: "The Zalo Cloud Account is out of funds (Zalo -321): top it up.",
 }
 # Codes worth retrying later: rate limits and quotas refill.
-RETRY_LATER = {RATE_LIMITED: 60.0, -211: 3600.0, -218: 3600.0}
+# -234: a promotion outside 06:00–21:59 (Vietnam); campaigns hold them, so only a clock disagreement sees it.
+RETRY_LATER = {RATE_LIMITED: 60.0, -211: 3600.0, -218: 3600.0, -234: 3600.0}
 
 
 class TokenProvider(Protocol):
@@ -61,6 +62,18 @@ def image_message(url: str, text: str | None = None) -> dict:
     if text:
         message["text"] = text
     return message
+
+
+def promotion_message(header: str, text: str, *, image_url: str | None = None, link: str | None = None,
+                      button: str = "Xem ngay") -> dict:
+    """A per-user promotion (`/v3.0/oa/message/promotion`): a banner if there is an image, the header, the text, and
+    a button opening `link` when there is one (docs/oa.md "Promotion messages")."""
+    elements = [{"type": "banner", "image_url": image_url}] if image_url else []
+    elements += [{"type": "header", "content": header[:100]}, {"type": "text", "align": "left", "content": text}]
+    payload = {"template_type": "promotion", "language": "VI", "elements": elements}
+    if link:
+        payload["buttons"] = [{"title": button, "type": "oa.open.url", "payload": {"url": link}}]
+    return {"attachment": {"type": "template", "payload": payload}}
 
 
 def request_user_info_message(title: str, subtitle: str, image_url: str) -> dict:
@@ -96,6 +109,12 @@ class OaClient(TokenClient):
     def send_cs(self, user_id: str, message: dict) -> dict:
         """Send a customer-service message; returns `data` (`message_id`, `user_id`, `quota`)."""
         body = self._call("POST", "/v3.0/oa/message/cs", json={"recipient": {"user_id": user_id}, "message": message})
+        return body.get("data") or {}
+
+    def send_promotion(self, user_id: str, message: dict) -> dict:
+        """Send a promotion message to a follower; returns `data` (`message_id`, `user_id`)."""
+        body = self._call("POST", "/v3.0/oa/message/promotion",
+                          json={"recipient": {"user_id": user_id}, "message": message})
         return body.get("data") or {}
 
     def message_quota(self, user_id: str) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from . import control, graph, history, miniapp_messages, oa, oauth, simulator, uploads, zns
+from . import control, graph, history, miniapp_messages, oa, oauth, promotion, simulator, uploads, zns
 from .state import ZaloState
 
 
@@ -29,6 +29,7 @@ def create_sandbox_app(state: ZaloState) -> Flask:
     app.register_blueprint(oa.blp)
     app.register_blueprint(miniapp_messages.blp)
     app.register_blueprint(uploads.blp)
+    app.register_blueprint(promotion.blp)
     app.register_blueprint(history.blp)
     app.register_blueprint(oauth.blp)
     app.register_blueprint(control.blp)

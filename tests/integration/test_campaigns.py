@@ -57,7 +57,7 @@ def test_each_recipient_gets_the_channel_zalos_rules_allow_or_a_reason(app, clie
                       rate_per_minute=600)
     status, plan = act(client, owner, campaign, "plan")
     assert status == 200, plan
-    assert plan["recipients"] == 5 and plan["by_channel"] == {"cs": 1, "zns": 1}
+    assert plan["recipients"] == 5 and plan["by_channel"] == {"cs": 1, "promotion": 0, "zns": 1}
     assert plan["skipped"] == {"no_consent": 1, "unfollowed": 1, "window_closed_no_phone": 1}
     assert (plan["zns_price_vnd"], plan["estimated_cost_vnd"]) == (200, 200)
     assert _recipients(app, campaign)[fresh] == ("cs", "pending", None)
@@ -188,6 +188,50 @@ def test_an_image_goes_as_zalos_media_template_with_the_text_as_its_caption(app,
     assert (found["queued"], found["sent"]) == (1, 1)
 
 
+def _promotions(zalo, user) -> list[dict]:
+    return [m["message"]["attachment"]["payload"] for m in zalo.sent_messages
+            if m["user_id"] == user.oa_user_id and m.get("kind") == "promotion"]
+
+
+def test_followers_outside_the_window_get_one_promotion_a_day_and_only_from_6_to_22(app, client, oa, owner,
+                                                                                     frozen_clock):
+    users = {}
+    for name, phone in (("Lão Theo", "84906000001"), ("Khách Lạ", "84906000002"), ("Hai Lần", "84906000003")):
+        user, ref = shopper(app, client, oa, name, phone)
+        if name != "Khách Lạ":
+            customer_says(client, oa, user, "follow")
+        users[name] = (user, ref)
+    run_worker(app)
+    frozen_clock.advance(days=3, hours=13)  # 23:00 in Vietnam, three days on: every window has closed
+    owner = auth(login(client, "owner@shop.vn"))
+    fresh_user, fresh = shopper(app, client, oa, "Mới Nhắn", "84906000004")  # writes now: a consultation message
+    for _, ref in [*users.values(), (None, fresh)]:
+        tag(client, owner, ref)
+    first = create(client, owner, use_promotion=True, rate_per_minute=600, link_url="https://shop.example.vn/sale",
+                   image_url="https://shop.example.vn/sale.jpg", text="Giảm 20% cho {ten_khach}: {link}")
+    status, plan = act(client, owner, first, "plan")
+    assert plan["by_channel"] == {"cs": 1, "promotion": 2, "zns": 0}, plan
+    assert plan["skipped"] == {"window_closed_no_template": 1}  # not a follower, no ZNS template
+    act(client, owner, first, "start")
+    assert send_tick(app) == 0  # 23:00: Zalo takes promotions 06:00–21:59; the campaign waits, nobody is skipped
+    frozen_clock.advance(hours=7, minutes=1)  # 06:01
+    for _ in range(4):
+        send_tick(app)
+        frozen_clock.advance(seconds=1)
+    run_worker(app)
+    lao = _promotions(oa, users["Lão Theo"][0])
+    assert len(lao) == 1 and lao[0]["elements"][0] == {"type": "banner", "image_url": "https://shop.example.vn/sale.jpg"}
+    assert lao[0]["buttons"][0]["payload"]["url"].startswith("http://127.0.0.1:8000/r/")
+    assert "Giảm 20% cho Lão Theo" in lao[0]["elements"][2]["content"]
+    assert _texts(oa, fresh_user) and _promotions(oa, users["Khách Lạ"][0]) == []
+
+    second = create(client, owner, name="Lần hai", use_promotion=True, rate_per_minute=600)
+    app.config["CAMPAIGN_FREQUENCY_CAP"] = 5
+    status, plan = act(client, owner, second, "plan")
+    assert plan["by_channel"]["promotion"] == 0 and plan["skipped"]["promotion_daily_limit"] == 2, plan
+    assert _recipients(app, first)[users["Hai Lần"][1]] == ("promotion", "queued", None)
+
+
 def test_a_worker_killed_mid_campaign_resumes_and_two_workers_never_send_twice(app, client, oa, owner,
                                                                              frozen_clock, monkeypatch):
     from miniapp_api.services.campaigns import sending
@@ -237,7 +281,7 @@ def test_the_cli_plans_starts_and_reports_like_the_api(app, client, oa, owner, r
     tag(client, owner, ref)
     campaign = create(client, owner)
     planned = runner.invoke(args=["campaigns", "plan", str(campaign)])
-    assert planned.exit_code == 0 and "recipients 1: cs 1, zns 0" in planned.output
+    assert planned.exit_code == 0 and "recipients 1: cs 1, promotion 0, zns 0" in planned.output
     assert "campaign" in runner.invoke(args=["campaigns", "start", str(campaign)]).output
     assert send_tick(app) == 1
     run_worker(app)

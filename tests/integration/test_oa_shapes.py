@@ -10,7 +10,7 @@ import requests
 from miniapp_api.config import Config
 from miniapp_api.services.oa.cards import info_request_message
 from miniapp_api.services.oa.events import welcome_text
-from miniapp_api.zalo.oa import image_message, request_user_info_message, text_message
+from miniapp_api.zalo.oa import image_message, promotion_message, request_user_info_message, text_message
 from sandbox.zalo.uploads import issued
 
 CS, MINIAPP = "/v3.0/oa/message/cs", "/v3.0/oa/message/cs/miniapp"
@@ -167,3 +167,62 @@ def test_mini_app_message_needs_the_token_the_mini_app_got_for_this_user(zalo_oa
 def test_undocumented_mini_app_messages_are_refused(zalo_oa, message):
     assert _send_miniapp(zalo_oa, message, _mint(zalo_oa, zalo_oa.customer.oa_user_id))["error"] == -201
     assert zalo_oa.sent_messages == []
+
+
+PROMOTION = "/v3.0/oa/message/promotion"
+
+
+def _promotion_body(*elements, buttons=None):
+    payload = {"template_type": "promotion", "language": "VI", "elements": list(elements)}
+    if buttons is not None:
+        payload["buttons"] = buttons
+    return {"attachment": {"type": "template", "payload": payload}}
+
+
+HEADER, TEXT = {"type": "header", "content": "Ưu đãi tháng 12"}, {"type": "text", "align": "left", "content": "Giảm 20%"}
+OPEN_URL = {"title": "Xem ngay", "type": "oa.open.url", "payload": {"url": "https://shop.example.vn/sale"}}
+PROMOTION_REFUSED = {
+    "no header": _promotion_body(TEXT),
+    "two headers": _promotion_body(HEADER, HEADER),
+    "header over 100": _promotion_body({"type": "header", "content": "h" * 101}),
+    "text over 1000": _promotion_body(HEADER, {"type": "text", "content": "t" * 1001}),
+    "banner not first": _promotion_body(HEADER, {"type": "banner", "image_url": IMAGE}),
+    "banner with both": _promotion_body({"type": "banner", "image_url": IMAGE, "attachment_id": "a"}, HEADER),
+    "unknown element": _promotion_body(HEADER, {"type": "video", "url": IMAGE}),
+    "five buttons": _promotion_body(HEADER, buttons=[OPEN_URL] * 5),
+    "button without url": _promotion_body(HEADER, buttons=[{**OPEN_URL, "payload": {}}]),
+    "unknown button type": _promotion_body(HEADER, buttons=[{**OPEN_URL, "type": "oa.open.sms"}]),
+    "a text beside the attachment": {"text": "Chào", **_promotion_body(HEADER)},
+    "the media template": _template("media", {"media_type": "image", "url": IMAGE}),
+}
+
+
+@pytest.fixture
+def follower(zalo_oa):
+    zalo_oa.followers.add(zalo_oa.customer.oa_user_id)
+    zalo_oa.clock = lambda: 1_764_554_400.0  # 2025-12-01 09:00 in Vietnam
+    return zalo_oa
+
+
+def _send_promotion(zalo, message):
+    return _post(zalo, PROMOTION, {"recipient": {"user_id": zalo.customer.oa_user_id}, "message": message})
+
+
+@pytest.mark.parametrize("message", PROMOTION_REFUSED.values(), ids=PROMOTION_REFUSED.keys())
+def test_undocumented_promotion_shapes_are_refused_with_201(follower, message):
+    assert _send_promotion(follower, message)["error"] == -201
+    assert follower.sent_messages == []
+
+
+def test_a_promotion_reaches_a_follower_once_a_day_from_6_to_22(follower):
+    built = promotion_message("Ưu đãi tháng 12", "Giảm 20% cho anh An", image_url=IMAGE, link=OPEN_URL["payload"]["url"])
+    assert _send_promotion(follower, built)["error"] == 0
+    assert _send_promotion(follower, _promotion_body(HEADER, TEXT))["error"] == -211  # one a day
+    follower.clock = lambda: 1_764_554_400.0 + 13 * 3600  # 22:00: too late
+    assert _send_promotion(follower, _promotion_body(HEADER))["error"] == -234
+    follower.clock = lambda: 1_764_554_400.0 + 21 * 3600  # 06:00 the next day
+    assert _send_promotion(follower, _promotion_body(HEADER, buttons=[OPEN_URL]))["error"] == 0
+    follower.followers.clear()
+    follower.clock = lambda: 1_764_554_400.0 + 45 * 3600
+    assert _send_promotion(follower, _promotion_body(HEADER))["error"] == -213  # followers only
+    assert [m.get("kind") for m in follower.sent_messages] == ["promotion", "promotion"]

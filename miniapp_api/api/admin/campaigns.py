@@ -116,7 +116,8 @@ def update_campaign(changes, campaign_id):
     def work(campaign):
         if campaign.status not in EDITABLE:
             raise planning.CampaignError(f"A {campaign.status} campaign cannot be edited.", "bad_state")
-        merged = {**{k: getattr(campaign, k) for k in ("text", "link_url", "zns_template_id", "zns_params")},
+        merged = {**{k: getattr(campaign, k) for k in ("text", "link_url", "zns_template_id", "zns_params",
+                                                           "use_promotion")},
                   **changes}
         errors = CampaignFields().validate(merged)
         if errors:

@@ -33,7 +33,8 @@ REFUSED_VI = {
 def _journey(journey_id: int) -> Journey:
     journey = db.session.get(Journey, journey_id)
     if journey is None:
-        raise Problem(404, f"No journey {journey_id}.", title="Not Found", detail_vi=f"Không có hành trình {journey_id}.")
+        raise Problem(404, f"No journey {journey_id}.", title="Not Found",
+                      detail_vi=f"Không có hành trình {journey_id}.")
     return journey
 
 

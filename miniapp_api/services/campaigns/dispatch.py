@@ -11,8 +11,8 @@ import datetime as dt
 from typing import Callable, Mapping
 
 from ...models import Customer
-from ...models.campaign import CS
-from ..oa.outbound import OutboundRefused, queue_text_message
+from ...models.campaign import CS, PROMOTION
+from ..oa.outbound import OutboundRefused, queue_promotion, queue_text_message
 from ..zns.send import ZnsInvalid, ZnsRefused, queue_template
 from . import content, policy
 from .planning import facts_for
@@ -28,20 +28,25 @@ class Dispatched:
 
 def dispatch(session, config: Mapping, customer: Customer, *, text: Callable[[], str], zns_template_id: str | None,
              zns_params: Mapping, reason: str, now: dt.datetime, counted: int = 0,
-             image_url: str | None = None) -> Dispatched:
+             image_url: str | None = None, promotion: Callable[[str], dict] | None = None) -> Dispatched:
     """Queue the message by the channel the policy decides; `counted`: sends of this very message already in the
     frequency cap's count (a campaign recipient's own row), so they do not count against it. `image_url`: the
-    consultation message is that image with the text as its caption (a ZNS template has its own layout)."""
+    consultation message is that image with the text as its caption (a ZNS template has its own layout).
+    `promotion` builds Zalo's promotion message from the text: given, a follower may get one (policy step 4)."""
     facts = facts_for(session, [customer.id], now)[customer.id]
     facts = dataclasses.replace(facts, marketing_sends_7d=facts.marketing_sends_7d - counted)
     decision = policy.decide(facts, has_template=bool(zns_template_id),
-                             frequency_cap=config["CAMPAIGN_FREQUENCY_CAP"], now=now)
+                             frequency_cap=config["CAMPAIGN_FREQUENCY_CAP"], now=now, promotion=promotion is not None)
     if decision.channel is None:
         return Dispatched(None, decision.reason)
     try:
         if decision.channel == CS:
             row = queue_text_message(session, customer, text(), reason=reason, image_url=image_url)
             return Dispatched(CS, message_id=row.message_id)
+        if decision.channel == PROMOTION:
+            body = text()
+            row = queue_promotion(session, customer, promotion(body), text=body, reason=reason)
+            return Dispatched(PROMOTION, message_id=row.message_id)
         zns = queue_template(session, customer, zns_template_id, content.zns_data(zns_params, customer), reason=reason)
         return Dispatched(decision.channel, zns_message_id=zns.id)
     except OutboundRefused as exc:

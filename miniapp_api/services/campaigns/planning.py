@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ... import clock
 from ...models import (Campaign, CampaignRecipient, Customer, CustomerIdentity, JourneyStepRun, OaContact, Segment,
                        ZnsTemplate)
-from ...models.campaign import CANCELLED, CS, DRAFT, PENDING, PLANNED, QUEUED, SCHEDULED, SKIPPED, ZNS
+from ...models.campaign import CANCELLED, CS, DRAFT, PENDING, PLANNED, PROMOTION, QUEUED, SCHEDULED, SKIPPED, ZNS
 from ...models.customer import PHONE
 from ..customers import segments
 from ..oa.outbound import ANONYMOUS_PREFIX
@@ -45,7 +45,7 @@ def audience_conditions(session: Session, audience: Mapping) -> list:
 
 
 def facts_for(session: Session, customer_ids: list[int], now: dt.datetime) -> dict[int, policy.Facts]:
-    """The policy's facts for these customers, in six statements."""
+    """The policy's facts for these customers, in seven statements."""
     consent = segments.marketing_consent_clause()
     live = dict(session.execute(sa.select(Customer.id, Customer.erased_at.is_not(None))
                                 .where(Customer.id.in_(customer_ids))).all())
@@ -70,6 +70,10 @@ def facts_for(session: Session, customer_ids: list[int], now: dt.datetime) -> di
         .where(JourneyStepRun.customer_id.in_(customer_ids), JourneyStepRun.kind == "send",
                JourneyStepRun.outcome.in_((CS, ZNS)), JourneyStepRun.at >= since)
         .group_by(JourneyStepRun.customer_id)).all()))
+    promoted_today = set(session.scalars(sa.select(CampaignRecipient.customer_id).where(
+        CampaignRecipient.customer_id.in_(customer_ids), CampaignRecipient.channel == PROMOTION,
+        CampaignRecipient.status == QUEUED, CampaignRecipient.message_id.is_not(None),  # handed over: not the one
+        CampaignRecipient.queued_at >= policy.today_start(now))))                        # being decided now
     found = {}
     for customer_id in customer_ids:
         contact = contacts.get(customer_id)
@@ -77,7 +81,8 @@ def facts_for(session: Session, customer_ids: list[int], now: dt.datetime) -> di
             erased=live.get(customer_id, True), consented=customer_id in consented, has_contact=contact is not None,
             unfollowed=bool(contact and contact.left and not contact.follows),
             last_interaction_at=contact.last if contact else None, verified_phone=customer_id in phones,
-            marketing_sends_7d=recent.get(customer_id, 0))
+            marketing_sends_7d=recent.get(customer_id, 0), follows=bool(contact and contact.follows),
+            promotion_today=customer_id in promoted_today)
     return found
 
 
@@ -96,7 +101,8 @@ def plan(session: Session, campaign: Campaign, config: Mapping) -> dict:
         facts = facts_for(session, chunk, now)
         rows = []
         for customer_id in chunk:
-            decision = policy.decide(facts[customer_id], has_template=has_template, frequency_cap=cap, now=now)
+            decision = policy.decide(facts[customer_id], has_template=has_template, frequency_cap=cap, now=now,
+                                     promotion=campaign.use_promotion)
             rows.append({"campaign_id": campaign.id, "customer_id": customer_id, "channel": decision.channel,
                          "status": PENDING if decision.channel else SKIPPED, "reason": decision.reason})
         session.execute(sa.insert(CampaignRecipient), rows)
@@ -127,7 +133,7 @@ def summary(session: Session, campaign: Campaign) -> dict:
         elif status != CANCELLED:
             channels[channel] += count
     price = _template_price(session, campaign.zns_template_id)
-    return {"recipients": total, "by_channel": {CS: channels[CS], ZNS: channels[ZNS]},
+    return {"recipients": total, "by_channel": {CS: channels[CS], PROMOTION: channels[PROMOTION], ZNS: channels[ZNS]},
             "skipped": dict(sorted(skipped.items())), "zns_price_vnd": price,
             "estimated_cost_vnd": None if price is None else price * channels[ZNS]}
 

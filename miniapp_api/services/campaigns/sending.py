@@ -20,6 +20,7 @@ from ... import clock
 from ...models import Campaign, CampaignRecipient, Customer
 from ...models.campaign import FINISHED, PENDING, QUEUED, RUNNING, SCHEDULED, SKIPPED
 from ..customers.profiles import live
+from ...zalo.oa import promotion_message
 from . import content, links, policy
 from .dispatch import dispatch
 
@@ -83,7 +84,10 @@ def _send_slice(session: Session, config: Mapping, campaign_id: int, now: dt.dat
                         .values(status=FINISHED, finished_at=now, updated_at=now))
         session.commit()
         return 0
-    budget = _reserve(session, session.get(Campaign, campaign_id), now)
+    campaign = session.get(Campaign, campaign_id)
+    if campaign.use_promotion and not policy.in_promotion_hours(now):
+        return 0  # Zalo takes promotions 06:00–21:59 only: the campaign waits, nobody is skipped for the hour
+    budget = _reserve(session, campaign, now)
     if budget == 0:
         return 0
     ids = session.scalars(pending.order_by(CampaignRecipient.id).limit(budget)).all()
@@ -119,9 +123,11 @@ def deliver(session: Session, config: Mapping, campaign: Campaign, recipient: Ca
             CampaignRecipient.campaign_id == campaign.id, CampaignRecipient.customer_id == customer.id)):
         return _skip(recipient, MERGED)  # merged since the plan into another recipient: one message, not two
     link = links.link_for(config, recipient.id) if campaign.link_url else None
+    promotion = (lambda text: promotion_message(campaign.name, text, image_url=campaign.image_url, link=link)) \
+        if campaign.use_promotion else None
     sent = dispatch(session, config, customer, text=lambda: content.render(campaign.text, customer, link),
                     zns_template_id=campaign.zns_template_id, zns_params=campaign.zns_params, reason=REASON,
-                    now=now, counted=1, image_url=campaign.image_url)  # the recipient's own row is `queued`
+                    now=now, counted=1, image_url=campaign.image_url, promotion=promotion)  # own row: `queued`
     if sent.channel is None:
         return _skip(recipient, sent.reason)
     recipient.channel, recipient.message_id = sent.channel, sent.message_id

@@ -28,7 +28,7 @@ from ...extensions import db
 from ...models import Message, OaContact, OaOutbound
 from ...models.conversation import FAILED
 from ...models.customer import PHONE, ZALO_APP, ZALO_OA
-from ...models.oa_outbound import SEND_MESSAGE, TAG_ADD, TAG_KINDS, TAG_REMOVE, USER_DETAIL
+from ...models.oa_outbound import SEND_MESSAGE, SEND_PROMOTION, SENDS, TAG_ADD, TAG_KINDS, TAG_REMOVE, USER_DETAIL
 from ...zalo.http import ZaloError, ZaloUnavailable
 from ...zalo.oa import CHANNEL_REASONS, INTERACTION_EXPIRED, NO_INTERACTION_7D, PERMANENT_REASONS, REFRESH_CODES, \
     RETRY_LATER
@@ -99,21 +99,21 @@ def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
         session.commit()
         return
     kind, uid, payload, attempts = row.kind, row.oa_user_id, dict(row.payload), row.attempts
-    if kind == SEND_MESSAGE and row.send_started_at is not None:
+    if kind in SENDS and row.send_started_at is not None:
         if _settled_by_earlier_attempt(app, session, row_id, owner):
             return
         row = session.get(OaOutbound, row_id)
     if kind == SEND_MESSAGE and not _window_allows(app, session, row_id, owner):
         return
     row = session.get(OaOutbound, row_id)
-    if kind == SEND_MESSAGE and not _consent_allows(session, row, owner):
+    if kind in SENDS and not _consent_allows(session, row, owner):
         session.commit()
         return
     if kind in TAG_KINDS and not still_wanted(session, row):
         queue.ignore(session, OaOutbound, row_id, owner, "superseded: the customer's tags changed again")
         session.commit()
         return
-    if kind == SEND_MESSAGE:
+    if kind in SENDS:
         row.send_started_at = clock.now()  # from this commit on, a crash leaves "Zalo may have it"
     session.commit()  # no transaction stays open across the HTTP call
     try:
@@ -127,7 +127,7 @@ def deliver_one(app: Flask, session: Session, row_id: int, owner: str) -> None:
         return
     channel.answered(session, _oa_id(app))
     row = session.get(OaOutbound, row_id)
-    if kind == SEND_MESSAGE:
+    if kind in SENDS:
         _record_sent(session, row, str(data.get("message_id") or ""))
         _record_quota(session, row, data.get("quota"))
     elif kind == USER_DETAIL:
@@ -223,6 +223,8 @@ def _call(client, kind: str, uid: str, payload: dict) -> dict:
     """Make the OA API call a queued row stands for."""
     if kind == SEND_MESSAGE:
         return client.send_cs(uid, payload)
+    if kind == SEND_PROMOTION:
+        return client.send_promotion(uid, payload)
     if kind == TAG_ADD:
         return client.tag_follower(uid, payload["tag_name"])
     if kind == TAG_REMOVE:

@@ -27,7 +27,7 @@ from ...queue import wakeup
 from ...models import Customer, Message, OaContact, OaOutbound
 from ...models.conversation import OUTBOUND
 from ...models.customer import ZALO_OA
-from ...models.oa_outbound import SEND_MESSAGE, USER_DETAIL
+from ...models.oa_outbound import SEND_MESSAGE, SEND_PROMOTION, USER_DETAIL
 from ...zalo.oa import image_message
 from ..customers.consents import has_marketing_consent
 from .conversations import add_message, current_conversation
@@ -113,6 +113,26 @@ def queue_text_message(session: Session, customer: Customer, text: str, *, reaso
                              author=author, type_="image",
                              attachments=[{"type": "image", "payload": {"url": image_url}}])
     return queue_message(session, contact, {"text": text}, reason=reason, text=text, author=author)
+
+
+def queue_promotion(session: Session, customer: Customer, message: dict, *, text: str, reason: str) -> OaOutbound:
+    """Queue a promotion message (`zalo.oa.promotion_message`) to a customer who follows the OA: no window needed,
+    marketing consent is; Zalo's once-a-day and hours rules are the campaign policy's (docs/campaigns.md)."""
+    contact = contact_for_customer(session, customer)
+    if contact is None or not contact.is_follower:
+        raise OutboundRefused("Promotion messages reach followers of the OA only.", "not_follower")
+    if not has_marketing_consent(session, contact.customer_id):
+        raise marketing_refusal()
+    conversation = current_conversation(session, contact, reopen=False)
+    stored = add_message(session, conversation, direction=OUTBOUND, author=AUTHOR_BY_REASON.get(reason, "system"),
+                         type="promotion", text=text, attachments=[], delivery_state="queued")
+    now = clock.now()
+    row = OaOutbound(kind=SEND_PROMOTION, oa_user_id=contact.oa_user_id, message_id=stored.id, payload=message,
+                     reason=reason, created_at=now, available_at=now, status="pending", attempts=0)
+    session.add(row)
+    session.flush()
+    wakeup.notify(session, wakeup.OA_OUTBOUND)
+    return row
 
 
 def queue_user_detail(session: Session, contact: OaContact) -> None:

@@ -24,6 +24,7 @@ function Plan({ plan }) {
     <p><strong>${t("recipients", { n: plan.recipients })}</strong></p>
     <dl class="facts">
       <dt>${t("cs")}</dt><dd>${plan.by_channel.cs}</dd>
+      <dt>${t("promotion")}</dt><dd>${plan.by_channel.promotion}</dd>
       <dt>${t("zns")}</dt><dd>${plan.by_channel.zns}</dd>
       ${Object.entries(plan.skipped).map(([code, n]) => html`<dt>${t("skipped")}: ${reason(code)}</dt><dd>${n}</dd>`)}
       ${plan.estimated_cost_vnd !== null && html`<dt>${t("cost")}</dt><dd>${money(plan.estimated_cost_vnd)}</dd>`}

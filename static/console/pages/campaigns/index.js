@@ -13,7 +13,7 @@ export const TONE = { running: "ok", paused: "warn", scheduled: "info", cancelle
 function CreateForm() {
   const segments = useApi("/segments");
   const templates = useApi("/zns/templates");
-  const [form, setForm] = useState({ name: "", kind: "tags", segment_id: "", tags: "", text: "", link_url: "", image_url: "",
+  const [form, setForm] = useState({ name: "", kind: "tags", segment_id: "", tags: "", text: "", link_url: "", image_url: "", use_promotion: false,
     zns_template_id: "", rate_per_minute: 60 });
   const [error, setError] = useState(null);
   const set = (name) => (e) => setForm({ ...form, [name]: e.target.value });
@@ -23,7 +23,7 @@ function CreateForm() {
     const audience = form.kind === "segment" ? { segment_id: Number(form.segment_id) }
       : { tags: form.tags.split(",").map((s) => s.trim()).filter(Boolean) };
     const body = { name: form.name.trim(), audience, text: form.text, rate_per_minute: Number(form.rate_per_minute),
-      link_url: form.link_url.trim() || null, image_url: form.image_url.trim() || null, zns_template_id: form.zns_template_id || null };
+      link_url: form.link_url.trim() || null, image_url: form.image_url.trim() || null, use_promotion: form.use_promotion, zns_template_id: form.zns_template_id || null };
     try {
       const made = await api("/campaigns", { method: "POST", body });
       toast(t("created", { name: made.name }));
@@ -52,6 +52,7 @@ function CreateForm() {
         <option value="">${t("noTemplate")}</option>${enabled.map((tpl) => html`<option value=${tpl.template_id}>${tpl.name || tpl.template_id}</option>`)}</select>`}<//>
       <${Field} label=${t("rate")} error=${f.rate_per_minute}>${(a) => html`<input ...${a} type="number" min="1" max="600" value=${form.rate_per_minute} onInput=${set("rate_per_minute")} />`}<//>
     </div>
+    <label class="inline"><input type="checkbox" checked=${form.use_promotion} onChange=${(e) => setForm({ ...form, use_promotion: e.target.checked })} />${t("usePromotion")}</label>
     <div class="row"><button class="primary">${t("create")}</button></div>
   </form>`;
 }
