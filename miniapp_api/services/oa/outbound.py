@@ -86,12 +86,18 @@ def queue_message(session: Session, contact: OaContact, message: dict, *, reason
     state = known.state
     if reason in MARKETING_REASONS and not has_marketing_consent(session, contact.customer_id):
         raise marketing_refusal()
+    return _enqueue(session, contact, SEND_MESSAGE, message, reason=reason, text=text, author=author, type_=type_,
+                    attachments=attachments, paid=state == PAID)
+
+
+def _enqueue(session: Session, contact: OaContact, kind: str, message: dict, *, reason: str, text: str | None,
+             author: str | None, type_: str, attachments: list | None, paid: bool = False) -> OaOutbound:
+    """Store the conversation message (queued) and the row the worker sends, and wake the worker."""
     conversation = current_conversation(session, contact, reopen=False)
     stored = add_message(session, conversation, direction=OUTBOUND, author=author or AUTHOR_BY_REASON.get(reason, "system"),
-                         type=type_, text=text, attachments=attachments or [], delivery_state="queued",
-                         paid=state == PAID)
+                         type=type_, text=text, attachments=attachments or [], delivery_state="queued", paid=paid)
     now = clock.now()
-    row = OaOutbound(kind=SEND_MESSAGE, oa_user_id=contact.oa_user_id, message_id=stored.id, payload=message,
+    row = OaOutbound(kind=kind, oa_user_id=contact.oa_user_id, message_id=stored.id, payload=message,
                      reason=reason, created_at=now, available_at=now, status="pending", attempts=0)
     session.add(row)
     session.flush()
@@ -123,16 +129,8 @@ def queue_promotion(session: Session, customer: Customer, message: dict, *, text
         raise OutboundRefused("Promotion messages reach followers of the OA only.", "not_follower")
     if not has_marketing_consent(session, contact.customer_id):
         raise marketing_refusal()
-    conversation = current_conversation(session, contact, reopen=False)
-    stored = add_message(session, conversation, direction=OUTBOUND, author=AUTHOR_BY_REASON.get(reason, "system"),
-                         type="promotion", text=text, attachments=[], delivery_state="queued")
-    now = clock.now()
-    row = OaOutbound(kind=SEND_PROMOTION, oa_user_id=contact.oa_user_id, message_id=stored.id, payload=message,
-                     reason=reason, created_at=now, available_at=now, status="pending", attempts=0)
-    session.add(row)
-    session.flush()
-    wakeup.notify(session, wakeup.OA_OUTBOUND)
-    return row
+    return _enqueue(session, contact, SEND_PROMOTION, message, reason=reason, text=text, author=None,
+                    type_="promotion", attachments=None)
 
 
 def queue_user_detail(session: Session, contact: OaContact) -> None:
