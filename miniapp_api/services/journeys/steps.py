@@ -72,6 +72,9 @@ def run(session: Session, config: Mapping, enrollment: JourneyEnrollment, custom
         record("skipped", "no_conversation")
         return Next()
     if kind == ASSIGN:
+        if not step.get("staff_id") and conversation.assignee_id is not None:
+            record("unchanged", "already_assigned")  # round-robin hands out waiting conversations, not held ones
+            return Next()
         staff = session.get(StaffUser, step["staff_id"]) if step.get("staff_id") else Roster(session).next()
         if staff is None or not staff.active:
             record("skipped", "no_staff")
