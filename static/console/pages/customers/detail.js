@@ -11,6 +11,7 @@ import { dateTime, money } from "../../lib/format.js";
 import { href, navigate } from "../../lib/router.js";
 import { atLeast } from "../../lib/session.js";
 import { Alert, Badge, Confirm, Field, Loading, PageHeader, toast, useApi } from "../../lib/ui.js";
+import { CustomerJourneys } from "../journeys/timeline.js";
 import { STAGES, displayName, t } from "./strings.js";
 
 function Section({ title, children }) {
@@ -227,6 +228,7 @@ export default function CustomerDetail({ params }) {
           : html`<p class="muted">${t("noSync")}</p>`}
       <//>
     </div>
+    <${CustomerJourneys} customer=${customer} />
     ${!customer.erased_at && html`<${Edit} customer=${customer} onChanged=${refresh} key=${customer.updated_at} />`}
     <${Manage} customer=${customer} onChanged=${refresh} />
     <${AuditTrail} customer=${customer} />
