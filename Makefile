@@ -19,7 +19,8 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m sandbox.devstack
 
-## Run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
+## Run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set), on two processes (pytest-xdist)
+PYTEST_ARGS ?= -n 2
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

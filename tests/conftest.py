@@ -32,9 +32,29 @@ BACKENDS = [
 ]
 
 
-def _pg_url() -> str:
+def _pg_base() -> sa.engine.URL:
     url = sa.engine.make_url(PG_URL)
-    return str(url.set(drivername="postgresql+psycopg")) if url.drivername == "postgresql" else PG_URL
+    return url.set(drivername="postgresql+psycopg") if url.drivername == "postgresql" else url
+
+
+def _pg_url() -> str:
+    """TEST_DATABASE_URL, or under `pytest -n` (`make test`) a database of this worker's own beside it:
+    `<database>_gw0`, `<database>_gw1`, … (created on first use), so parallel workers never share tables."""
+    url = _pg_base()
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        url = url.set(database=f"{url.database}_{worker}")
+    return url.render_as_string(hide_password=False)
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database `url` names unless it exists (connecting to TEST_DATABASE_URL's own)."""
+    name = sa.engine.make_url(url).database
+    admin = sa.create_engine(_pg_base(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
 
 
 def _base_config(database_url: str, zalo_url: str) -> dict:
@@ -113,6 +133,7 @@ def sqlite_template(tmp_path_factory, zalo_server):
 
 @pytest.fixture(scope="session")
 def pg_migrated(zalo_server):
+    ensure_database(_pg_url())
     engine = sa.create_engine(_pg_url())
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA public CASCADE"))

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from miniapp_api.extensions import db
 from miniapp_api.models import FormSubmission
 from miniapp_api.storage import storage_fault
-from tests.conftest import BACKENDS, _base_config, _migrate, _pg_url, _seeded_app
+from tests.conftest import BACKENDS, _base_config, _migrate, _pg_url, _seeded_app, ensure_database
 from tests.helpers import bearer, contact_values, open_session, zalo_user
 
 SUBMIT = "/api/v1/miniapp/forms/lien-he/submissions"
@@ -67,19 +67,13 @@ def pg_own_database(zalo_server):
     """`<test database>_ro`, migrated: a database this suite may make read-only without touching others."""
     url = sa.engine.make_url(_pg_url())
     own = url.set(database=f"{url.database}_ro")
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                    {"n": own.database}).scalar()
-        if not exists:
-            connection.exec_driver_sql(f'CREATE DATABASE "{own.database}"')
-    admin.dispose()
+    own_url = own.render_as_string(hide_password=False)
+    ensure_database(own_url)
     engine = sa.create_engine(own)
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP SCHEMA public CASCADE")
         connection.exec_driver_sql("CREATE SCHEMA public")
     engine.dispose()
-    own_url = own.render_as_string(hide_password=False)
     _migrate(_base_config(own_url, zalo_server.url))
     return own_url
 
