@@ -1,3 +1,5 @@
+import re
+
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
@@ -20,6 +22,10 @@ def test_openapi_and_docs_are_served(client):
     spec = client.get("/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/miniapp/session" in spec["paths"]
-    for path in ("/docs", "/docs-assets/swagger-ui-bundle.js"):
+    with client.get("/docs") as page:
+        assert page.status_code == 200
+        assets = re.findall(r'(?:src|href)="(/docs-assets/[^"]+)"', page.get_data(as_text=True))
+    assert len(assets) == 3  # Swagger UI's script, its preset and its stylesheet, all vendored
+    for path in assets:
         with client.get(path) as response:
             assert response.status_code == 200
