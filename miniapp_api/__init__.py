@@ -76,7 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_clients(app, settings)
 
-    from .api import admin, campaign_links, edge, health, miniapp, oauth, webhooks
+    from .api import admin, campaign_links, edge, health, integrations, miniapp, oauth, webhooks
     from .plugins import load_plugins
 
     edge.init_app(app)
@@ -88,7 +88,8 @@ def create_app(config: dict | None = None) -> Flask:
         CORS(app, resources={r"/api/v1/miniapp/*": {}, r"/miniapp/config.json": {}},
              origins=list(settings.MINIAPP_ALLOWED_ORIGINS), max_age=600,
              allow_headers=["Authorization", "Content-Type", "Accept-Language", "Idempotency-Key"])
-    for blueprint in (health.blp, miniapp.blp, webhooks.blp, oauth.blp, campaign_links.blp, *admin.blueprints()):
+    for blueprint in (health.blp, miniapp.blp, webhooks.blp, oauth.blp, campaign_links.blp, *admin.blueprints(),
+                      *integrations.blueprints()):
         api.register_blueprint(blueprint)
     cli.init_app(app)
     load_plugins(app)  # the CRM sync engine: its webhook, commands and worker jobs

@@ -1,6 +1,6 @@
 """Every staff and integrator route × every role: the policy is declared, expected, and enforced.
 
-A route under /api/v1/admin or /api/v1/integrations without `require(...)` (or an
+A route under /api/v1/admin, /api/v1/integrations or /api/v1/events without `require(...)` (or an
 explicit `public`) fails here, as does a policy that differs from `EXPECTED`.
 """
 import pytest
@@ -8,13 +8,14 @@ import pytest
 from miniapp_api.models.staff import ADMIN, AGENT, OWNER, ROLES, SCOPES, VIEWER
 from tests.staff_helpers import auth, login, make_staff
 
-PROTECTED_PREFIXES = ("/api/v1/admin", "/api/v1/integrations")
+PROTECTED_PREFIXES = ("/api/v1/admin", "/api/v1/integrations", "/api/v1/events")
 ALL = ROLES
 STAFF = (OWNER, ADMIN, AGENT, VIEWER)
 
 # endpoint → (roles allowed, scope allowing API keys). Extend this when adding a route.
 EXPECTED = {
     "admin_auth.login": "public",
+    "integration_events.list_events": ((OWNER, ADMIN), "events:read"),
     "admin_setup.setup_state": "public",
     "admin_setup.create_owner": "public",
     "admin_auth.logout": (ALL, None),

@@ -2,7 +2,8 @@
 
 Schemathesis generates the cases from our own `/openapi.json`; Hypothesis
 drives them through the WSGI app on each database, as every kind of caller:
-anonymous, a Mini App user, and staff as agent, viewer, admin and owner, with
+anonymous, a Mini App user, staff as agent, viewer, admin and owner, and an
+integrator's API key holding every scope (staff and integrator routes), with
 valid data (positive) and with data the spec forbids (negative). Each role
 fuzzes the operations it can reach (anonymous: all of them, since bodies and
 query strings are read before some logins are checked), and the test checks
@@ -23,16 +24,17 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.generation.modes import GenerationMode
 
 from miniapp_api.extensions import db
-from miniapp_api.models.staff import ADMIN, AGENT, OWNER, VIEWER, StaffUser
+from miniapp_api.models.staff import ADMIN, AGENT, OWNER, SCOPES, VIEWER, StaffUser
 from miniapp_api.services.staff import access
 from tests.helpers import open_session, zalo_user
 from tests.staff_helpers import PASSWORD, make_staff
 
-STAFF_PREFIX = "/api/v1/admin"
+STAFF_PREFIXES = ("/api/v1/admin", "/api/v1/events")  # staff and integrator routes
 MINIAPP_PREFIX = "/api/v1/miniapp"
 STAFF_ROLES = (OWNER, ADMIN, AGENT, VIEWER)
+INTEGRATOR = "integrator"
 # Examples per operation, role and generation mode (positive, negative).
-EXAMPLES = {"anonymous": 5, "miniapp": 10, OWNER: 10, ADMIN: 3, AGENT: 3, VIEWER: 3}
+EXAMPLES = {"anonymous": 5, "miniapp": 10, OWNER: 10, ADMIN: 3, AGENT: 3, VIEWER: 3, INTEGRATOR: 3}
 
 
 def _staff_headers(app, role: str) -> dict:
@@ -46,6 +48,14 @@ def _staff_headers(app, role: str) -> dict:
         result = access.login(db.session, staff.email, PASSWORD, ip=None, user_agent="fuzz")
         db.session.commit()
         return {"Authorization": f"Bearer {result.token}"}
+
+
+def _integrator_headers(app) -> dict:
+    """A fresh API key with every scope for each operation: earlier fuzzing may have revoked the last one."""
+    with app.app_context():
+        _, secret = access.create_api_key(db.session, "fuzz", list(SCOPES), None)
+        db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
 
 
 def _fuzz(operation, headers: dict, examples: int, failures: list) -> set[int]:
@@ -73,8 +83,8 @@ def _fuzz(operation, headers: dict, examples: int, failures: list) -> set[int]:
 
 
 def _roles_for(path: str) -> list[str]:
-    if path.startswith(STAFF_PREFIX):
-        return ["anonymous", *STAFF_ROLES]
+    if path.startswith(STAFF_PREFIXES):
+        return ["anonymous", *STAFF_ROLES, INTEGRATOR]
     if path.startswith(MINIAPP_PREFIX):
         return ["anonymous", "miniapp"]
     return ["anonymous"]
@@ -84,7 +94,7 @@ def _staff_operations(app) -> set[tuple[str, str]]:
     """(METHOD, /openapi/{path}) of every staff route registered in the app but the public login."""
     found = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(STAFF_PREFIX) and not app.view_functions[rule.endpoint].__access__.get("public"):
+        if rule.rule.startswith(STAFF_PREFIXES) and not app.view_functions[rule.endpoint].__access__.get("public"):
             path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
             found |= {(method, path) for method in rule.methods - {"HEAD", "OPTIONS"}}
     return found
@@ -103,7 +113,8 @@ def test_no_server_errors(app, zalo):
     for operation in operations:
         key = (operation.method.upper(), operation.path)
         for role in _roles_for(operation.path):
-            headers = fixed[role] if role in fixed else _staff_headers(app, role)
+            headers = (fixed[role] if role in fixed else _integrator_headers(app) if role == INTEGRATOR
+                       else _staff_headers(app, role))
             if _fuzz(operation, headers, EXAMPLES[role], failures) - {401, 403}:
                 reached[role].add(key)
     assert failures == []

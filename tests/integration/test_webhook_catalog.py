@@ -9,6 +9,7 @@ import pytest
 from crm_sync.admin import save_connector
 from crm_sync.connectors.webhook import WebhookClient
 from miniapp_api.extensions import db
+from miniapp_api.services.integrations.feed import EVENT_TYPES
 from tests.customer_helpers import add_order, call, full_customer
 from tests.staff_helpers import staff_headers
 from tests.sync_helpers import new_customer, sync
@@ -30,7 +31,7 @@ def _schema(webhooks: dict, event_type: str) -> dict:
 
 def test_every_event_the_connector_sends_is_described_with_an_example_that_fits(client):
     webhooks = _webhooks(client)
-    assert sorted(webhooks) == sorted(WebhookClient.supported_events)
+    assert sorted(webhooks) == sorted(WebhookClient.supported_events) == sorted(EVENT_TYPES)  # the event feed's too
     for event_type, item in webhooks.items():
         post = item["post"]
         assert {p["name"] for p in post["parameters"]} == {"webhook-id", "webhook-timestamp", "webhook-signature"}

@@ -1,0 +1,1 @@
+"""What integrators pull from us (docs/connectors.md "Integrator API")."""
