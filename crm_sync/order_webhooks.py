@@ -1,9 +1,13 @@
-"""`POST /webhooks/crm/<connector name>`: orders pushed by a CRM, signed per Standard Webhooks.
+"""Orders pushed to us, through two doors with the same handling.
 
-The signature is checked (constant time, 5-minute timestamp tolerance) with
-the secret stored in the connector's credentials before anything is parsed.
-Orders are upserts keyed by (connector, external id), so a CRM resending the
-same push changes nothing the second time.
+`POST /webhooks/crm/<connector name>`: a CRM signs per Standard Webhooks; the
+signature is checked (constant time, 5-minute timestamp tolerance) with the
+secret stored in the connector's credentials before anything is parsed.
+`POST /api/v1/orders/<connector name>`: an integrator's API key with
+`orders:write` (or an owner or admin) pushes on the connector's behalf.
+Either way the body is parsed in the connector's order shape and the orders
+are upserts keyed by (connector, external id), so the same push twice changes
+nothing the second time.
 """
 from __future__ import annotations
 
@@ -18,7 +22,9 @@ from crm_sync.clients import client_for
 from miniapp_api import clock
 from miniapp_api.errors import Problem, ValidationProblem
 from miniapp_api.extensions import db
+from miniapp_api.api.admin.access import STAFF_SECURITY, require
 from miniapp_api.models import Connector
+from miniapp_api.models.staff import ADMIN, OWNER
 from miniapp_api.schemas.base import Schema
 from miniapp_api.schemas.base import unstorable_text
 from miniapp_api.services.orders.records import record_order
@@ -27,6 +33,13 @@ from miniapp_api.api import json_body
 
 blp = Blueprint("crm_webhooks", __name__, url_prefix="/webhooks/crm",
                 description="Orders pushed by CRMs and integrators (Standard Webhooks signatures)")
+integrator_blp = Blueprint("integration_orders", __name__, url_prefix="/api/v1",
+                           description="Orders pushed by integrators with an API key")
+
+
+class OrderPush(Schema):
+    orders = ma.fields.List(ma.fields.Dict(), required=True, validate=ma.validate.Length(min=1, max=500),
+                            metadata={"description": "Orders in the connector's shape (docs/connectors/shopone.md)"})
 
 
 class ReceivedSchema(Schema):
@@ -55,6 +68,26 @@ def receive_orders(name: str):
         payload = json_body.loads(body)
     except json_body.NotJson as exc:
         raise Problem(400, f"The body was refused: {exc}.", title="Bad Request") from exc
+    return {"received": record_push(connector, client, payload, "webhook")}
+
+
+@integrator_blp.route("/orders/<name>", methods=["POST"])
+@require(roles=(OWNER, ADMIN), scope="orders:write")
+@integrator_blp.arguments(OrderPush)
+@integrator_blp.response(200, ReceivedSchema)
+@integrator_blp.alt_response(404, description="No connector of that name")
+@integrator_blp.alt_response(422, description="The body is not an order push")
+@integrator_blp.doc(security=STAFF_SECURITY)
+def push_orders(body, name: str):
+    """Upsert the orders in `{"orders": [...]}` on behalf of connector `name` (its order shape; ShopOne's by default)."""
+    connector = db.session.scalar(sa.select(Connector).where(Connector.name == name))
+    if connector is None:
+        raise Problem(404, f"No connector named {name!r}: add it first (POST /api/v1/admin/sync/connectors).")
+    return {"received": record_push(connector, client_for(current_app, connector), body, "api")}
+
+
+def record_push(connector: Connector, client, payload, source: str) -> int:
+    """Parse a push in the connector's order shape and store every order of it in one transaction."""
     if problems := unstorable_text(payload):
         raise ValidationProblem(problems)
     try:
@@ -66,7 +99,7 @@ def receive_orders(name: str):
     def store():
         target = db.session.get(Connector, connector_id)
         for order in orders:
-            record_order(db.session, target, order, "webhook")
+            record_order(db.session, target, order, source)
 
     run_in_transaction(db.session, store)
-    return {"received": len(orders)}
+    return len(orders)

@@ -42,7 +42,7 @@ class OrderStatusChange(db.Model):
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("crm_order.id"), index=True)
     old_status: Mapped[str | None] = mapped_column(sa.String(32))
     new_status: Mapped[str] = mapped_column(sa.String(32))
-    source: Mapped[str] = mapped_column(sa.String(16))  # pull | webhook
+    source: Mapped[str] = mapped_column(sa.String(16))  # pull | webhook | api (an integrator's key)
     remote_updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

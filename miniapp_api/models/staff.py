@@ -12,7 +12,7 @@ from .types import JSONType, UTCDateTime, utcnow
 OWNER, ADMIN, AGENT, VIEWER = "owner", "admin", "agent", "viewer"
 ROLES = (OWNER, ADMIN, AGENT, VIEWER)
 # Only scopes that guard a route (a test checks): the integrator routes (orders, events) will add theirs.
-SCOPES = ("customers:read", "customers:write", "conversations:read", "events:read")
+SCOPES = ("customers:read", "customers:write", "conversations:read", "events:read", "orders:write")
 
 
 class StaffUser(db.Model):

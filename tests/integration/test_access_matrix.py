@@ -1,6 +1,6 @@
 """Every staff and integrator route × every role: the policy is declared, expected, and enforced.
 
-A route under /api/v1/admin, /api/v1/integrations or /api/v1/events without `require(...)` (or an
+A route under /api/v1/admin or the integrator prefixes (events, customers, orders) without `require(...)` (or an
 explicit `public`) fails here, as does a policy that differs from `EXPECTED`.
 """
 import pytest
@@ -8,7 +8,8 @@ import pytest
 from miniapp_api.models.staff import ADMIN, AGENT, OWNER, ROLES, SCOPES, VIEWER
 from tests.staff_helpers import auth, login, make_staff
 
-PROTECTED_PREFIXES = ("/api/v1/admin", "/api/v1/integrations", "/api/v1/events")
+PROTECTED_PREFIXES = ("/api/v1/admin", "/api/v1/integrations", "/api/v1/events", "/api/v1/customers",
+                      "/api/v1/orders")
 ALL = ROLES
 STAFF = (OWNER, ADMIN, AGENT, VIEWER)
 
@@ -16,6 +17,8 @@ STAFF = (OWNER, ADMIN, AGENT, VIEWER)
 EXPECTED = {
     "admin_auth.login": "public",
     "integration_events.list_events": ((OWNER, ADMIN), "events:read"),
+    "integration_customers.upsert_by_crm_id": ((OWNER, ADMIN), "customers:write"),
+    "integration_orders.push_orders": ((OWNER, ADMIN), "orders:write"),
     "admin_setup.setup_state": "public",
     "admin_setup.create_owner": "public",
     "admin_auth.logout": (ALL, None),

@@ -29,7 +29,7 @@ from miniapp_api.services.staff import access
 from tests.helpers import open_session, zalo_user
 from tests.staff_helpers import PASSWORD, make_staff
 
-STAFF_PREFIXES = ("/api/v1/admin", "/api/v1/events")  # staff and integrator routes
+STAFF_PREFIXES = ("/api/v1/admin", "/api/v1/events", "/api/v1/customers", "/api/v1/orders")  # staff, integrators
 MINIAPP_PREFIX = "/api/v1/miniapp"
 STAFF_ROLES = (OWNER, ADMIN, AGENT, VIEWER)
 INTEGRATOR = "integrator"

@@ -1,7 +1,8 @@
-"""Routes for integrators' API keys (and owners, admins): pulling what happened (docs/connectors.md)."""
+"""Routes for integrators' API keys (and owners, admins): the event feed and customers by CRM id
+(docs/connectors.md); the order push is the CRM sync plugin's (crm_sync/order_webhooks.py)."""
 
 
 def blueprints() -> list:
-    from . import events
+    from . import customers, events
 
-    return [events.blp]
+    return [events.blp, customers.blp]

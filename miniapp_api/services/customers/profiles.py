@@ -146,7 +146,7 @@ def resolve_profile(session: Session, claims: list[Claim], *, facts: dict | None
     if resolution.changed:
         resolution.customer.updated_at = clock.now()
         if publish:
-            publish_upsert(session, resolution.customer)
+            resolution.snapshot = publish_upsert(session, resolution.customer)
     return resolution
 
 

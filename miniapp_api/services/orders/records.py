@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session
 
 from ... import clock
 from ...models import Connector, Customer, CustomerIdentity, Order, OrderStatusChange
-from ...models.customer import BY_CRM, CRM, PHONE
+from ...models.customer import PHONE
 from ..journeys import triggers as journeys
 from ..journeys.definitions import ORDER_STATUS_CHANGED
 from .notifications import notify_status_change
 from ..customers.phones import InvalidPhone, normalize_phone
-from ..customers.profiles import Claim, live, resolve_profile
+from ..customers.crm_profiles import crm_identity, crm_profile
+from ..customers.profiles import live
 from ...queue import enqueue_event
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +45,6 @@ class RemoteOrder:
 
 
 STATUS_CHANGED = "order.status_changed"
-MAX_IDENTITY = 64  # customer_identity.value; a longer CRM id cannot be held (the order then links by phone)
 
 
 def link_customer(session: Session, connector: Connector, remote: RemoteOrder) -> Customer | None:
@@ -54,13 +54,10 @@ def link_customer(session: Session, connector: Connector, remote: RemoteOrder) -
         if customer is not None:
             return live(customer)
     phone = order_phone(remote.phone)
-    crm_id = f"{connector.name}:{remote.customer_id}" if remote.customer_id else None
-    if crm_id and len(crm_id) <= MAX_IDENTITY:
-        claims = [Claim(CRM, crm_id, True, f"crm:{connector.name}")]
-        if phone:
-            claims.append(Claim(PHONE, phone, False, f"crm:{connector.name}"))
+    identity = crm_identity(connector.name, remote.customer_id) if remote.customer_id else None
+    if identity:
         facts = {"full_name": remote.customer_name} if remote.customer_name else None
-        return resolve_profile(session, claims, facts=facts, source="crm", origin=BY_CRM).customer
+        return crm_profile(session, connector.name, identity, phone=phone, facts=facts).customer
     identity = session.scalar(sa.select(CustomerIdentity).where(
         CustomerIdentity.kind == PHONE, CustomerIdentity.value == phone, CustomerIdentity.verified.is_(True))
     ) if phone else None

@@ -6,7 +6,7 @@ import { dateTime } from "../../lib/format.js";
 import { Alert, Field, Loading, useApi } from "../../lib/ui.js";
 import { t } from "./strings.js";
 
-const SCOPES = ["customers:read", "customers:write", "conversations:read", "events:read"];
+const SCOPES = ["customers:read", "customers:write", "conversations:read", "events:read", "orders:write"];
 
 function Usage({ id }) {
   const uses = useApi(`/api-keys/${id}/uses`, { limit: 20 });
