@@ -72,6 +72,11 @@ class OrderWithHistory(OrderBrief):
     history = fields.List(fields.Nested(OrderStatusChangeSchema), metadata={"description": "Oldest first"})
 
 
+class CrmIdSchema(Schema):
+    connector = fields.String()
+    id = fields.String(metadata={"description": "The CRM's own customer id"})
+
+
 class AdminCustomerDetailSchema(AdminCustomerSchema):
     submissions = fields.List(fields.Nested(SubmissionBrief), metadata={"description": "Newest first, labelled"})
     orders = fields.List(fields.Nested(OrderWithHistory), metadata={"description": "Newest first, with each "
@@ -79,6 +84,7 @@ class AdminCustomerDetailSchema(AdminCustomerSchema):
     conversation_ids = fields.List(fields.Integer(), metadata={"description": "Newest first; open them in the "
                                                                               "inbox (agents: their visible ones)"})
     sync = fields.List(fields.Nested(ConnectorSyncSchema), metadata={"description": "Per CRM connector"})
+    crm_ids = fields.List(fields.Nested(CrmIdSchema), metadata={"description": "The ids CRMs gave this customer"})
 
 
 class CustomerPage(Schema):

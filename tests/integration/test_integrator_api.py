@@ -86,7 +86,7 @@ def test_bad_calls_are_named(client, crm, owner):
     assert _put(client, {"Authorization": f"Bearer {key['secret']}"}, "KH1", {})[0] == 403
 
 
-def test_orders_pushed_link_to_the_crm_ids_profile_once(app, client, crm):
+def test_orders_pushed_link_to_the_crm_ids_profile_once(app, client, crm, owner):
     made = _put(client, crm, "KH0042", {"full_name": "Trần Văn Bình"})[1]
     push = {"orders": [{"id": "HD001", "status": "paid", "updated_at": "2026-12-01T03:00:00Z", "total": 1250000,
                         "customer_id": "KH0042", "items": [{"sku": "AO-1", "qty": 2}]}]}
@@ -98,6 +98,8 @@ def test_orders_pushed_link_to_the_crm_ids_profile_once(app, client, crm):
         orders = db.session.execute(sa.select(Order.external_id, Customer.ref, Order.total_vnd)
                                     .join(Customer, Customer.id == Order.customer_id)).all()
     assert orders == [("HD001", made["ref"], 1250000)]
+    status, detail = call(client, "GET", f"/customers/{made['ref']}", owner)
+    assert detail["crm_ids"] == [{"connector": "kiot", "id": "KH0042"}]  # shown on the customer 360
     response = client.post("/api/v1/orders/kiot", json={"orders": [{"id": "HD002", "status": "paid"}]}, headers=crm)
     assert response.status_code == 422 and "updated_at" in response.get_json()["detail"]
     response.close()

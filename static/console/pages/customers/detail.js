@@ -190,6 +190,8 @@ export default function CustomerDetail({ params }) {
           <dt>${t("zalo")}</dt><dd>${customer.zalo_display_name || "—"}
             ${customer.zalo?.oa_user_id && html`<div><small class="muted">OA ${customer.zalo.oa_user_id}</small></div>`}
             ${customer.zalo?.app_user_id && html`<div><small class="muted">App ${customer.zalo.app_user_id}</small></div>`}</dd>
+          <dt>${t("crmIds")}</dt><dd>${(customer.crm_ids || []).length ? customer.crm_ids.map((c) => html`<div>
+            <small class="muted">${c.connector}</small> ${c.id}</div>`) : "—"}</dd>
           <dt>${t("source")}</dt><dd>${customer.source || "—"}</dd>
           <dt>${t("created")}</dt><dd>${dateTime(customer.created_at)}</dd>
         </dl>
