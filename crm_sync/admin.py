@@ -10,6 +10,7 @@ from miniapp_api.models import Connector
 from .connectors import load_kind
 from .credentials import decrypt_credentials, encrypt_credentials
 from .schedule import trigger_for
+from .retries import parse_retry_schedule
 
 
 class InvalidConnector(ValueError):
@@ -17,7 +18,7 @@ class InvalidConnector(ValueError):
 
 
 UPDATABLE = ("base_url", "field_mapping", "events", "schedule", "batch_size", "batch_calls", "rate_limit_per_second",
-             "connect_timeout", "read_timeout", "pull_orders")
+             "connect_timeout", "read_timeout", "pull_orders", "retry_schedule")
 
 
 def save_connector(session: Session, secret_key: str, name: str, kind: str | None = None,
@@ -46,7 +47,7 @@ def save_connector(session: Session, secret_key: str, name: str, kind: str | Non
     except Exception as exc:
         raise InvalidConnector(str(exc)) from exc
     for key, value in settings.items():
-        setattr(connector, key, value)
+        setattr(connector, key, value if key != "retry_schedule" else value or None)
     if created and not settings.get("events"):
         connector.events = list(client_class.default_events)
     _check(connector, client_class)
@@ -78,6 +79,10 @@ def _check(connector: Connector, client_class) -> None:
     if not 1 <= (connector.batch_size or 0) <= 1000:
         raise InvalidConnector("batch size must be between 1 and 1000")
     trigger_for(connector.schedule or "every 60s")
+    try:
+        parse_retry_schedule(connector.retry_schedule or "")
+    except ValueError as exc:
+        raise InvalidConnector(f"retry schedule: {exc}") from exc
 
 
 def set_enabled(session: Session, name: str, enabled: bool) -> Connector:
@@ -87,6 +92,6 @@ def set_enabled(session: Session, name: str, enabled: bool) -> Connector:
         raise InvalidConnector(f"no connector named {name!r}")
     connector.enabled = enabled
     if enabled:
-        connector.paused_reason = None
+        connector.paused_reason = connector.disabled_reason = connector.failing_since = None
     connector.updated_at = clock.now()
     return connector

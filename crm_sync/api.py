@@ -5,11 +5,13 @@ letters; owners add, edit, enable, disable and test connectors (their credential
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from flask import current_app
 from flask_smorest import Blueprint
 
-from miniapp_api import queue
+from miniapp_api import clock, queue
 from miniapp_api.api.admin.access import STAFF_SECURITY, require
 from miniapp_api.errors import Problem, ValidationProblem
 from miniapp_api.extensions import db
@@ -21,12 +23,14 @@ from miniapp_api.services.transactions import run_in_transaction
 
 from .admin import InvalidConnector, save_connector, set_enabled
 from .api_schemas import (ActionResult, ConnectorCreate, ConnectorSchema, ConnectorSettings, DeadLetterAction,
-    DeadLetterQuery, DeadLetterSchema, TestResult)
+    DeadLetterQuery, DeadLetterSchema, RecoverRange, RotatedSecret, TestResult)
 from .clients import build_client
 from .connectors.base import RemoteRefused
 from .credentials import decrypt_credentials
 from .engine import lag_seconds
+from .recovery import MAX_RANGE, recover
 from .replay import replay_dead
+from .rotation import rotate_secret
 from .schedule import BadSchedule
 
 blp = Blueprint("admin_sync", __name__, url_prefix="/api/v1/admin/sync", description="CRM sync (connectors)")
@@ -52,7 +56,8 @@ def _view(connector: Connector) -> dict:
     names = sorted(decrypt_credentials(current_app.config["SECRET_KEY"], connector.credentials_encrypted))
     settings = {name: getattr(connector, name) for name in ("name", "kind", "base_url", "events", "schedule",
                                                             "batch_size", "batch_calls", "rate_limit_per_second",
-                                                            "pull_orders", "enabled", "paused_reason")}
+                                                            "pull_orders", "enabled", "paused_reason",
+                                                            "retry_schedule", "disabled_reason", "failing_since")}
     return {**settings, "health": health, "credential_names": names,
             "pending": counts.get(PENDING, 0) + counts.get(PROCESSING, 0), "dead": counts.get(DEAD, 0),
             "delivered": counts.get(DONE, 0), "lag_seconds": lag_seconds(db.session, connector.id),
@@ -60,6 +65,9 @@ def _view(connector: Connector) -> dict:
 
 
 def _saved(name: str, kind: str | None, body: dict) -> dict:
+    if "retry_schedule" in body and body["retry_schedule"] is None:
+        body["retry_schedule"] = ""  # back to CRM_RETRY_SCHEDULE (None would mean "unchanged")
+
     def work():
         connector, created = save_connector(db.session, current_app.config["SECRET_KEY"], name, kind,
                                             credentials=body.pop("credentials", None), **body)
@@ -71,7 +79,8 @@ def _saved(name: str, kind: str | None, body: dict) -> dict:
         return _view(run_in_transaction(db.session, work, attempts=1))
     except (InvalidConnector, BadSchedule) as exc:
         db.session.rollback()
-        field = "schedule" if isinstance(exc, BadSchedule) else "credentials" if "credentials" in str(exc) else "kind"
+        field = ("schedule" if isinstance(exc, BadSchedule) else "credentials" if "credentials" in str(exc)
+                 else "retry_schedule" if "retry schedule" in str(exc) else "kind")
         raise ValidationProblem({field: [str(exc)]}) from exc
 
 
@@ -150,6 +159,48 @@ def test_connector(name):
         return {"ok": False, "answer": str(exc)}
     finally:
         client.http.close()
+
+
+@blp.route("/connectors/<name>/rotate-secret", methods=["POST"])
+@require(roles=(OWNER,))
+@blp.response(200, RotatedSecret)
+@blp.alt_response(409, description="This kind of connector has no webhook secret")
+@blp.doc(security=STAFF_SECURITY)
+def rotate_connector_secret(name):
+    """A new webhook secret, shown this once; the old one keeps signing beside it for the overlap."""
+    overlap = dt.timedelta(hours=current_app.config["CRM_SECRET_ROTATION_OVERLAP_HOURS"])
+
+    def work():
+        secret, until = rotate_secret(db.session, current_app.config["SECRET_KEY"], _connector(name).name, overlap)
+        audit.record(db.session, "connector.rotate_secret", "connector", name,
+                     previous_valid_until=clock.iso_utc(until))
+        return {"secret": secret, "previous_valid_until": until}
+
+    try:
+        return run_in_transaction(db.session, work, attempts=1)
+    except InvalidConnector as exc:
+        raise Problem(409, str(exc), title="Conflict") from exc
+
+
+@blp.route("/connectors/<name>/recover", methods=["POST"])
+@require(roles=MANAGERS)
+@blp.arguments(RecoverRange)
+@blp.response(200, ActionResult)
+@blp.doc(security=STAFF_SECURITY)
+def recover_connector(body, name):
+    """Send what the connector missed between `since` and `until` (default now): dead letters again, and the
+    events it never got while it was off."""
+    since, until = body["since"], body.get("until") or clock.now()
+    if not since < until or until - since > MAX_RANGE:
+        raise ValidationProblem({"since": [f"A range that starts before it ends, {MAX_RANGE.days} days at most."]})
+
+    def work():
+        report = recover(db.session, _connector(name), since, until)
+        audit.record(db.session, "sync.recover", "connector", name, since=clock.iso_utc(since),
+                     until=clock.iso_utc(until), count=report.replayed)
+        return {"count": report.replayed, "skipped": {str(k): v for k, v in report.skipped.items()}}
+
+    return run_in_transaction(db.session, work)
 
 
 @blp.route("/dead-letters")

@@ -37,6 +37,8 @@ class ConnectorSettings(Schema):
     batch_calls = fields.Boolean()
     rate_limit_per_second = fields.Float(validate=validate.Range(min=0, max=1000))
     pull_orders = fields.Boolean()
+    retry_schedule = fields.String(allow_none=True, validate=validate.Length(min=1, max=200), metadata={
+        "description": "This connector's retry delays in seconds, comma-separated (null: CRM_RETRY_SCHEDULE)"})
 
 
 class ConnectorCreate(ConnectorSettings):
@@ -51,6 +53,9 @@ class ConnectorSchema(ConnectorCreate):
                        "push run failed deliveries); healthy"})
     enabled = fields.Boolean()
     paused_reason = fields.String(allow_none=True)
+    disabled_reason = fields.String(allow_none=True, metadata={
+        "description": "Why it was turned off automatically (every push failing for too long)"})
+    failing_since = fields.DateTime(allow_none=True, metadata={"description": "Pushes failing with no success since"})
     credential_names = fields.List(fields.String(), metadata={"description": "Names only, never values"})
     pending = fields.Integer()
     dead = fields.Integer()
@@ -85,6 +90,16 @@ class DeadLetterAction(Schema):
     ids = fields.List(row_id(), validate=validate.Length(min=1, max=1000))
     all = fields.Boolean(load_default=False, metadata={"description": "Every dead letter (of `connector`)"})
     connector = fields.String(validate=NAME)
+
+
+class RotatedSecret(Schema):
+    secret = fields.String(metadata={"description": "The new `whsec_…` secret: shown this once, never again"})
+    previous_valid_until = fields.DateTime(metadata={"description": "The old secret signs beside it until then"})
+
+
+class RecoverRange(Schema):
+    since = fields.AwareDateTime(required=True, metadata={"description": "Events from this time (with its zone)"})
+    until = fields.AwareDateTime(metadata={"description": "… up to this time (default: now)"})
 
 
 class ActionResult(Schema):

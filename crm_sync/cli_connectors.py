@@ -1,6 +1,7 @@
 """`flask connectors add|list|show|enable|disable|test`: connectors as data, managed by operators."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 
@@ -17,6 +18,7 @@ from .clients import build_client
 from .connectors import available_kinds
 from .connectors.base import RemoteRefused
 from .credentials import decrypt_credentials
+from .rotation import rotate_secret
 from .schedule import BadSchedule
 
 connectors_cli = AppGroup("connectors", help="CRM connectors: add, list, show, enable, disable, test.")
@@ -60,8 +62,9 @@ def _state(connector: Connector) -> str:
 @click.option("--mapping", "field_mapping", help="JSON object: remote field → dotted path in our customer.")
 @click.option("--pull-orders/--no-pull-orders", default=None)
 @click.option("--timeout", nargs=2, type=float, help="Connect and read timeouts in seconds.")
+@click.option("--retry-schedule", help="This connector's retry delays in seconds, e.g. '10,60,600' ('' : the default).")
 def add(name, kind, base_url, credentials, events, schedule, batch_size, batch_calls, rate_limit_per_second,
-        field_mapping, pull_orders, timeout):
+        field_mapping, pull_orders, timeout, retry_schedule):
     """Create a connector, or update the given settings of an existing one (safe to repeat)."""
     try:
         mapping = json.loads(field_mapping) if field_mapping else None
@@ -70,7 +73,8 @@ def add(name, kind, base_url, credentials, events, schedule, batch_size, batch_c
             credentials=dict(_credential(c) for c in credentials), base_url=base_url,
             events=list(events) or None, schedule=schedule, batch_size=batch_size, batch_calls=batch_calls,
             rate_limit_per_second=rate_limit_per_second, field_mapping=mapping, pull_orders=pull_orders,
-            connect_timeout=timeout[0] if timeout else None, read_timeout=timeout[1] if timeout else None)
+            connect_timeout=timeout[0] if timeout else None, read_timeout=timeout[1] if timeout else None,
+            retry_schedule=retry_schedule)
         db.session.commit()
     except (InvalidConnector, BadSchedule, json.JSONDecodeError) as exc:
         db.session.rollback()
@@ -92,7 +96,8 @@ def show(name):
     c = _get(name)
     names = sorted(decrypt_credentials(current_app.config["SECRET_KEY"], c.credentials_encrypted))
     for label, value in (("name", c.name), ("kind", c.kind), ("url", c.base_url), ("state", _state(c)),
-                         ("paused reason", c.paused_reason or "-"), ("events", ", ".join(c.events)),
+                         ("paused reason", c.paused_reason or "-"), ("off because", c.disabled_reason or "-"),
+                         ("events", ", ".join(c.events)), ("retries", c.retry_schedule or "(default)"),
                          ("schedule", c.schedule),
                          ("batch", f"{c.batch_size} per pass, {'batch' if c.batch_calls else 'single'} calls"),
                          ("rate limit", f"{c.rate_limit_per_second:g}/s"),
@@ -125,6 +130,20 @@ def _toggle(name: str, enabled: bool) -> None:
     except InvalidConnector as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{connector.name} {_state(connector)}")
+
+
+@connectors_cli.command("rotate-secret")
+@click.argument("name")
+def rotate(name):
+    """Give a connector a new webhook secret (printed once); the old one signs beside it for the overlap."""
+    overlap = dt.timedelta(hours=current_app.config["CRM_SECRET_ROTATION_OVERLAP_HOURS"])
+    try:
+        secret, until = rotate_secret(db.session, current_app.config["SECRET_KEY"], name, overlap)
+        db.session.commit()
+    except InvalidConnector as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"new secret: {secret}\nthe old one stays valid until {until:%Y-%m-%d %H:%M} UTC")
 
 
 @connectors_cli.command("test")

@@ -1,6 +1,8 @@
 """`flask crm sync|status|dead-letters`: run the engine now, see how it is doing, handle dead letters."""
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 import sqlalchemy as sa
 from flask import current_app
@@ -10,9 +12,10 @@ from miniapp_api.extensions import db
 from miniapp_api.models import Connector, Delivery, SyncRun
 from miniapp_api.models.queue import DEAD, PENDING, PROCESSING
 
-from miniapp_api import queue
+from miniapp_api import clock, queue
 from .engine import UnknownConnector, lag_seconds, sync_all, sync_connector
 from miniapp_api.queue.heartbeat import Heartbeat
+from .recovery import MAX_RANGE, recover
 from .replay import replay_dead
 from miniapp_api.worker import worker_id
 
@@ -52,8 +55,8 @@ def status():
         state = "disabled" if not c.enabled else ("PAUSED" if c.paused_reason else "enabled")
         click.echo(f"{c.name} ({c.kind}) {state}: pending {counts.get(PENDING, 0) + counts.get(PROCESSING, 0)}, "
                    f"dead {counts.get(DEAD, 0)}, done {counts.get('done', 0)}, lag {lag_seconds(db.session, c.id):.0f}s")
-        if c.paused_reason:
-            click.echo(f"  {c.paused_reason}")
+        if c.paused_reason or c.disabled_reason:
+            click.echo(f"  {c.paused_reason or c.disabled_reason}")
         for kind in ("push", "pull"):
             run = db.session.scalar(sa.select(SyncRun).where(SyncRun.connector_id == c.id, SyncRun.kind == kind)
                                     .order_by(SyncRun.id.desc()).limit(1))
@@ -125,6 +128,26 @@ def _replay(ids, where) -> tuple[int, dict[int, str]]:
 def _discard(ids, where) -> tuple[int, dict[int, str]]:
     """Give up on dead deliveries for good (they stay in the table as ignored)."""
     return queue.discard(db.session, Delivery, "discarded by an operator", ids, where), {}
+
+
+@crm_cli.command("recover")
+@click.argument("name")
+@click.option("--since", required=True, type=click.DateTime(), help="UTC, e.g. 2026-12-01T00:00:00")
+@click.option("--until", type=click.DateTime(), help="UTC (default: now)")
+def recover_command(name, since, until):
+    """Send a connector what it missed in a time range: its dead letters again, and events it never got."""
+    since = since.replace(tzinfo=dt.timezone.utc)
+    until = until.replace(tzinfo=dt.timezone.utc) if until else clock.now()
+    connector = db.session.scalar(sa.select(Connector).where(Connector.name == name))
+    if connector is None:
+        raise click.ClickException(f"no connector named {name!r}")
+    if not since < until or until - since > MAX_RANGE:
+        raise click.ClickException(f"--since must come before --until, {MAX_RANGE.days} days at most")
+    report = recover(db.session, connector, since, until)
+    db.session.commit()
+    click.echo(f"queued {report.replayed} deliveries for {name}")
+    for delivery_id, reason in sorted(report.skipped.items()):
+        click.echo(f"skipped {delivery_id}: {reason}")
 
 
 _dead_letter_action("replay", "replayed", _replay)

@@ -7,6 +7,7 @@ deliveries are claimed, outbox events are claimed, orders are upserts.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 
 import sqlalchemy as sa
@@ -18,24 +19,20 @@ from miniapp_api.extensions import db
 from miniapp_api.models import Connector, Delivery, SyncRun
 from miniapp_api.models.queue import PENDING, PROCESSING
 
-from miniapp_api.queue.backoff import DEFAULT_SCHEDULE
+from . import failing
 from .clients import client_for
 from .connectors.base import NotSupported, RemoteRefused
 from .connectors.http import RateLimited
 from .dispatcher import Dispatcher, Tally
 from .fanout import fan_out
 from .pull import pull_orders
+from .retries import retry_schedule
 
 log = logging.getLogger("crm_sync.engine")
 
 
 class UnknownConnector(Exception):
     """No connector has that name."""
-
-
-def retry_schedule(app: Flask) -> tuple[float, ...]:
-    raw = app.config.get("CRM_RETRY_SCHEDULE") or ""
-    return tuple(float(part) for part in raw.split(",") if part.strip()) or DEFAULT_SCHEDULE
 
 
 def lag_seconds(session: Session, connector_id: int) -> float:
@@ -90,9 +87,13 @@ def sync_connector(app: Flask, name: str, owner: str | None = None) -> SyncRepor
     client = client_for(app, connector)
     run_id = _start(session, connector.id, "push", owner)
     connector = session.get(Connector, connector.id)
-    tally = Dispatcher(session, connector, client, owner, schedule=retry_schedule(app)).run()
+    tally = Dispatcher(session, connector, client, owner, schedule=retry_schedule(app, connector)).run()
     runs = [_finish(session, run_id, tally)]
     connector = session.get(Connector, connector.id)
+    if client.disables_when_failing:
+        limit = dt.timedelta(hours=int(app.config.get("CRM_DISABLE_FAILING_AFTER_HOURS") or 120))
+        failing.observe(session, connector, tally, clock.now(), limit)
+        session.commit()
     if connector.pull_orders and connector.active:
         runs.append(_pull(session, connector, client, owner, int(app.config.get("CRM_ORDER_PAGE_SIZE") or 100)))
     return SyncReport(name, runs)

@@ -18,6 +18,7 @@ from flask_smorest import Blueprint
 
 from crm_sync import standard_webhooks
 from crm_sync.clients import client_for
+from crm_sync.rotation import secrets_in_force
 
 from miniapp_api import clock
 from miniapp_api.errors import Problem, ValidationProblem
@@ -56,12 +57,12 @@ def receive_orders(name: str):
     connector = db.session.scalar(sa.select(Connector).where(Connector.name == name, Connector.enabled.is_(True)))
     client = client_for(current_app, connector) if connector is not None else None
     secret_name = client.inbound_secret_credential if client is not None else None
-    secret = client.settings.credentials.get(secret_name) if secret_name else None
-    if not secret:
+    secrets = secrets_in_force(client.settings.credentials, secret_name, clock.now()) if secret_name else []
+    if not secrets:
         raise Problem(404, f"No enabled connector named {name!r} takes order pushes.")
     body = request.get_data()
     try:
-        standard_webhooks.verify(secret, request.headers, body, clock.now().timestamp())
+        standard_webhooks.verify(secrets, request.headers, body, clock.now().timestamp())
     except standard_webhooks.InvalidSignature as exc:
         raise Problem(401, f"Webhook signature rejected: {exc}.", title="Unauthorized") from exc
     try:

@@ -37,17 +37,20 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def signed_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+def signed_headers(secret: str | list[str], msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """The three headers; with several secrets (a rotation), one signature each, space-separated."""
+    secrets = [secret] if isinstance(secret, str) else secret
     return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(secret, msg_id, timestamp, body)}
+            "webhook-signature": " ".join(sign(s, msg_id, timestamp, body) for s in secrets)}
 
 
-def verify(secret: str, headers, body: bytes, now: float,
+def verify(secret: str | list[str], headers, body: bytes, now: float,
            tolerance: int = DEFAULT_TOLERANCE_SECONDS) -> str:
     """Check a received webhook; returns its `webhook-id` or raises `InvalidSignature`.
 
     Any one of the space-separated `v1,` signatures may match (senders list
-    several while rotating secrets); comparison is constant-time.
+    several while rotating secrets), made with any of our secrets (we accept the
+    old one while ours rotates); comparison is constant-time.
     """
     msg_id = headers.get("webhook-id")
     stamp = headers.get("webhook-timestamp")
@@ -60,7 +63,7 @@ def verify(secret: str, headers, body: bytes, now: float,
         raise InvalidSignature("webhook-timestamp is not an integer") from exc
     if abs(int(now) - timestamp) > tolerance:  # integers: a 400-digit timestamp cannot overflow a float
         raise InvalidSignature("webhook-timestamp is outside the tolerance")
-    expected = sign(secret, msg_id, timestamp, body).encode()
-    if not any(hmac.compare_digest(expected, candidate.encode()) for candidate in given.split(" ")):
+    expected = [sign(s, msg_id, timestamp, body).encode() for s in ([secret] if isinstance(secret, str) else secret)]
+    if not any(hmac.compare_digest(mine, candidate.encode()) for mine in expected for candidate in given.split(" ")):
         raise InvalidSignature("no signature matches")
     return msg_id

@@ -158,6 +158,10 @@ class Config:
     # CRM sync: retry delays in seconds, comma-separated (empty: 5s, 5m, 30m, 2h, 5h, 10h, 10h).
     # (Claims are held by short leases a worker's heartbeat renews: miniapp_api/queue/__init__.py LEASE.)
     CRM_RETRY_SCHEDULE: str = ""
+    # Webhook endpoints (docs/sync.md): a connector that disables itself does so after failing this long with no
+    # success (Svix: 5 days); a rotated signing secret keeps signing beside the new one this long.
+    CRM_DISABLE_FAILING_AFTER_HOURS: int = 120
+    CRM_SECRET_ROTATION_OVERLAP_HOURS: int = 24
     # Inbox: route waiting conversations to available agents (round-robin within capacity);
     # move a conversation whose assignee has not replied for this many minutes (0: never).
     INBOX_AUTO_ASSIGN: bool = False
@@ -245,6 +249,10 @@ class Config:
                                                        cls.OA_BACKFILL_INTERVAL_SECONDS),
             "OA_QUOTA_CACHE_SECONDS": _env_int("OA_QUOTA_CACHE_SECONDS", cls.OA_QUOTA_CACHE_SECONDS),
             "CRM_RETRY_SCHEDULE": _env("CRM_RETRY_SCHEDULE", cls.CRM_RETRY_SCHEDULE),
+            "CRM_DISABLE_FAILING_AFTER_HOURS": _env_int("CRM_DISABLE_FAILING_AFTER_HOURS",
+                                                        cls.CRM_DISABLE_FAILING_AFTER_HOURS),
+            "CRM_SECRET_ROTATION_OVERLAP_HOURS": _env_int("CRM_SECRET_ROTATION_OVERLAP_HOURS",
+                                                          cls.CRM_SECRET_ROTATION_OVERLAP_HOURS),
             "INBOX_AUTO_ASSIGN": _env_bool("INBOX_AUTO_ASSIGN", cls.INBOX_AUTO_ASSIGN),
             "INBOX_REASSIGN_AFTER_MINUTES": _env_int("INBOX_REASSIGN_AFTER_MINUTES",
                                                      cls.INBOX_REASSIGN_AFTER_MINUTES),

@@ -131,6 +131,9 @@ class ConnectorClient:
     can_pull_orders: ClassVar[bool] = False
     # The credential holding the Standard Webhooks secret this remote signs its pushes with.
     inbound_secret_credential: ClassVar[str | None] = None
+    # Turn the connector off after its pushes failed, with no success, for CRM_DISABLE_FAILING_AFTER_HOURS
+    # (an integrator's endpoint that is gone; a CRM is rather paused on its credentials): crm_sync/failing.py.
+    disables_when_failing: ClassVar[bool] = False
 
     def __init__(self, settings: ConnectorSettings, http: ConnectorHttp):
         self.settings = settings

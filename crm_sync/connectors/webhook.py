@@ -13,6 +13,7 @@ import json
 from miniapp_api import clock
 
 from .. import standard_webhooks
+from ..rotation import secrets_in_force
 from .base import ConnectorClient, ItemResult, OutgoingItem, RemoteRefused
 
 
@@ -23,12 +24,13 @@ class WebhookClient(ConnectorClient):
     default_events = ("customer.upserted", "customer.merged", "customer.erased", "form.submitted")
     required_credentials = ("secret",)
     inbound_secret_credential = "secret"
+    disables_when_failing = True
 
     def _post(self, msg_id: str, event_type: str, data: dict):
         now = clock.now()
         body = json.dumps({"type": event_type, "timestamp": clock.iso_utc(now), "data": data},
                           ensure_ascii=False, separators=(",", ":")).encode()
-        headers = standard_webhooks.signed_headers(self.settings.credentials["secret"], msg_id,
+        headers = standard_webhooks.signed_headers(secrets_in_force(self.settings.credentials, "secret", now), msg_id,
                                                    int(now.timestamp()), body)
         headers["Content-Type"] = "application/json"
         return self.http.request("POST", "", data=body, headers=headers)

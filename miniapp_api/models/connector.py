@@ -16,7 +16,10 @@ class Connector(db.Model):
     `credentials_encrypted` is a Fernet token (see `crm_sync.credentials`);
     nothing else in the row is secret. `paused_reason` is set when the remote
     refuses our credentials, so the worker stops burning retries until an
-    operator fixes them and runs `flask connectors enable`.
+    operator fixes them and runs `flask connectors enable`. `failing_since`
+    is when its pushes began failing with no success since; a kind that
+    disables itself after failing too long (webhook endpoints) sets `enabled`
+    off and says why in `disabled_reason` (crm_sync/failing.py).
     """
 
     __tablename__ = "connector"
@@ -37,6 +40,9 @@ class Connector(db.Model):
     pull_orders: Mapped[bool] = mapped_column(default=False)
     enabled: Mapped[bool] = mapped_column(default=True)
     paused_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    retry_schedule: Mapped[str | None] = mapped_column(sa.String(200))  # seconds, comma-separated; None: the app's
+    failing_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    disabled_reason: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -78,6 +78,8 @@ EXPECTED = {
     "admin_sync.enable_connector": ((OWNER,), None),
     "admin_sync.disable_connector": ((OWNER,), None),
     "admin_sync.test_connector": ((OWNER,), None),
+    "admin_sync.rotate_connector_secret": ((OWNER,), None),
+    "admin_sync.recover_connector": ((OWNER, ADMIN), None),
     "admin_sync.list_dead_letters": ((OWNER, ADMIN, VIEWER), None),
     "admin_sync.replay_dead_letters": ((OWNER, ADMIN), None),
     "admin_sync.discard_dead_letters": ((OWNER, ADMIN), None),

@@ -1,7 +1,8 @@
 /**
  * CRM sync: each connector's health (healthy / paused with why / failing / off), how far behind it is and its
  * last runs; dead letters with the receiver's answer, replayed or discarded one by one or all; "test
- * connection"; and adding or editing a connector, whose credentials are typed in and never shown back.
+ * connection"; adding or editing a connector, whose credentials are typed in and never shown back; and an
+ * endpoint's lifecycle (sync_endpoint.js): turned off for failing, sent what it missed, its secret rotated.
  */
 import { html } from "../lib/html.js";
 import { useState } from "preact/hooks";
@@ -10,6 +11,7 @@ import { dateTime, duration } from "../lib/format.js";
 import { messages } from "../lib/i18n.js";
 import { atLeast } from "../lib/session.js";
 import { Alert, Badge, Empty, Field, Loading, PageHeader, toast, useApi } from "../lib/ui.js";
+import { AutoOff, Recover, RotateSecret } from "./sync_endpoint.js";
 
 const t = messages({
   vi: { title: "Đồng bộ CRM", healthy: "Hoạt động tốt", paused: "Tạm dừng", failing: "Đang lỗi", disabled: "Đã tắt",
@@ -96,6 +98,7 @@ function Connector({ connector, onChanged }) {
       <${Badge} tone=${TONE[connector.health]}>${t(connector.health)}<//>
     </header>
     ${connector.paused_reason && html`<p class="alert alert-warn">${connector.paused_reason}</p>`}
+    <${AutoOff} connector=${connector} />
     <dl class="facts">
       <dt>${t("url")}</dt><dd>${connector.base_url}</dd>
       <dt>${t("lag")}</dt><dd>${duration(connector.lag_seconds)}</dd>
@@ -116,6 +119,8 @@ function Connector({ connector, onChanged }) {
       <button type="button" onClick=${() => act(connector.enabled ? "disable" : "enable")}>${connector.enabled ? t("disable") : t("enable")}</button>
       <button type="button" aria-expanded=${editing} onClick=${() => setEditing(!editing)}>${t("edit")}</button></div>`}
     ${editing && html`<${ConnectorForm} connector=${connector} onSaved=${() => { setEditing(false); onChanged(); }} />`}
+    <${RotateSecret} connector=${connector} />
+    <${Recover} connector=${connector} onChanged=${onChanged} />
   </article>`;
 }
 
@@ -154,7 +159,8 @@ function DeadLetters({ onChanged }) {
 export default function Sync() {
   const connectors = useApi("/sync/connectors");
   const [adding, setAdding] = useState(false);
-  const reload = () => connectors.reload({ quiet: true });
+  const [round, setRound] = useState(0);  // a change to a connector (a replay, a recovery) re-reads the dead letters
+  const reload = () => { connectors.reload({ quiet: true }); setRound((n) => n + 1); };
   return html`<section class="sync">
     <${PageHeader} title=${t("title")}>
       ${atLeast("owner") && html`<button type="button" aria-expanded=${adding} onClick=${() => setAdding(!adding)}>${t("add")}</button>`}
@@ -164,6 +170,6 @@ export default function Sync() {
     <h2 class="visually-hidden">${t("connectors")}</h2>
     ${!connectors.data ? html`<${Loading} />` : !connectors.data.length ? html`<${Empty}>${t("none")}<//>`
       : html`<div class="grid">${connectors.data.map((c) => html`<${Connector} key=${c.name} connector=${c} onChanged=${reload} />`)}</div>`}
-    <${DeadLetters} onChanged=${reload} />
+    <${DeadLetters} key=${round} onChanged=${reload} />
   </section>`;
 }

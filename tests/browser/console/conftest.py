@@ -6,11 +6,13 @@ width does not matter to what is tested, sign in with `sign_in`, and end with `a
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import pathlib
 
 import pytest
 
+from miniapp_api import clock
 from sandbox.server import BackgroundServer
 from tests.staff_helpers import PASSWORD, make_staff
 from tests.worker_helpers import Worker
@@ -26,6 +28,16 @@ def console_url(sandbox_app):
     """The product's base URL; the console is at `<console_url>/console/`."""
     with BackgroundServer(sandbox_app) as server:
         yield server.url
+
+
+@pytest.fixture
+def stopped_clock():
+    """The server's clock stopped at the real time (a frozen clock from 2026-11-01 would date the session cookie
+    in the browser's past, which drops it); `advance` moves it."""
+    frozen = clock.FrozenClock(dt.datetime.now(dt.UTC))
+    previous = clock.install(frozen)
+    yield frozen
+    clock.install(previous)
 
 
 @pytest.fixture

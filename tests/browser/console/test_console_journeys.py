@@ -3,27 +3,15 @@ as an ordered list of steps, turns it on, and reads the per-step counts and the 
 goes through it on the frozen clock; the message reaches the Zalo emulator once. With axe."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from playwright.sync_api import expect
 
-from miniapp_api import clock
 from tests.browser.console.conftest import assert_no_serious_axe_violations, sign_in
 from tests.journey_helpers import form_filler, journey_tick
 from tests.oa_helpers import run_worker
 
 pytestmark = pytest.mark.browser
 REMINDER = "Chào {ten_khach|bạn}, shop còn giữ ưu đãi cho bạn!"
-
-
-@pytest.fixture
-def stopped_clock():
-    """The server's clock stopped at the real time: the browser keeps the session cookie it sets."""
-    frozen = clock.FrozenClock(dt.datetime.now(dt.UTC))
-    previous = clock.install(frozen)
-    yield frozen
-    clock.install(previous)
 
 
 def test_an_owner_builds_a_journey_step_by_step_and_follows_a_customer_through_it(
