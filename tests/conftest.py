@@ -14,6 +14,7 @@ from miniapp_api.services.forms.definitions import seed_default_form
 from crm_sync.clients import close_clients
 from crm_sync.standard_webhooks import new_secret
 from sandbox.server import BackgroundServer
+from sandbox.kiotviet import KiotVietState, create_kiotviet_app
 from sandbox.shopone import ShopOneState, create_shopone_app
 from sandbox.webhook_receiver import ReceiverState, create_receiver_app
 from sandbox.zalo import ZaloState, create_sandbox_app
@@ -23,6 +24,7 @@ APP_SECRET = "test-app-secret"
 OA_ID = "3880000000000000001"
 OA_SECRET_KEY = "test-oa-secret-key"
 SHOPONE_KEY = "test-shopone-key"
+KIOTVIET_CREDENTIALS = ("kv-client", "kv-secret", "shoptest")
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 PG_SKIP_REASON = "PostgreSQL tests skipped: set TEST_DATABASE_URL (CI sets it) to run them"
@@ -105,6 +107,23 @@ def shopone(shopone_server) -> ShopOneState:
     shopone_server.app_config["SHOPONE_STATE"] = state
     yield state
     state.release.set()  # let requests a test left hanging finish
+
+
+@pytest.fixture(scope="session")
+def kiotviet_server():
+    with BackgroundServer(create_kiotviet_app(KiotVietState(*KIOTVIET_CREDENTIALS))) as server:
+        server.app_config = server._server.app.config
+        yield server
+
+
+@pytest.fixture
+def kiotviet(kiotviet_server) -> KiotVietState:
+    """A fresh KiotViet emulator state for each test, served at `kiotviet.url` (token at `/connect/token`)."""
+    state = KiotVietState(*KIOTVIET_CREDENTIALS)
+    state.url = kiotviet_server.url
+    kiotviet_server.app_config["KIOTVIET_STATE"] = state
+    yield state
+    state.release.set()
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import pkgutil
 
 from .base import ConnectorClient
 
-NOT_KINDS = {"base", "http"}
+NOT_KINDS = {"base", "http", "mapping"}
 
 
 class UnknownKind(Exception):

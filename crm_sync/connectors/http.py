@@ -72,7 +72,8 @@ class ConnectorHttp:
         """Send one request within the rate limit; never raises for network trouble."""
         self._wait_for_token()
         try:
-            with self.session.request(method, self.base_url + path, json=json_body, data=data, params=params,
+            url = path if path.startswith(("http://", "https://")) else self.base_url + path  # another host: tokens
+            with self.session.request(method, url, json=json_body, data=data, params=params,
                                       headers=headers, timeout=self.timeout) as response:
                 body = response.text
                 self.limiter.observe(response.status_code, response.headers)

@@ -13,14 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import phonenumbers
-
 from miniapp_api.clock import iso_utc
-from miniapp_api.services.customers.phones import to_local_vn
 
 from .base import (ConnectorClient, ItemResult, NotSupported, OrderPage, OrderPosition, OutgoingItem,
                    RemoteRefused, parse_order)
 from .http import HttpAnswer
+from .mapping import local_phone, mapped_body
 
 DEFAULT_MAPPING = {
     "name": "full_name",
@@ -34,24 +32,6 @@ DEFAULT_MAPPING = {
 }
 CUSTOMER = "customer.upserted"
 SUBMISSION = "form.submitted"
-
-
-def _dig(snapshot: dict, path: str):
-    value = snapshot
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
-def _local_phone(value):
-    if not (isinstance(value, str) and value.startswith("+")):
-        return value
-    try:
-        return to_local_vn(value)
-    except phonenumbers.NumberParseException:
-        return value
 
 
 class ShopOneClient(ConnectorClient):
@@ -69,16 +49,14 @@ class ShopOneClient(ConnectorClient):
                 "Idempotency-Key": item.idempotency_key}
 
     def customer_body(self, snapshot: dict) -> dict:
-        mapping = self.settings.field_mapping or DEFAULT_MAPPING
-        body = {remote: _dig(snapshot, path) for remote, path in mapping.items()}
-        return {k: _local_phone(v) if _dig_is_phone(mapping[k]) else v for k, v in body.items()}
+        return mapped_body(snapshot, self.settings.field_mapping or DEFAULT_MAPPING)
 
     def send(self, item: OutgoingItem) -> ItemResult:
         if item.event_type == CUSTOMER:
             answer = self.http.request("PUT", f"/customers/{item.customer_ref}", headers=self._headers(item),
                                        json_body=self.customer_body(item.payload))
         elif item.event_type == SUBMISSION:
-            values = {k: _local_phone(v) if "phone" in k else v for k, v in item.payload["values"].items()}
+            values = {k: local_phone(v) if "phone" in k else v for k, v in item.payload["values"].items()}
             answer = self.http.request(
                 "POST", f"/customers/{item.customer_ref}/submissions", headers=self._headers(item),
                 json_body={"submission_ref": item.payload["submission_ref"], "form": item.payload["form"],
@@ -122,10 +100,6 @@ class ShopOneClient(ConnectorClient):
         if answer.classification != "ok":
             raise RemoteRefused(answer)
         return f"ShopOne at {self.http.base_url} answered HTTP {answer.status} with our key"
-
-
-def _dig_is_phone(path: str) -> bool:
-    return path == "phone" or path.startswith("phones")
 
 
 Client = ShopOneClient

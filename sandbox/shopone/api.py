@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import hmac
-import socket
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from ..faults import drop_connection
 from .state import ShopOneState, parse_time
 
 blp = Blueprint("shopone_api", __name__)
@@ -47,9 +47,7 @@ def _authenticate_and_play_faults():
 def _drop_connection(response):
     """Accept-then-drop: the write is done, but the caller never hears back."""
     if g.get("drop"):
-        sock = request.environ.get("werkzeug.socket")
-        if sock is not None:
-            sock.shutdown(socket.SHUT_RDWR)
+        drop_connection()
     return response
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import threading
 
-FAULTS = ("fail_next", "throttle_next", "hang_next", "drop_next")
+from ..faults import FAULTS, FaultSwitches
 
 
 def utc_iso(value: dt.datetime) -> str:
@@ -22,11 +21,11 @@ def parse_time(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
 
 
-class ShopOneState:
+class ShopOneState(FaultSwitches):
     """Thread-safe in-memory state shared by the emulator's blueprints."""
 
     def __init__(self, api_key: str = "sandbox-shopone-key"):
-        self.lock = threading.RLock()
+        super().__init__()
         self.api_key = api_key
         self.customers: dict[str, dict] = {}
         self.submissions: list[dict] = []
@@ -35,10 +34,6 @@ class ShopOneState:
         self.duplicates: list[str] = []
         self.responses: dict[str, tuple[int, dict]] = {}
         self.requests: list[dict] = []
-        self.release = threading.Event()
-        self.faults = {name: 0 for name in FAULTS}
-        self.retry_after = 30
-        self.hang_seconds = 5.0
         self.reject_refs: set[str] = set()
         self.fail_item_refs: set[str] = set()
 
@@ -54,15 +49,6 @@ class ShopOneState:
                     setattr(self, name, type(getattr(self, name))(value))
                 else:
                     raise ValueError(f"unknown fault {name!r}")
-
-    def take_fault(self) -> str | None:
-        """The fault this request plays (each counts down once), if any."""
-        with self.lock:
-            for name in FAULTS:
-                if self.faults[name] > 0:
-                    self.faults[name] -= 1
-                    return name
-        return None
 
     def rotate_key(self) -> str:
         with self.lock:

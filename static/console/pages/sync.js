@@ -40,20 +40,21 @@ const t = messages({
         credentials: "Stored credentials", connectors: "Connectors" },
 });
 const TONE = { healthy: "ok", paused: "warn", failing: "danger", disabled: "neutral" };
-// The connector kinds this server has (crm_sync/connectors) and the credential each needs.
-const CREDENTIAL = { shopone: "api_key", webhook: "secret" };
+// The connector kinds this server has (crm_sync/connectors) and the credentials each needs.
+const CREDENTIALS = { shopone: ["api_key"], webhook: ["secret"], kiotviet: ["retailer", "client_id", "client_secret"] };
 
 function ConnectorForm({ connector, onSaved }) {
   const [form, setForm] = useState({ name: connector?.name || "", kind: connector?.kind || "shopone",
-    base_url: connector?.base_url || "", api_key: "", schedule: connector?.schedule || "every 60s",
+    base_url: connector?.base_url || "", credentials: {}, schedule: connector?.schedule || "every 60s",
     batch_size: connector?.batch_size || 50, pull_orders: connector?.pull_orders || false });
   const [error, setError] = useState(null);
   const set = (name) => (e) => setForm({ ...form, [name]: e.target.type === "checkbox" ? e.target.checked : e.target.value });
   async function save(event) {
     event.preventDefault();
     setError(null);
+    const typed = Object.fromEntries(Object.entries(form.credentials).filter(([, value]) => value));
     const body = { base_url: form.base_url.trim(), schedule: form.schedule.trim(), batch_size: Number(form.batch_size),
-      pull_orders: form.pull_orders, ...(form.api_key ? { credentials: { [CREDENTIAL[form.kind]]: form.api_key } } : {}) };
+      pull_orders: form.pull_orders, ...(Object.keys(typed).length ? { credentials: typed } : {}) };
     try {
       if (connector) await api(`/sync/connectors/${connector.name}`, { method: "PATCH", body });
       else await api("/sync/connectors", { method: "POST", body: { ...body, name: form.name.trim(), kind: form.kind } });
@@ -67,10 +68,11 @@ function ConnectorForm({ connector, onSaved }) {
     ${!connector && html`<div class="grid">
       <${Field} label=${t("name")} error=${f.name}>${(a) => html`<input ...${a} required value=${form.name} onInput=${set("name")} />`}<//>
       <${Field} label=${t("kind")} error=${f.kind}>${(a) => html`<select ...${a} value=${form.kind} onChange=${set("kind")}>
-        ${Object.keys(CREDENTIAL).map((k) => html`<option value=${k}>${k}</option>`)}</select>`}<//></div>`}
+        ${Object.keys(CREDENTIALS).map((k) => html`<option value=${k}>${k}</option>`)}</select>`}<//></div>`}
     <${Field} label=${t("url")} error=${f.base_url}>${(a) => html`<input ...${a} type="url" required value=${form.base_url} onInput=${set("base_url")} />`}<//>
-    <${Field} label=${t("credential", { name: CREDENTIAL[form.kind] })} hint=${t("credentialHint")} error=${f.credentials}>${(a) => html`<input ...${a}
-      type="password" autocomplete="off" value=${form.api_key} required=${!connector} onInput=${set("api_key")} />`}<//>
+    ${CREDENTIALS[form.kind].map((name) => html`<${Field} key=${name} label=${t("credential", { name })} hint=${t("credentialHint")}
+      error=${f.credentials}>${(a) => html`<input ...${a} type="password" autocomplete="off" value=${form.credentials[name] || ""}
+      required=${!connector} onInput=${(e) => setForm({ ...form, credentials: { ...form.credentials, [name]: e.target.value } })} />`}<//>`)}
     <div class="grid">
       <${Field} label=${t("schedule")} hint=${t("scheduleHint")} error=${f.schedule}>${(a) => html`<input ...${a} value=${form.schedule} onInput=${set("schedule")} />`}<//>
       <${Field} label=${t("batch")} error=${f.batch_size}>${(a) => html`<input ...${a} type="number" min="1" max="1000" value=${form.batch_size} onInput=${set("batch_size")} />`}<//>
