@@ -80,7 +80,7 @@ def receive_orders(name: str):
 @integrator_blp.alt_response(422, description="The body is not an order push")
 @integrator_blp.doc(security=STAFF_SECURITY)
 def push_orders(body, name: str):
-    """Upsert the orders in `{"orders": [...]}` on behalf of connector `name` (its order shape; ShopOne's by default)."""
+    """Upsert the orders in `{"orders": [...]}` for connector `name` (its order shape; ShopOne's by default)."""
     connector = db.session.scalar(sa.select(Connector).where(Connector.name == name))
     if connector is None:
         raise Problem(404, f"No connector named {name!r}: add it first (POST /api/v1/admin/sync/connectors).")

@@ -66,9 +66,13 @@ class TokenBucket:
         if wait is None and remaining is not None and remaining.strip() == "0":
             wait = _reset_seconds(headers.get("RateLimit-Reset") or headers.get("X-RateLimit-Reset"), now)
         if wait:
-            with self._lock:
-                until = now + dt.timedelta(seconds=wait)
-                self.blocked_until = max(self.blocked_until or until, until)
+            self.block_for(wait)
+
+    def block_for(self, seconds: float) -> None:
+        """Send nothing for `seconds` (what a remote's headers asked for, read by the caller or here)."""
+        with self._lock:
+            until = clock.now() + dt.timedelta(seconds=seconds)
+            self.blocked_until = max(self.blocked_until or until, until)
 
 
 def _reset_seconds(value: str | None, now: dt.datetime) -> float | None:

@@ -54,7 +54,8 @@ EVENTS = {
     "customer.merged": (
         "Two profiles were found to be one person: `merged_ref` now lives on as `survivor_ref`.",
         _object({"survivor_ref": STRING, "merged_ref": STRING, "reason": {
-            **_nullable(STRING), "description": "Which kind of identity matched and where it came from, never its value"}}),
+            **_nullable(STRING),
+            "description": "Which kind of identity matched and where it came from, never its value"}}),
         {"survivor_ref": "cus_8kQ2xV", "merged_ref": "cus_3ZpL0a", "reason": "same phone via form"}),
     "customer.erased": (
         "The customer exercised the right to erasure: delete or anonymise `ref` and every `merged_refs`. "
@@ -111,7 +112,8 @@ def openapi_webhooks() -> dict:
                 "schema": envelope(event_type),
                 "example": {"type": event_type, "timestamp": "2026-12-02T08:00:01Z", "data": example}}}},
             "responses": {"2XX": {"description": "Received: any 2xx acknowledges the delivery"},
-                          "default": {"description": "Anything else (or no answer within the connector's read timeout) is "
-                                                     "retried on the connector's schedule, then dead-lettered (docs/sync.md)"}},
+                          "default": {"description": "Anything else (or no answer within the connector's read "
+                                                     "timeout) is retried on the connector's schedule, then "
+                                                     "dead-lettered (docs/sync.md)"}},
         }}
     return webhooks

@@ -10,7 +10,7 @@ import pkgutil
 
 from .base import ConnectorClient
 
-NOT_KINDS = {"base", "http", "mapping"}
+NOT_KINDS = {"base", "http", "mapping", "shopify_like"}
 
 
 class UnknownKind(Exception):

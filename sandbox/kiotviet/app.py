@@ -1,4 +1,5 @@
-"""The KiotViet Public API as its documentation describes it (https://www.kiotviet.vn/huong-dan-su-dung-public-api-retail/):
+"""The KiotViet Public API as its documentation describes it
+(https://www.kiotviet.vn/huong-dan-su-dung-public-api-retail/):
 `POST /connect/token` (OAuth2 client credentials, scope `PublicApi.Access`) on the identity host, and on the API
 host, with `Retailer` and `Authorization: Bearer` on every call, customers (`GET /customers` filtered by `code`
 or `contactNumber`, `pageSize` ≤ 100 from `currentItem`; `POST /customers`; `PUT /customers/{id}`) and invoices
@@ -115,7 +116,8 @@ def update_customer(customer_id: int):
 @api.get("/invoices")
 def list_invoices():
     since = request.args.get("lastModifiedFrom", "")
-    rows = sorted((i for i in g.state.invoices if i["modifiedDate"] >= since), key=lambda i: (i["modifiedDate"], i["id"]))
+    rows = sorted((i for i in g.state.invoices if i["modifiedDate"] >= since),
+                  key=lambda i: (i["modifiedDate"], i["id"]))
     return _page(rows)
 
 

@@ -57,7 +57,8 @@ class KiotVietState(FaultSwitches):
     def create(self, body: dict) -> dict:
         with self.lock:
             self.next_id += 1
-            customer = {**body, "id": self.next_id, "retailerId": 1, "code": body.get("code") or f"KH{self.next_id:06d}"}
+            code = body.get("code") or f"KH{self.next_id:06d}"  # KiotViet makes one up when none is given
+            customer = {**body, "id": self.next_id, "retailerId": 1, "code": code}
             self.customers[customer["id"]] = customer
             self.created.append(customer["code"])
             return customer

@@ -48,7 +48,8 @@ def _events(app) -> int:
 
 
 def test_a_customer_is_kept_by_its_crm_id(app, client, crm):
-    body = {"full_name": "Trần Văn Bình", "phone": "0912 000 111", "province": "Đà Nẵng", "attributes": {"hang": "vang"}}
+    body = {"full_name": "Trần Văn Bình", "phone": "0912 000 111", "province": "Đà Nẵng",
+            "attributes": {"hang": "vang"}}
     status, made = _put(client, crm, "KH0042", body)
     assert status == 200 and made["created"] is True, made
     assert (made["full_name"], made["phone"], made["attributes"]) == ("Trần Văn Bình", "+84912000111", {"hang": "vang"})
