@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import socket
 import threading
+from typing import Callable
 
-from flask import request
+from flask import g, request
 
 FAULTS = ("fail_next", "throttle_next", "hang_next", "drop_next")
 
@@ -34,3 +35,23 @@ def drop_connection() -> None:
     sock = request.environ.get("werkzeug.socket")
     if sock is not None:
         sock.shutdown(socket.SHUT_RDWR)
+
+
+def play(state: FaultSwitches, refuse: Callable, fault: str | None):
+    """Play `fault` (from `state.take_fault()`): a response from `refuse(status, message, **headers)` in the
+    emulator's own error shape, a hang, or a drop after the response (`drop_after`); None to go on."""
+    if fault == "fail_next":
+        return refuse(500, "sandbox: failing as asked")
+    if fault == "throttle_next":
+        return refuse(429, "sandbox: slow down", **{"Retry-After": str(state.retry_after)})
+    if fault == "hang_next":
+        state.release.wait(state.hang_seconds)  # the caller times out; the write still happens afterwards
+    g.drop = fault == "drop_next"
+    return None
+
+
+def drop_after(response):
+    """`after_request`: accept-then-drop, when `play` chose it."""
+    if g.get("drop"):
+        drop_connection()
+    return response

@@ -11,7 +11,7 @@ import re
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 
-from ..faults import drop_connection
+from ..faults import drop_after, play
 from .state import KiotVietState
 
 api = Blueprint("kiotviet_api", __name__)
@@ -50,21 +50,11 @@ def _authenticate_and_play_faults():
     if request.method == "GET":
         state.count_get(request.path)
     fault = state.take_fault() if request.method in state.fault_methods else None
-    if fault == "fail_next":
-        return _error(500, "InternalServerError", "sandbox: failing as asked")
-    if fault == "throttle_next":
-        return _error(429, "TooManyRequests", "sandbox: slow down", **{"Retry-After": str(state.retry_after)})
-    if fault == "hang_next":
-        state.release.wait(state.hang_seconds)
-    g.drop = fault == "drop_next"
-    return None
+    return play(state, lambda status, message, **headers: _error(
+        status, "InternalServerError" if status == 500 else "TooManyRequests", message, **headers), fault)
 
 
-@api.after_request
-def _drop(response):
-    if g.get("drop"):
-        drop_connection()
-    return response
+api.after_request(drop_after)
 
 
 def _page(rows: list[dict]):

@@ -9,7 +9,7 @@ import re
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 
-from ..faults import drop_connection
+from ..faults import drop_after, play
 from .state import ShopifyLikeState
 
 # flavour → (path prefix, call-limit header, how the token is read from a request)
@@ -46,22 +46,12 @@ def create_shopify_like_app(state: ShopifyLikeState, flavour: str) -> Flask:
                          **{"Retry-After": str(math.ceil(wait)), header: f"{used}/{state.bucket}"})
         if token_of() != state.token:
             return error(401, "[API] Invalid API key or access token (unrecognized login or wrong password)")
-        fault = state.take_fault() if request.method in state.fault_methods else None
-        if fault == "fail_next":
-            return error(500, "sandbox: failing as asked")
-        if fault == "throttle_next":
-            return error(429, "sandbox: slow down", **{"Retry-After": str(state.retry_after)})
-        if fault == "hang_next":
-            state.release.wait(state.hang_seconds)
-        g.drop = fault == "drop_next"
-        return None
+        return play(state, error, state.take_fault() if request.method in state.fault_methods else None)
 
     @api.after_request
     def _headers_and_drop(response):
         response.headers.setdefault(header, f"{g.get('used', 0)}/{g.state.bucket}")
-        if g.get("drop"):
-            drop_connection()
-        return response
+        return drop_after(response)
 
     def checked(body):
         customer = body.get("customer") if isinstance(body, dict) else None

@@ -5,7 +5,7 @@ import hmac
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from ..faults import drop_connection
+from ..faults import drop_after, play
 from .state import ShopOneState, parse_time
 
 blp = Blueprint("shopone_api", __name__)
@@ -32,23 +32,11 @@ def _authenticate_and_play_faults():
     given = request.headers.get("Authorization", "")
     if not hmac.compare_digest(given.encode(), f"Bearer {state.api_key}".encode()):
         return _problem(401, "unauthorized", "missing or wrong API key")
-    fault = state.take_fault()
-    if fault == "fail_next":
-        return _problem(500, "internal", "sandbox: failing as asked")
-    if fault == "throttle_next":
-        return _problem(429, "rate_limited", "sandbox: slow down", **{"Retry-After": str(state.retry_after)})
-    if fault == "hang_next":
-        state.release.wait(state.hang_seconds)  # the caller times out; the write still happens afterwards
-    g.drop = fault == "drop_next"
-    return None
+    return play(state, lambda status, detail, **headers: _problem(
+        status, "internal" if status == 500 else "rate_limited", detail, **headers), state.take_fault())
 
 
-@blp.after_request
-def _drop_connection(response):
-    """Accept-then-drop: the write is done, but the caller never hears back."""
-    if g.get("drop"):
-        drop_connection()
-    return response
+blp.after_request(drop_after)  # accept-then-drop: the write is done, but the caller never hears back
 
 
 def _key():
