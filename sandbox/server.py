@@ -23,11 +23,38 @@ class UnderscoreHeadersHandler(WSGIRequestHandler):
         return environ
 
 
+class _InFlight:
+    """Counts the requests the app is handling, so stopping can wait for them: a request still running when the
+    test disposes the app's database engine would leave a connection to be garbage-collected (a ResourceWarning
+    that fails some later test). The app has finished with its database when it returns (Flask pops its context
+    first)."""
+
+    def __init__(self, app):
+        self.app, self.count, self.idle = app, 0, threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.count += 1
+        try:
+            return self.app(environ, start_response)
+        finally:
+            with self.idle:
+                self.count -= 1
+                self.idle.notify_all()
+
+    def wait_idle(self, seconds: float) -> None:
+        with self.idle:
+            self.idle.wait_for(lambda: self.count == 0, timeout=seconds)
+
+
 class BackgroundServer:
     """A threaded HTTP server on 127.0.0.1; port 0 picks a free one."""
 
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0):
-        self._server = make_server(host, port, app, threaded=True, request_handler=UnderscoreHeadersHandler)
+        self.app = app
+        self._in_flight = _InFlight(app)
+        self._server = make_server(host, port, self._in_flight, threaded=True,
+                                   request_handler=UnderscoreHeadersHandler)
         self.host = host
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, name=f"sandbox:{self.port}", daemon=True)
@@ -42,6 +69,7 @@ class BackgroundServer:
 
     def stop(self) -> None:
         self._server.shutdown()
+        self._in_flight.wait_idle(10)  # a hung emulator request (a fault) is released by its test, or given up on
         self._server.server_close()
         self._thread.join(timeout=5)
 

@@ -79,7 +79,7 @@ def _migrate(config: dict) -> None:
 def zalo_server():
     state = ZaloState(APP_ID, APP_SECRET, OA_ID, OA_SECRET_KEY)
     with BackgroundServer(create_sandbox_app(state)) as server:
-        server.app_config = server._server.app.config
+        server.app_config = server.app.config
         yield server
 
 
@@ -95,7 +95,7 @@ def zalo(zalo_server) -> ZaloState:
 @pytest.fixture(scope="session")
 def shopone_server():
     with BackgroundServer(create_shopone_app(ShopOneState(SHOPONE_KEY))) as server:
-        server.app_config = server._server.app.config
+        server.app_config = server.app.config
         yield server
 
 
@@ -112,7 +112,7 @@ def shopone(shopone_server) -> ShopOneState:
 @pytest.fixture(scope="session")
 def kiotviet_server():
     with BackgroundServer(create_kiotviet_app(KiotVietState(*KIOTVIET_CREDENTIALS))) as server:
-        server.app_config = server._server.app.config
+        server.app_config = server.app.config
         yield server
 
 
@@ -129,7 +129,7 @@ def kiotviet(kiotviet_server) -> KiotVietState:
 @pytest.fixture(scope="session")
 def receiver_server():
     with BackgroundServer(create_receiver_app(ReceiverState(new_secret()))) as server:
-        server.app_config = server._server.app.config
+        server.app_config = server.app.config
         yield server
 
 
