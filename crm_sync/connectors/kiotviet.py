@@ -18,7 +18,6 @@ Phones go out in the local `0…` form KiotViet expects; fields follow `field_ma
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import deque
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -152,7 +151,7 @@ def invoice_order(raw: dict) -> RemoteOrder:
         customer_ref=code if code.startswith("cus_") else None,
         customer_id=str(raw["customerId"]) if raw.get("customerId") else None, customer_name=raw.get("customerName"),
         total_vnd=int(raw.get("total") or 0), items=tuple(raw.get("invoiceDetails") or ()),
-        raw=json.loads(json.dumps(raw)))
+        raw=raw)
 
 
 Client = KiotVietClient

@@ -85,7 +85,9 @@ def test_an_endpoint_failing_five_days_is_turned_off_and_a_success_resets_the_cl
     status, audit = call(client, "GET", "/audit", owner, query_string={"action": "connector.auto_disable"})
     assert [entry["target_id"] for entry in audit] == ["hooks"]
 
-    missed = new_customer(app, next(numbers))  # while it is off: not queued for it
+    missed = new_customer(app, next(numbers))
+    sync(app, "hooks")  # fanned out while it is off: not queued for it
+    frozen_clock.advance(seconds=1)
     hooks.fail_next = 0
     assert call(client, "POST", f"{SYNC}/hooks/enable", owner)[0] == 200
     assert connector(app, "hooks").disabled_reason is None
@@ -120,3 +122,17 @@ def test_the_retry_schedule_of_a_connector_is_its_own(app, hooks, frozen_clock):
     frozen_clock.advance(seconds=61)
     sync(app, "hooks")
     assert statuses(app, "hooks") == {"pending": 1}  # two attempts in 61 s: its own 60 s, not the default
+
+
+def test_recovering_sends_an_erased_customers_erasure_but_not_their_data(app, client, owner, hooks, frozen_clock):
+    assert call(client, "POST", f"{SYNC}/hooks/disable", owner)[0] == 200
+    kept, erased = (new_customer(app, p) for p in phones(2))  # while it is off: not queued for it
+    assert call(client, "POST", f"/customers/{erased}/erase", owner)[0] == 200
+    sync(app, "hooks")  # the events are fanned out to the connectors that are on: not to this one
+    frozen_clock.advance(seconds=1)
+    assert call(client, "POST", f"{SYNC}/hooks/enable", owner)[0] == 200
+    status, recovered = call(client, "POST", f"{SYNC}/hooks/recover", owner, json={"since": "2026-10-31T00:00:00Z"})
+    assert (status, recovered["count"]) == (200, 2), recovered  # nothing queued that carries their data
+    sync(app, "hooks")
+    sent = sorted((body["type"], body["data"].get("ref")) for body in hooks.accepted.values())
+    assert sent == sorted([("customer.upserted", kept), ("customer.erased", erased)])

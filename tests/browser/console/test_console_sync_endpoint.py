@@ -33,7 +33,9 @@ def test_an_endpoint_that_turned_itself_off_is_fixed_and_sent_what_it_missed(
         sync(sandbox_app, "hooks")
         stopped_clock.advance(days=1)
     assert not connector(sandbox_app, "hooks").enabled
-    missed = new_customer(sandbox_app, next(numbers))  # while it is off
+    missed = new_customer(sandbox_app, next(numbers))
+    sync(sandbox_app, "hooks")  # fanned out while it is off: not queued for it
+    stopped_clock.advance(seconds=1)
 
     sign_in(page, console_url, owner)
     page.goto(f"{console_url}/console/#/sync")
