@@ -33,6 +33,9 @@ SNAPSHOT = _object({
     "email": _nullable(STRING), "province": _nullable(STRING), "address": _nullable(STRING),
     "attributes": {"type": "object", "description": "The shop's own fields (form answers mapped to the profile)"},
     "zalo": _object({"app_user_id": _nullable(STRING), "oa_user_id": _nullable(STRING)}),
+    "crm_ids": {"type": "object", "additionalProperties": STRING,
+                "description": "Connector name → the customer id that CRM gave this person (linked by the initial "
+                               "sync or by its orders)"},
     "consents": {"type": "object", "additionalProperties": CONSENT,
                  "description": "Purpose (e.g. `marketing`) → the consent in force"},
     "pipeline_status": _nullable(STRING), "source": _nullable(STRING), "created_at": TIME, "updated_at": TIME,
@@ -48,6 +51,7 @@ EVENTS = {
          "phone": "+84901234567", "phones": [{"e164": "+84901234567", "verified": True}],
          "email": "lan@example.vn", "province": "Hà Nội", "address": None, "attributes": {"size": "M"},
          "zalo": {"app_user_id": "3368637342326461234", "oa_user_id": "8110447591278311234"},
+         "crm_ids": {"kiotviet": "1042"},
          "consents": {"marketing": {"granted": True, "version": "1", "recorded_at": "2026-12-01T02:15:00Z"}},
          "pipeline_status": "new", "source": "miniapp_form", "created_at": "2026-12-01T02:15:00Z",
          "updated_at": "2026-12-01T02:15:00Z"}),

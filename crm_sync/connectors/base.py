@@ -13,6 +13,7 @@ import datetime as dt
 import enum
 from typing import ClassVar
 
+from miniapp_api.services.customers.crm_profiles import RemoteCustomer
 from miniapp_api.services.orders.records import RemoteOrder
 
 from .http import ConnectorHttp, HttpAnswer
@@ -60,6 +61,15 @@ class OrderPosition:
 class OrderPage:
     orders: list[RemoteOrder]
     has_more: bool
+
+
+@dataclasses.dataclass
+class CustomerPage:
+    """One page of the CRM's customers; `next_cursor` None when it was the last; `total` when the CRM says."""
+
+    customers: list[RemoteCustomer]
+    next_cursor: str | None
+    total: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,6 +139,7 @@ class ConnectorClient:
     batchable_events: ClassVar[frozenset[str]] = frozenset()
     max_batch: ClassVar[int] = 1
     can_pull_orders: ClassVar[bool] = False
+    can_pull_customers: ClassVar[bool] = False
     # The credential holding the Standard Webhooks secret this remote signs its pushes with.
     inbound_secret_credential: ClassVar[str | None] = None
     # Turn the connector off after its pushes failed, with no success, for CRM_DISABLE_FAILING_AFTER_HOURS
@@ -150,6 +161,14 @@ class ConnectorClient:
     def pull_orders(self, position: OrderPosition, limit: int) -> OrderPage:
         """Orders changed after `position`, oldest first by (updated_at, id)."""
         raise NotSupported(f"{self.kind} connectors do not pull orders")
+
+    def pull_customers(self, cursor: str | None, limit: int) -> CustomerPage:
+        """The CRM's customers from `cursor` (None: the first page), for the initial sync to link."""
+        raise NotSupported(f"{self.kind} connectors do not list customers")
+
+    def crm_id(self, snapshot: dict) -> str | None:
+        """The id this CRM gave the customer of a snapshot, when they were linked (push to it, never beside it)."""
+        return (snapshot.get("crm_ids") or {}).get(self.settings.name)
 
     def parse_pushed_orders(self, body: dict) -> list[RemoteOrder]:
         """Orders in a (verified) push to /webhooks/crm/<name>: `{"orders": [<order>, ...]}`."""

@@ -11,6 +11,9 @@ https://www.kiotviet.vn/huong-dan-su-dung-public-api-retail/).
   KiotViet id is remembered per customer, so later updates (`PUT /customers/{id}`) cost no GET.
 - **Rate limit**: GETs are capped at 5,000 an hour per shop (the documentation's words); the client counts
   its own and stops the run (`RateLimited`, retried at the next one) rather than go over.
+- **Customers listed** for the initial sync: `GET /customers`, `pageSize` ≤ 100 from `currentItem`, in creation
+  order, `total` telling how many; a customer linked to a profile has its KiotViet id in the profile's `crm_ids`,
+  so the push updates that record (`PUT`) with no lookup.
 - **Orders**: invoices pulled by `lastModifiedFrom`, `pageSize` ≤ 100 from `currentItem`. KiotViet's times
   carry no zone: they are the shop's, Vietnam time.
 Phones go out in the local `0…` form KiotViet expects; fields follow `field_mapping` as for ShopOne.
@@ -24,8 +27,8 @@ from zoneinfo import ZoneInfo
 
 from miniapp_api import clock
 
-from .base import (ConnectorClient, ItemResult, NotSupported, OrderPage, OrderPosition, OutgoingItem, RemoteOrder,
-                   RemoteRefused)
+from .base import (ConnectorClient, CustomerPage, ItemResult, NotSupported, OrderPage, OrderPosition, OutgoingItem,
+                   RemoteCustomer, RemoteOrder, RemoteRefused)
 from .http import HttpAnswer, RateLimited
 from .mapping import mapped_body
 
@@ -43,6 +46,7 @@ class KiotVietClient(ConnectorClient):
     default_events = (CUSTOMER,)
     required_credentials = ("client_id", "client_secret", "retailer")
     can_pull_orders = True
+    can_pull_customers = True
 
     def __init__(self, settings, http):
         super().__init__(settings, http)
@@ -100,7 +104,8 @@ class KiotVietClient(ConnectorClient):
         if item.event_type != CUSTOMER:
             raise NotSupported(f"kiotviet does not take {item.event_type}")
         ref, body = item.customer_ref, self.customer_body(item.payload)
-        known = self._ids.get(ref)
+        linked = self.crm_id(item.payload)
+        known = self._ids.get(ref) or (int(linked) if linked and linked.isdigit() else None)
         if known is None:
             found = self._call("GET", "/customers", params={"code": ref, "pageSize": 1})
             if found.classification != "ok":
@@ -118,6 +123,25 @@ class KiotVietClient(ConnectorClient):
         elif answer.status == 404:
             self._ids.pop(ref, None)  # deleted at KiotViet: the retry finds out afresh
         return self.result_from_answer(item.delivery_id, answer)
+
+    def pull_customers(self, cursor: str | None, limit: int) -> CustomerPage:
+        start = int(cursor or 0)
+        answer = self._call("GET", "/customers", params={"pageSize": min(limit, PAGE_SIZE), "currentItem": start,
+                                                          "orderBy": "createdDate"})
+        if answer.classification != "ok":
+            raise RemoteRefused(answer)
+        body = answer.json()
+        rows, total = body.get("data") or [], int(body.get("total") or 0)
+        customers = []
+        for raw in rows:
+            code = str(raw.get("code") or "")
+            ours = code if code.startswith("cus_") else None
+            if ours:
+                self._ids[ours] = raw["id"]  # the push needs no lookup for it
+            customers.append(RemoteCustomer(crm_id=str(raw["id"]), phone=raw.get("contactNumber"),
+                                            full_name=raw.get("name"), email=raw.get("email"), ref=ours))
+        end = start + len(rows)
+        return CustomerPage(customers, str(end) if rows and end < total else None, total)
 
     # Orders -----------------------------------------------------------------
     def pull_orders(self, position: OrderPosition, limit: int) -> OrderPage:

@@ -35,3 +35,8 @@ def mapped_body(snapshot: dict, mapping: dict) -> dict:
     """The remote's fields from the snapshot, phones written the local way."""
     return {remote: local_phone(dig(snapshot, path)) if is_phone_path(path) else dig(snapshot, path)
             for remote, path in mapping.items()}
+
+
+def remote_field(mapping: dict, path: str) -> str | None:
+    """The remote's name of one of our snapshot paths (`full_name` → `name`), to read a remote record back."""
+    return next((remote for remote, ours in mapping.items() if ours == path), None)

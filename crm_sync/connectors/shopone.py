@@ -3,7 +3,9 @@
 Customers go out as upserts keyed by our stable ref (`PUT /customers/{ref}`,
 or `POST /customers/batch` for up to 100), form submissions as
 `POST /customers/{ref}/submissions`; every write carries `Idempotency-Key`.
-Orders come back from `GET /orders`, paged by the keyset (updated_at, id).
+Orders come back from `GET /orders`, paged by the keyset (updated_at, id). The shop's customers are listed
+(`GET /customers`) for the initial sync; a profile linked to one of them sends its ShopOne `id` in the body, so
+ShopOne files our ref on that record instead of making another.
 Field names follow `field_mapping` (remote field → dotted path in our
 snapshot), so a shop can align them with the vendor's real fields; phones are
 written in the local `0…` form Vietnamese POS systems use.
@@ -15,10 +17,10 @@ import json
 
 from miniapp_api.clock import iso_utc
 
-from .base import (ConnectorClient, ItemResult, NotSupported, OrderPage, OrderPosition, OutgoingItem,
-                   RemoteRefused, parse_order)
+from .base import (ConnectorClient, CustomerPage, ItemResult, NotSupported, OrderPage, OrderPosition, OutgoingItem,
+                   RemoteCustomer, RemoteRefused, parse_order)
 from .http import HttpAnswer
-from .mapping import local_phone, mapped_body
+from .mapping import local_phone, mapped_body, remote_field
 
 DEFAULT_MAPPING = {
     "name": "full_name",
@@ -42,6 +44,7 @@ class ShopOneClient(ConnectorClient):
     batchable_events = frozenset({CUSTOMER})
     max_batch = 100
     can_pull_orders = True
+    can_pull_customers = True
     inbound_secret_credential = "webhook_secret"
 
     def _headers(self, item: OutgoingItem) -> dict:
@@ -49,7 +52,21 @@ class ShopOneClient(ConnectorClient):
                 "Idempotency-Key": item.idempotency_key}
 
     def customer_body(self, snapshot: dict) -> dict:
-        return mapped_body(snapshot, self.settings.field_mapping or DEFAULT_MAPPING)
+        body = mapped_body(snapshot, self.settings.field_mapping or DEFAULT_MAPPING)
+        linked = self.crm_id(snapshot)
+        return {**body, "id": linked} if linked else body
+
+    def pull_customers(self, cursor: str | None, limit: int) -> CustomerPage:
+        answer = self.http.request("GET", "/customers", params={"cursor": cursor or "0", "limit": min(limit, 100)},
+                                   headers={"Authorization": f"Bearer {self.settings.credentials['api_key']}"})
+        if answer.classification != "ok":
+            raise RemoteRefused(answer)
+        body, mapping = answer.json(), self.settings.field_mapping or DEFAULT_MAPPING
+        names = {ours: remote_field(mapping, ours) for ours in ("full_name", "phone", "email")}
+        customers = [RemoteCustomer(crm_id=str(raw["id"]), ref=raw.get("ref"),
+                                    **{ours: raw.get(remote) if remote else None for ours, remote in names.items()})
+                     for raw in body.get("data", [])]
+        return CustomerPage(customers, body.get("next_cursor"), body.get("total"))
 
     def send(self, item: OutgoingItem) -> ItemResult:
         if item.event_type == CUSTOMER:

@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 from .audit import AuditEntry
 from .auto_reply import AutoReplyRule
-from .connector import Connector, SyncRun
+from .connector import Connector, InitialSync, SyncRun
 from .consent import ConsentRecord
 from .console_change import ConsoleChange
 from .conversation import Conversation, ConversationEvent, Message, MessageReceipt, OaContact
@@ -38,7 +38,7 @@ __all__ = [
     "Form", "FormSubmission", "IdempotencyRecord", "Journey", "JourneyEnrollment", "JourneyStepRun",
     "Message", "MessageReceipt", "OaContact", "OaOutbound",
     "OaToken", "OauthAttempt", "Order", "OrderCursor", "OrderStatusChange", "OutboxEvent", "ProfileConflict",
-    "ProfileMerge", "SavedReply", "Segment", "SetupCode", "ShopSetting", "SyncRun", "WebhookEvent", "WebhookIngest", "LoginThrottle", "StorageProbe",
+    "ProfileMerge", "SavedReply", "Segment", "SetupCode", "ShopSetting", "SyncRun", "InitialSync", "WebhookEvent", "WebhookIngest", "LoginThrottle", "StorageProbe",
     "ZnsMessage", "ZnsTemplate",
     "OaChannel", "OaUserQuota",
 ]

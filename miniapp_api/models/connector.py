@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .queue import QueueMixin
 from .types import JSONType, UTCDateTime, utcnow
 
 
@@ -72,3 +73,26 @@ class SyncRun(db.Model):
     dead: Mapped[int] = mapped_column(default=0)
     lag_seconds: Mapped[float | None]
     note: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+class InitialSync(QueueMixin, db.Model):
+    """A connector's first sync of what existed before it (crm_sync/initial_sync.py), a durable work row.
+
+    Its phases run in `phases` order (`link`: the CRM's customers pulled and linked to profiles; `push`: every
+    profile queued for the connector; `orders`: order history pulled), one page at a time, each page written with
+    the phase's position in one transaction, so a worker that dies repeats at most the page it was on. `tally`
+    counts what each phase did (`<phase>.done`, `<phase>.total`, link outcomes), `phase_started_at` gives its rate.
+    """
+
+    __tablename__ = "initial_sync"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connector_id: Mapped[int] = mapped_column(sa.ForeignKey("connector.id"), index=True)
+    phases: Mapped[list] = mapped_column(JSONType)
+    phase: Mapped[str] = mapped_column(sa.String(16))
+    link_cursor: Mapped[str | None] = mapped_column(sa.String(500))
+    push_after_id: Mapped[int] = mapped_column(default=0, server_default="0")
+    tally: Mapped[dict] = mapped_column(JSONType, default=dict)
+    phase_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_by: Mapped[str | None] = mapped_column(sa.String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -37,6 +37,8 @@ class Delivery(QueueMixin, db.Model):
     payload: Mapped[dict] = mapped_column(JSONType)
     response_body: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Queued by a connector's initial sync (its push phase counts what of its own is still waiting).
+    initial_sync_id: Mapped[int | None] = mapped_column(sa.ForeignKey("initial_sync.id"), index=True)
 
 
 class DeliveryLane(db.Model):

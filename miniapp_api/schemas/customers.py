@@ -35,6 +35,8 @@ class CustomerSchema(Schema):
     address = fields.String(allow_none=True)
     attributes = DictWithPhones()
     zalo = fields.Nested(ZaloIdsSchema)
+    crm_ids = fields.Dict(keys=fields.String(), values=fields.String(),
+                          metadata={"description": "Connector name → the customer id that CRM gave this person"})
     consents = fields.Dict(keys=fields.String(), values=fields.Nested(ConsentStateSchema))
     pipeline_status = fields.String(metadata={"description": "new → contacted → qualified → customer → vip / lost"})
     source = fields.String()

@@ -12,7 +12,7 @@ class OwnProfileSchema(CustomerSchema):
     """The caller's profile: only what they provided through their own Zalo account (docs/profiles.md)."""
 
     class Meta:
-        exclude = ("pipeline_status",)
+        exclude = ("pipeline_status", "crm_ids")
 
 
 # Zalo tokens are printable ASCII; anything else could not even be sent as a header.

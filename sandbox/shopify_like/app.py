@@ -1,5 +1,6 @@
 """The Haravan and Sapo admin APIs as their flavour of Shopify's shape: `{prefix}/customers/search.json`,
-`{prefix}/customers.json`, `{prefix}/customers/{id}.json`, `{prefix}/orders.json`; bodies wrapped in
+`{prefix}/customers.json` (listed by `since_id`, or created), `{prefix}/customers/count.json`,
+`{prefix}/customers/{id}.json`, `{prefix}/orders.json`; bodies wrapped in
 `{"customer": …}`; errors `{"errors": …}`; the call-limit header on every answer and 429 with `Retry-After` when
 the bucket is full. Haravan authenticates with `Authorization: Bearer`, Sapo with `X-Sapo-Access-Token`."""
 from __future__ import annotations
@@ -67,6 +68,21 @@ def create_shopify_like_app(state: ShopifyLikeState, flavour: str) -> Flask:
         if not limit.isdigit() or not 1 <= int(limit) <= 250:
             return error(400, {"limit": ["must be between 1 and 250"]})
         return jsonify({"customers": g.state.search(request.args.get("query", ""))[:int(limit)]})
+
+    @api.get("/customers.json")
+    def listing():
+        limit, since_id = request.args.get("limit", "50"), request.args.get("since_id", "0")
+        if not limit.isdigit() or not 1 <= int(limit) <= 250:
+            return error(400, {"limit": ["must be between 1 and 250"]})
+        if not since_id.isdigit():
+            return error(400, {"since_id": ["must be an id"]})
+        with g.state.lock:
+            rows = sorted((c for c in g.state.customers.values() if c["id"] > int(since_id)), key=lambda c: c["id"])
+        return jsonify({"customers": rows[:int(limit)]})
+
+    @api.get("/customers/count.json")
+    def count():
+        return jsonify({"count": len(g.state.customers)})
 
     @api.post("/customers.json")
     def create():

@@ -88,6 +88,16 @@ def post_batch():
     return jsonify({"results": results})
 
 
+@blp.get("/customers")
+def list_customers():
+    cursor, limit = request.args.get("cursor", "0"), request.args.get("limit", "50")
+    if not (cursor.isdigit() and limit.isdigit() and 1 <= int(limit) <= MAX_BATCH):
+        return _problem(422, "validation_failed", f"cursor must be one we gave and limit 1 to {MAX_BATCH}")
+    rows, total = g.state.listing(int(cursor), int(limit))
+    end = int(cursor) + len(rows)
+    return jsonify({"data": rows, "next_cursor": str(end) if end < total else None, "total": total})
+
+
 @blp.get("/orders")
 def list_orders():
     try:

@@ -42,6 +42,14 @@ def put_orders():
     return jsonify([_state().put_order(order) for order in orders]), 201
 
 
+@blp.post("/customers")
+def add_customers():
+    """The shop's own customers, as a CRM holds them before any connector: one object or a list."""
+    body = request.get_json(silent=True)
+    customers = body if isinstance(body, list) else [body]
+    return jsonify([_state().add_native(customer) for customer in customers]), 201
+
+
 @blp.get("/received")
 def received():
     state = _state()

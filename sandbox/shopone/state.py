@@ -27,7 +27,10 @@ class ShopOneState(FaultSwitches):
     def __init__(self, api_key: str = "sandbox-shopone-key"):
         super().__init__()
         self.api_key = api_key
-        self.customers: dict[str, dict] = {}
+        self.customers: dict[str, dict] = {}  # by our ref: every record a connector wrote
+        self.natives: dict[str, dict] = {}    # by ShopOne id: the shop's own customers no connector wrote yet
+        self.listed: list[str] = []           # every customer's ShopOne id in creation order (ours: our ref)
+        self.ref_of: dict[str, str] = {}      # a native's ShopOne id → the ref a connector filed on it
         self.submissions: list[dict] = []
         self.orders: dict[str, dict] = {}
         self.applied: list[dict] = []
@@ -72,6 +75,12 @@ class ShopOneState(FaultSwitches):
     def upsert_customer(self, key: str, ref: str, data: dict) -> tuple[int, dict]:
         def apply():
             existing = self.customers.get(ref)
+            native = self.natives.pop(str(data.get("id")), None) if existing is None else None
+            if native is not None:  # the shop's own customer, linked to this ref: filed on it, not made again
+                existing = native
+                self.ref_of[native["id"]] = ref
+            elif existing is None:
+                self.listed.append(ref)
             version = (existing or {}).get("_version", 0) + 1
             self.customers[ref] = {**data, "ref": ref, "_version": version}
             return (200 if existing else 201), {"ref": ref, "version": version,
@@ -83,6 +92,26 @@ class ShopOneState(FaultSwitches):
             self.submissions.append({**data, "customer_ref": ref})
             return 201, {"ref": ref, "submission_ref": data.get("submission_ref")}
         return self.write_once(key, ref, "submission", apply)
+
+    # The shop's own customers (the initial sync lists them) ----------------------
+    def add_native(self, customer: dict) -> dict:
+        with self.lock:
+            native = {**customer, "id": f"so_{len(self.listed) + 1:06d}"}
+            self.natives[native["id"]] = native
+            self.listed.append(native["id"])
+            return native
+
+    def listing(self, start: int, limit: int) -> tuple[list[dict], int]:
+        """Every customer in creation order from `start`: the shop's own and those connectors wrote."""
+        with self.lock:
+            rows = []
+            for shopone_id in self.listed[start:start + limit]:
+                if shopone_id in self.natives:
+                    rows.append({**self.natives[shopone_id], "ref": None})
+                else:
+                    record = self.customers[self.ref_of.get(shopone_id, shopone_id)]
+                    rows.append({k: v for k, v in record.items() if k != "_version"} | {"id": shopone_id})
+            return rows, len(self.listed)
 
     # Orders -----------------------------------------------------------------
     def put_order(self, order: dict) -> dict:

@@ -7,10 +7,17 @@ Zalo user access to one nor merges it into a verified holder (docs/profiles.md).
 """
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+import dataclasses
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from ... import clock
+from ...models import Customer, CustomerIdentity
 from ...models.customer import BY_CRM, CRM, PHONE
-from .profiles import Claim, Resolution, resolve_profile
+from .phones import InvalidPhone, normalize_phone
+from .profiles import Claim, Resolution, find_customer, live, locked_profiles, publish_upsert, resolve_profile
+from .provenance import apply_facts
 
 MAX_IDENTITY = 64  # customer_identity.value
 
@@ -21,6 +28,14 @@ def crm_identity(connector_name: str, crm_customer_id: str) -> str | None:
     return value if len(value) <= MAX_IDENTITY else None
 
 
+def crm_phone(raw: str | None) -> str | None:
+    """A phone a CRM sent (with a customer or an order) in E.164, or None when missing or not a phone."""
+    try:
+        return normalize_phone(raw) if raw else None
+    except InvalidPhone:
+        return None
+
+
 def crm_profile(session: Session, connector_name: str, identity: str, *, phone: str | None = None,
                 facts: dict | None = None) -> Resolution:
     """Find or make the profile of this CRM identity, with the CRM's phone and fields as the CRM's claims."""
@@ -29,3 +44,78 @@ def crm_profile(session: Session, connector_name: str, identity: str, *, phone: 
     if phone:
         claims.append(Claim(PHONE, phone, False, source))
     return resolve_profile(session, claims, facts=facts, source="crm", origin=BY_CRM)
+
+
+@dataclasses.dataclass(frozen=True)
+class RemoteCustomer:
+    """A customer as a CRM lists it, for the initial sync's link phase (crm_sync/initial_sync.py)."""
+
+    crm_id: str
+    phone: str | None = None      # as the CRM holds it; normalized here
+    full_name: str | None = None
+    email: str | None = None
+    ref: str | None = None        # our ref, when the record is one we pushed and the CRM kept it
+
+
+# How `link_crm_customer` placed a CRM record (the initial sync counts each).
+BY_CRM_ID, BY_REF, BY_VERIFIED_PHONE, CREATED, SKIPPED = "by_crm_id", "by_ref", "by_phone", "created", "skipped"
+
+
+def link_crm_customer(session: Session, connector_name: str, remote: RemoteCustomer) -> str:
+    """Give a CRM's existing customer its profile, under the identity rules; returns how (one of the above).
+
+    1. A profile that holds this CRM id already keeps it (the CRM's phone and fields offered as the CRM's).
+    2. The record carries our ref (we pushed it and the CRM kept it): that profile.
+    3. Exactly one profile holds the record's phone *verified* (Zalo decoded it for that person), as an order
+       links: the CRM id joins it. A phone someone only typed links nothing.
+    4. Otherwise a new profile of the CRM's, its phone an unverified claim: where that phone is someone's, staff
+       get a "possible same person" to review, and nobody gains anything.
+    A profile linked to another customer of this same CRM is not given a second one (case 4 instead).
+    """
+    identity = crm_identity(connector_name, remote.crm_id)
+    if identity is None:
+        return SKIPPED
+    phone = crm_phone(remote.phone)
+    facts = {k: v for k, v in (("full_name", remote.full_name), ("email", remote.email)) if v}
+    if find_customer(session, CRM, identity) is not None:
+        crm_profile(session, connector_name, identity, phone=phone, facts=facts)
+        return BY_CRM_ID
+    if remote.ref and _attach_crm_id(session, _live_by_ref(session, remote.ref), connector_name, identity, facts):
+        return BY_REF
+    if phone and _attach_crm_id(session, _verified_holder(session, phone), connector_name, identity, facts):
+        return BY_VERIFIED_PHONE
+    crm_profile(session, connector_name, identity, phone=phone, facts=facts)
+    return CREATED
+
+
+def _live_by_ref(session: Session, ref: str) -> int | None:
+    customer = session.scalar(sa.select(Customer).where(Customer.ref == ref))
+    return live(customer).id if customer is not None else None
+
+
+def _verified_holder(session: Session, phone: str) -> int | None:
+    holders = session.scalars(sa.select(CustomerIdentity.customer_id).where(
+        CustomerIdentity.kind == PHONE, CustomerIdentity.value == phone,
+        CustomerIdentity.verified.is_(True))).all()
+    return holders[0] if len(holders) == 1 else None
+
+
+def _attach_crm_id(session: Session, customer_id: int | None, connector_name: str, identity: str,
+                   facts: dict) -> bool:
+    """Add the CRM id to that profile (locked first), unless it is gone or holds another id of this CRM."""
+    if customer_id is None:
+        return False
+    customer = session.scalar(
+        sa.select(Customer).where(Customer.id == customer_id).options(selectinload(Customer.identities))
+        .with_for_update(of=Customer).execution_options(populate_existing=True))
+    prefix = f"{connector_name}:"
+    if (customer is None or customer.merged_into_id is not None or customer.erased_at is not None
+            or any(i.kind == CRM and i.value.startswith(prefix) for i in customer.identities)):
+        return False
+    locked_profiles(session).add(customer.id)
+    customer.identities.append(CustomerIdentity(kind=CRM, value=identity, verified=True,
+                                                source=f"crm:{connector_name}", created_at=clock.now()))
+    apply_facts(customer, facts, BY_CRM, fill_only=True)  # what the profile holds is as new as the CRM's
+    customer.updated_at = clock.now()
+    publish_upsert(session, customer)
+    return True

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from ...models import Connector, Conversation, Customer, Delivery, FormSubmission, Order
-from ...models.customer import CRM
+from .snapshots import crm_ids
 from ...models.queue import DEAD, DONE, PENDING, PROCESSING
 from .staff_edits import admin_view
 from ..privacy.erasure import family
@@ -32,15 +32,8 @@ def customer_detail(session: Session, customer: Customer, visible_conversations=
                                           .where(Order.customer_id == customer.id).order_by(Order.id.desc())))
     view["conversation_ids"] = list(session.scalars(conversations.order_by(Conversation.id.desc())))
     view["sync"] = sync_state(session, [member.ref for member in family(session, customer)])
-    view["crm_ids"] = crm_ids(customer)
+    view["crm_ids"] = [{"connector": connector, "id": crm_id} for connector, crm_id in crm_ids(customer).items()]
     return view
-
-
-def crm_ids(customer: Customer) -> list[dict]:
-    """The customer ids CRMs gave this person, per connector (`<connector>:<id>` identities)."""
-    pairs = (identity.value.partition(":") for identity in customer.identities if identity.kind == CRM)
-    return sorted(({"connector": connector, "id": crm_id} for connector, _, crm_id in pairs),
-                  key=lambda entry: (entry["connector"], entry["id"]))
 
 
 def sync_state(session: Session, refs: list[str]) -> list[dict]:

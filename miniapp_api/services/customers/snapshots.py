@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from ...clock import iso_utc
 from ...models import Customer
-from ...models.customer import PHONE, ZALO_APP, ZALO_OA
+from ...models.customer import CRM, PHONE, ZALO_APP, ZALO_OA
 from .consents import current_consents
 from .provenance import ATTRIBUTE, PROFILE_FIELDS, identity_from_trusted, self_provided
 
@@ -29,6 +29,7 @@ def customer_snapshot(session: Session, customer: Customer) -> dict:
         "address": customer.address,
         "attributes": dict(customer.attributes or {}),
         "zalo": {"app_user_id": app.value if app else None, "oa_user_id": oa.value if oa else None},
+        "crm_ids": crm_ids(customer),
         "consents": {purpose: {"granted": r.granted, "version": r.version, "recorded_at": iso_utc(r.recorded_at)}
                      for purpose, r in consents.items()},
         "pipeline_status": customer.pipeline_status,
@@ -36,6 +37,12 @@ def customer_snapshot(session: Session, customer: Customer) -> dict:
         "created_at": iso_utc(customer.created_at),
         "updated_at": iso_utc(customer.updated_at),
     }
+
+
+def crm_ids(customer: Customer) -> dict[str, str]:
+    """Connector name → the id that CRM gave this person: a connector updates that record, never makes another."""
+    pairs = (i.value.partition(":") for i in customer.identities if i.kind == CRM)
+    return {connector: crm_id for connector, _, crm_id in sorted(pairs)}
 
 
 def own_snapshot(session: Session, customer: Customer, snapshot: dict | None = None) -> dict:
@@ -53,5 +60,5 @@ def own_snapshot(session: Session, customer: Customer, snapshot: dict | None = N
     own = {i.value for i in customer.identities if i.kind == PHONE and (i.verified or not identity_from_trusted(i))}
     view["phones"] = [p for p in view["phones"] if p["e164"] in own]
     view["phone"] = view["phones"][0]["e164"] if view["phones"] else None
-    del view["pipeline_status"]
+    del view["pipeline_status"], view["crm_ids"]
     return view

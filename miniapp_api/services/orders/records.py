@@ -23,8 +23,7 @@ from ...models.customer import PHONE
 from ..journeys import triggers as journeys
 from ..journeys.definitions import ORDER_STATUS_CHANGED
 from .notifications import notify_status_change
-from ..customers.phones import InvalidPhone, normalize_phone
-from ..customers.crm_profiles import crm_identity, crm_profile
+from ..customers.crm_profiles import crm_identity, crm_phone, crm_profile
 from ..customers.profiles import live
 from ...queue import enqueue_event
 
@@ -53,7 +52,7 @@ def link_customer(session: Session, connector: Connector, remote: RemoteOrder) -
         customer = session.scalar(sa.select(Customer).where(Customer.ref == remote.customer_ref))
         if customer is not None:
             return live(customer)
-    phone = order_phone(remote.phone)
+    phone = crm_phone(remote.phone)
     identity = crm_identity(connector.name, remote.customer_id) if remote.customer_id else None
     if identity:
         facts = {"full_name": remote.customer_name} if remote.customer_name else None
@@ -62,14 +61,6 @@ def link_customer(session: Session, connector: Connector, remote: RemoteOrder) -
         CustomerIdentity.kind == PHONE, CustomerIdentity.value == phone, CustomerIdentity.verified.is_(True))
     ) if phone else None
     return live(identity.customer) if identity is not None else None
-
-
-def order_phone(raw: str | None) -> str | None:
-    """The order's phone in E.164, or None when missing or not a phone."""
-    try:
-        return normalize_phone(raw) if raw else None
-    except InvalidPhone:
-        return None
 
 
 def order_view(order: Order) -> dict:

@@ -1,0 +1,142 @@
+"""A connector's initial sync against the ShopOne emulator: the CRM's customers linked under the identity rules,
+every profile pushed once without duplicating a linked record, order history pulled, progress reported, and a
+worker that dies half-way resumed by another without anything twice."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from crm_sync import initial_sync
+from miniapp_api.extensions import db
+from miniapp_api.models import Customer, InitialSync, Order, ProfileConflict
+from miniapp_api.models.queue import PROCESSING
+from miniapp_api.services.customers.snapshots import own_snapshot
+
+from initial_sync_helpers import crm_links, drive, start_sync, sync_progress, zalo_user
+from sync_helpers import add_shopone
+
+
+def _profile(ref: str) -> Customer:
+    return db.session.scalar(sa.select(Customer).where(Customer.ref == ref))
+
+
+def test_the_crms_customers_are_linked_by_verified_phone_only_and_pushed_onto_their_own_records(
+        app, shopone, frozen_clock):
+    add_shopone(app, shopone, pull_orders=False)
+    with app.app_context():
+        verified = zalo_user("app-1", "+84901000001", name="Lan (Zalo)")
+        typed = zalo_user("app-2", "+84901000002", verified=False, name="Someone typing")
+        unmatched = zalo_user("app-3", "+84901000003")
+        db.session.commit()
+    owned_by_verified = shopone.add_native({"name": "Lan", "phone": "0901000001", "email": "lan@example.vn"})
+    claimed_by_typed = shopone.add_native({"name": "Bà Hoa", "phone": "0901000002"})
+    crm_only = shopone.add_native({"name": "Chỉ ở CRM", "phone": "0901000009"})
+    second_of_same_phone = shopone.add_native({"name": "Lan (cũ)", "phone": "0901000001"})
+    shopone.put_order({"id": "SO-1", "status": "paid", "customer_id": owned_by_verified["id"], "total": 250000,
+                       "phone": "0901000001"})
+
+    start_sync(app, "shopone")
+    progress = drive(app, frozen_clock, "shopone")
+
+    links = crm_links(app, "shopone")
+    assert links[owned_by_verified["id"]] == verified
+    assert links[claimed_by_typed["id"]] != typed, "a typed phone linked another person's CRM record"
+    assert links[second_of_same_phone["id"]] != verified, "one profile took two records of one CRM"
+    assert len(set(links.values())) == 4
+    with app.app_context():
+        typed_profile, verified_profile = _profile(typed), _profile(verified)
+        assert not any(i.kind == "crm" for i in typed_profile.identities)
+        assert own_snapshot(db.session, typed_profile)["full_name"] == "Someone typing"
+        assert verified_profile.full_name == "Lan (Zalo)", "the CRM's name overwrote the person's own"
+        assert verified_profile.email == "lan@example.vn", "the CRM's email did not fill the empty field"
+        crm_profile = _profile(links[claimed_by_typed["id"]])
+        conflict = db.session.scalar(sa.select(ProfileConflict).where(sa.or_(
+            ProfileConflict.customer_id == typed_profile.id, ProfileConflict.other_customer_id == typed_profile.id)))
+        assert conflict is not None and {conflict.customer_id, conflict.other_customer_id} == {
+            typed_profile.id, crm_profile.id}, "the typed phone's match was not queued for staff"
+        order = db.session.scalar(sa.select(Order).where(Order.external_id == "SO-1"))
+        assert order.customer_id == verified_profile.id
+
+    # Pushed: each profile onto its own record; the shop's records gained our refs, none was made twice.
+    assert not shopone.natives, "a linked record was not updated"
+    assert len(shopone.listed) == 4 + 2  # the shop's four, plus the two Zalo users no record matched
+    assert shopone.customers[verified]["id"] == owned_by_verified["id"]
+    assert {typed, unmatched} <= set(shopone.customers)
+    assert len(shopone.applied) == len({entry["key"] for entry in shopone.applied})
+
+    assert progress["status"] == "done"
+    by_phase = {p["phase"]: p for p in progress["phases"]}
+    assert [p["phase"] for p in progress["phases"]] == ["link", "push", "orders"]
+    assert (by_phase["link"]["done"], by_phase["link"]["total"]) == (4, 4)
+    assert by_phase["link"]["counts"] == {"by_phone": 1, "created": 3}
+    assert (by_phase["push"]["done"], by_phase["push"]["total"]) == (6, 6)
+    assert by_phase["orders"]["done"] == 1
+    assert all(p["state"] == "done" for p in progress["phases"])
+
+
+def test_progress_while_running_and_one_sync_at_a_time(app, shopone, frozen_clock):
+    add_shopone(app, shopone)
+    for n in range(250):
+        shopone.add_native({"name": f"Khách {n}", "phone": f"09020{n:05d}"})
+    start_sync(app, "shopone", ["link"])
+    with app.app_context():
+        initial_sync.run_due(app, db.session, "worker-1", max_pages=1)
+    frozen_clock.advance(seconds=10)
+    progress = sync_progress(app, "shopone")
+    link = progress["phases"][0]
+    assert (progress["status"], link["state"], link["done"], link["total"]) == ("running", "running", 100, 250)
+    assert link["rate_per_second"] == 10.0 and link["eta_seconds"] == 15
+
+    try:
+        start_sync(app, "shopone")
+    except initial_sync.CannotStart as exc:
+        assert exc.conflict
+    else:
+        raise AssertionError("a second initial sync started beside the first")
+
+    assert drive(app, frozen_clock, "shopone")["phases"][0]["done"] == 250
+
+
+def test_a_worker_killed_half_way_is_resumed_by_another_without_duplicates(app, shopone, frozen_clock, monkeypatch):
+    add_shopone(app, shopone)
+    with app.app_context():
+        for n in range(120):
+            zalo_user(f"app-{n}", f"+8490300{n:04d}")
+        db.session.commit()
+    for n in range(300):
+        shopone.add_native({"name": f"Khách {n}", "phone": f"090300{n:04d}"})  # the first 120 are Zalo users'
+    start_sync(app, "shopone", ["link", "push"])
+
+    # Worker 1 links a page, then dies in the middle of the second (its transaction never commits).
+    with app.app_context():
+        initial_sync.run_due(app, db.session, "worker-1", max_pages=1)
+    real_link, calls = initial_sync.link_crm_customer, []
+
+    def dying(session, name, remote):
+        calls.append(remote.crm_id)
+        if len(calls) == 40:
+            raise SystemExit("worker-1 killed")
+        return real_link(session, name, remote)
+
+    monkeypatch.setattr(initial_sync, "link_crm_customer", dying)
+    with app.app_context():
+        claimed = initial_sync.claim(db.session, InitialSync, owner="worker-1", limit=1)
+        try:
+            initial_sync.work(app, db.session, claimed[0], "worker-1")
+        except SystemExit:
+            db.session.rollback()
+    monkeypatch.setattr(initial_sync, "link_crm_customer", real_link)
+    with app.app_context():
+        assert db.session.get(InitialSync, claimed[0]).status == PROCESSING  # still leased to the dead worker
+        assert initial_sync.run_due(app, db.session, "worker-2") == 0, "taken over before the lease lapsed"
+    assert len(crm_links(app, "shopone")) == 100
+
+    frozen_clock.advance(seconds=30)  # the dead worker's lease lapses
+    progress = drive(app, frozen_clock, "shopone", owner="worker-2")
+
+    links = crm_links(app, "shopone")
+    assert len(links) == 300 and len(set(links.values())) == 300
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Customer)) == 300
+    assert not shopone.natives and len(shopone.listed) == 300
+    assert progress["phases"][0]["done"] == 300 and progress["phases"][0]["counts"] == {"by_phone": 120,
+                                                                                        "created": 180}
