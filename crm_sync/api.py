@@ -12,7 +12,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from miniapp_api import clock, queue
-from miniapp_api.api.admin.access import STAFF_SECURITY, require
+from miniapp_api.api.admin.access import STAFF_SECURITY, current, require
 from miniapp_api.errors import Problem, ValidationProblem
 from miniapp_api.extensions import db
 from miniapp_api.models import Connector, Delivery, SyncRun
@@ -23,8 +23,9 @@ from miniapp_api.services.transactions import run_in_transaction
 
 from .admin import InvalidConnector, save_connector, set_enabled
 from .api_schemas import (ActionResult, ConnectorCreate, ConnectorSchema, ConnectorSettings, DeadLetterAction,
-    DeadLetterQuery, DeadLetterSchema, RecoverRange, RotatedSecret, TestResult)
-from .clients import build_client
+    DeadLetterQuery, DeadLetterSchema, InitialSyncProgress, InitialSyncStart, RecoverRange, RotatedSecret, TestResult)
+from . import initial_sync
+from .clients import build_client, client_for
 from .connectors.base import RemoteRefused
 from .credentials import decrypt_credentials
 from .engine import lag_seconds
@@ -201,6 +202,83 @@ def recover_connector(body, name):
         return {"count": report.replayed, "skipped": {str(k): v for k, v in report.skipped.items()}}
 
     return run_in_transaction(db.session, work)
+
+
+def _latest_sync(connector: Connector):
+    sync = initial_sync.current(db.session, connector.id)
+    if sync is None:
+        raise Problem(404, f"{connector.name} has had no initial sync.", title="Not Found",
+                      detail_vi=f"Kết nối {connector.name} chưa đồng bộ lần đầu.")
+    return sync
+
+
+@blp.route("/connectors/<name>/initial-sync")
+@require(roles=READERS)
+@blp.response(200, InitialSyncProgress)
+@blp.doc(security=STAFF_SECURITY)
+def get_initial_sync(name):
+    """The connector's latest initial sync: per phase done / total, records a second and time left."""
+    connector = _connector(name)
+    return initial_sync.progress(db.session, _latest_sync(connector), connector.name)
+
+
+@blp.route("/connectors/<name>/initial-sync", methods=["POST"])
+@require(roles=(OWNER,))
+@blp.arguments(InitialSyncStart)
+@blp.response(202, InitialSyncProgress)
+@blp.alt_response(409, description="An initial sync of this connector is running already")
+@blp.doc(security=STAFF_SECURITY)
+def start_initial_sync(body, name):
+    """Sync what existed before the connector: link the CRM's customers to profiles, push every profile, pull
+    order history; the worker runs it in pages, resumably, within the remote's limits."""
+    def work():
+        connector = _connector(name)
+        try:
+            sync = initial_sync.start(db.session, connector, client_for(current_app, connector),
+                                      body.get("phases"), started_by=current().label)
+        except initial_sync.CannotStart as exc:
+            if exc.conflict:
+                raise Problem(409, str(exc), title="Conflict") from exc
+            raise ValidationProblem({"phases": [str(exc)]}) from exc
+        db.session.flush()
+        audit.record(db.session, "sync.initial_sync", "connector", name, phases=list(sync.phases))
+        return sync, connector.name
+
+    sync, connector_name = run_in_transaction(db.session, work, attempts=1)
+    return initial_sync.progress(db.session, sync, connector_name)
+
+
+def _on_initial_sync(name: str, verb: str, act) -> dict:
+    def work():
+        connector = _connector(name)
+        sync = _latest_sync(connector)
+        if not act(sync):
+            raise Problem(409, f"The initial sync of {name} cannot {verb} now (it is {sync.status}).",
+                          title="Conflict")
+        audit.record(db.session, f"sync.initial_sync_{verb}", "connector", name, sync=sync.id)
+        return initial_sync.progress(db.session, sync, connector.name)
+
+    return run_in_transaction(db.session, work, attempts=1)
+
+
+@blp.route("/connectors/<name>/initial-sync/cancel", methods=["POST"])
+@require(roles=MANAGERS)
+@blp.response(200, InitialSyncProgress)
+@blp.alt_response(409, description="It is not running")
+@blp.doc(security=STAFF_SECURITY)
+def cancel_initial_sync(name):
+    """Stop the running initial sync for good (what it queued already is still sent)."""
+    return _on_initial_sync(name, "cancel", lambda sync: initial_sync.cancel(db.session, sync, current().label))
+
+
+@blp.route("/connectors/<name>/initial-sync/resume", methods=["POST"])
+@require(roles=MANAGERS)
+@blp.response(200, InitialSyncProgress)
+@blp.alt_response(409, description="It has not failed")
+@blp.doc(security=STAFF_SECURITY)
+def resume_initial_sync(name):
+    """Run a failed initial sync again from where it stopped."""
+    return _on_initial_sync(name, "resume", lambda sync: initial_sync.resume(db.session, sync))
 
 
 @blp.route("/dead-letters")

@@ -106,3 +106,37 @@ class ActionResult(Schema):
     count = fields.Integer(metadata={"description": "Replayed or discarded"})
     skipped = fields.Dict(keys=fields.String(), values=fields.String(),
                           metadata={"description": "Delivery id → why it was not replayed (superseded, …)"})
+
+
+class InitialSyncStart(Schema):
+    phases = fields.List(fields.String(validate=validate.OneOf(("link", "push", "orders"))),
+                         validate=validate.Length(min=1, max=3),
+                         metadata={"description": "Any of `link` (pull the CRM's customers and link them to "
+                                                  "profiles), `push` (every profile to the CRM), `orders` (order "
+                                                  "history); they run in that order. Default: every one the "
+                                                  "connector's kind can do"})
+
+
+class PhaseProgress(Schema):
+    phase = fields.String(metadata={"description": "link, push or orders"})
+    state = fields.String(metadata={"description": "waiting, running, done, or stopped (the sync failed or was "
+                                                     "cancelled there)"})
+    done = fields.Integer(metadata={"description": "Records handled (push: delivered or given up)"})
+    total = fields.Integer(allow_none=True, metadata={"description": "How many there are, when known"})
+    rate_per_second = fields.Float(allow_none=True, metadata={"description": "Records a second in this phase"})
+    eta_seconds = fields.Integer(allow_none=True, metadata={"description": "Time left at that rate, when known"})
+    counts = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
+        "description": "link: how records were linked (by_crm_id, by_ref, by_phone, created, skipped); push: "
+                       "queued, failed"})
+
+
+class InitialSyncProgress(Schema):
+    id = fields.Integer()
+    connector = fields.String()
+    status = fields.String(metadata={"description": "running, done, failed (resumable) or cancelled"})
+    phase = fields.String(metadata={"description": "The phase running now (done when finished)"})
+    phases = fields.List(fields.Nested(PhaseProgress))
+    started_by = fields.String(allow_none=True)
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    last_error = fields.String(allow_none=True, metadata={"description": "Why it failed, was cancelled, or waits"})

@@ -1,4 +1,5 @@
-"""`flask crm sync|status|dead-letters`: run the engine now, see how it is doing, handle dead letters."""
+"""`flask crm sync|status|dead-letters|recover`: run the engine now, see how it is doing (initial syncs included,
+crm_sync/cli_initial_sync.py), handle dead letters, send what a connector missed."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,6 +14,8 @@ from miniapp_api.models import Connector, Delivery, SyncRun
 from miniapp_api.models.queue import DEAD, PENDING, PROCESSING
 
 from miniapp_api import clock, queue
+from . import initial_sync
+from .cli_initial_sync import initial_sync_cli
 from .engine import UnknownConnector, lag_seconds, sync_all, sync_connector
 from miniapp_api.queue.heartbeat import Heartbeat
 from .recovery import MAX_RANGE, recover
@@ -22,6 +25,7 @@ from miniapp_api.worker import worker_id
 crm_cli = AppGroup("crm", help="CRM sync: run now, status, dead letters.")
 dead_cli = AppGroup("dead-letters", help="Deliveries that gave up: list, replay, discard.")
 crm_cli.add_command(dead_cli)
+crm_cli.add_command(initial_sync_cli)
 
 
 def _run_line(run: SyncRun) -> str:
@@ -63,6 +67,8 @@ def status():
             if run is not None:
                 finished = f"{run.finished_at:%Y-%m-%d %H:%M:%S}Z" if run.finished_at else "still running"
                 click.echo(f"  last {_run_line(run)}, started {run.started_at:%Y-%m-%d %H:%M:%S}Z, {finished}")
+        if (first := initial_sync.current(db.session, c.id)) is not None:
+            click.echo("  " + initial_sync.describe(initial_sync.progress(db.session, first, c.name)))
 
 
 def _scope(ids, all_, name):

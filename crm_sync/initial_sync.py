@@ -171,7 +171,10 @@ def work(app: Flask, session: Session, sync_id: int, owner: str, *, slice_second
 
 
 def _give_back(session: Session, sync_id: int, owner: str, until: dt.datetime, reason: str | None) -> None:
+    """Let go of the row until `until`; due now, it wakes a worker to take the next slice at once."""
     defer(session, InitialSync, [sync_id], owner, until, reason or "")
+    if until <= clock.now():
+        wakeup.notify(session, CHANNEL)
     session.commit()
 
 
@@ -294,7 +297,8 @@ def progress(session: Session, sync: InitialSync, connector_name: str) -> dict:
         if name == PUSH:
             counts["done"], counts["failed"] = settled.get(DONE, 0) + settled.get(IGNORED, 0), settled.get(DEAD, 0)
         done, total = counts.get("done", 0) + counts.get("failed", 0), counts.get("total")
-        state = "done" if index < reached else "running" if index == reached else "waiting"
+        state = ("done" if index < reached else "waiting" if index > reached
+                 else "running" if sync.status in (PENDING, PROCESSING) else "stopped")
         seconds = counts.get("seconds") if state == "done" else (
             (now - sync.phase_started_at).total_seconds() if state == "running" else None)
         rate = done / seconds if seconds and done else None
@@ -307,3 +311,17 @@ def progress(session: Session, sync: InitialSync, connector_name: str) -> dict:
             "phase": sync.phase, "phases": views, "started_by": sync.started_by,
             "started_at": sync.created_at, "finished_at": sync.finished_at,
             "last_error": sync.last_error if sync.status in (DEAD, IGNORED, PENDING) else None}
+
+
+def describe(progress: dict) -> str:
+    """One line of `progress` for an operator: `flask crm status` and `flask crm initial-sync status`."""
+    parts = []
+    for phase in progress["phases"]:
+        text = f"{phase['phase']} {phase['state']} {phase['done']:,}" + (
+            f"/{phase['total']:,}" if phase["total"] is not None else "")
+        extra = [f"{phase['rate_per_second']:g}/s"] if phase["rate_per_second"] and phase["state"] != "waiting" else []
+        if phase["eta_seconds"] is not None:
+            extra.append(f"ETA {dt.timedelta(seconds=phase['eta_seconds'])}")
+        parts.append(text + (f" ({', '.join(extra)})" if extra else ""))
+    line = f"initial sync #{progress['id']} {progress['status']}: " + "; ".join(parts)
+    return line + (f" [{progress['last_error']}]" if progress["last_error"] else "")

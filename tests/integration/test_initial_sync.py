@@ -140,3 +140,58 @@ def test_a_worker_killed_half_way_is_resumed_by_another_without_duplicates(app, 
     assert not shopone.natives and len(shopone.listed) == 300
     assert progress["phases"][0]["done"] == 300 and progress["phases"][0]["counts"] == {"by_phone": 120,
                                                                                         "created": 180}
+
+
+def test_owners_start_it_through_the_api_a_remote_that_keeps_failing_fails_it_and_it_resumes(
+        app, client, shopone, frozen_clock):
+    from tests.inbox_helpers import call
+    from tests.staff_helpers import staff_headers
+
+    owner, viewer = staff_headers(app, client, "owner"), staff_headers(app, client, "viewer", email="v@shop.vn")
+    url = "/api/v1/admin/sync/connectors/shopone/initial-sync"
+    add_shopone(app, shopone, retry_schedule="5,10")
+    for n in range(30):
+        shopone.add_native({"name": f"Khách {n}", "phone": f"09040{n:05d}"})
+
+    assert call(client, "GET", url, viewer)[0] == 404
+    assert call(client, "POST", url, owner, json={"phases": ["sideways"]})[0] == 422
+    status, body = call(client, "POST", url, owner, json={"phases": ["push", "link"]})
+    assert status == 202 and body["status"] == "running" and [p["phase"] for p in body["phases"]] == ["link", "push"]
+    assert call(client, "POST", url, owner, json={})[0] == 409
+    assert call(client, "POST", url + "/resume", owner)[0] == 409  # it has not failed
+
+    shopone.set_faults(fail_next=3)  # the listing fails on every attempt the schedule allows
+    for _ in range(3):
+        with app.app_context():
+            initial_sync.run_due(app, db.session, "worker-1")
+        frozen_clock.advance(seconds=11)
+    status, failed = call(client, "GET", url, viewer)
+    assert (status, failed["status"]) == (200, "failed") and "500" in failed["last_error"]
+
+    status, resumed = call(client, "POST", url + "/resume", owner)
+    assert (status, resumed["status"]) == (200, "running")
+    done = drive(app, frozen_clock, "shopone")
+    assert done["status"] == "done" and done["phases"][0]["done"] == 30 and done["phases"][1]["done"] == 30
+    assert call(client, "POST", url + "/cancel", owner)[0] == 409  # finished: nothing to cancel
+
+
+def test_operators_run_it_from_the_cli_and_see_it_in_crm_status(app, runner, shopone, frozen_clock):
+    add_shopone(app, shopone)
+    for n in range(150):
+        shopone.add_native({"name": f"Khách {n}", "phone": f"09050{n:05d}"})
+    assert "nothing" not in (out := runner.invoke(args=["crm", "initial-sync", "start", "shopone",
+                                                        "--phase", "link"]).output)
+    assert out.startswith("initial sync #1 of shopone queued: link")
+    assert runner.invoke(args=["crm", "initial-sync", "start", "shopone"]).exit_code == 1  # running already
+    with app.app_context():
+        initial_sync.run_due(app, db.session, "worker-1", max_pages=1)
+    frozen_clock.advance(seconds=20)
+    status = runner.invoke(args=["crm", "status"]).output
+    assert "initial sync #1 running: link running 100/150 (5/s, ETA 0:00:10)" in status, status
+
+    assert runner.invoke(args=["crm", "initial-sync", "cancel", "shopone"]).output.endswith("cancelled\n")
+    shown = runner.invoke(args=["crm", "initial-sync", "status", "shopone"]).output
+    assert shown.startswith("initial sync #1 cancelled: link stopped 100/150") and "cancelled by cli" in shown
+    with app.app_context():
+        assert initial_sync.run_due(app, db.session, "worker-1") == 0
+    assert runner.invoke(args=["crm", "initial-sync", "resume", "shopone"]).exit_code == 1  # not failed
