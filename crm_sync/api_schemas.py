@@ -127,7 +127,7 @@ class PhaseProgress(Schema):
     eta_seconds = fields.Integer(allow_none=True, metadata={"description": "Time left at that rate, when known"})
     counts = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
         "description": "link: how records were linked (by_crm_id, by_ref, by_phone, created, skipped); push: "
-                       "queued, failed"})
+                       "queued, current (had its latest snapshot already), failed"})
 
 
 class InitialSyncProgress(Schema):

@@ -2,11 +2,13 @@
 
 Phases, always in this order (a shop may ask for any of them):
 - `link`: the CRM's existing customers, a page at a time, each given its profile under the identity rules
-  (`link_crm_customer`: by the CRM id, by our ref, by a phone some profile holds verified, else a new profile of
+  (`link_crm_customers`: by the CRM id, by our ref, by a phone some profile holds verified, else a new profile of
   the CRM's); a CRM's phone links a record, it never gives a Zalo user anything (docs/profiles.md).
 - `push`: every live profile queued for this connector alone, as a `customer.upserted` snapshot at a new version
   (so per-customer ordering and coalescing hold), with at most `WINDOW` of them waiting at a time: the connector's
-  own rate limit, retries and the remote's limits pace it, and live changes are never stuck behind a backlog.
+  own rate limit, retries and the remote's limits pace it, and live changes are never stuck behind a backlog. A
+  profile whose current snapshot the connector got (or is about to get) already, as every profile the link phase
+  touched, is counted `current` and not sent twice.
 - `orders`: order history, by the connector's order pull from where it stands (from the start if never pulled).
 Linking runs first so a profile that matches a CRM record carries its id (`crm_ids` in the snapshot) when it is
 pushed, and the push updates that record instead of making a second one.
@@ -30,8 +32,9 @@ from sqlalchemy.orm import Session, selectinload
 from miniapp_api import clock
 from miniapp_api.models import Connector, Customer, Delivery, InitialSync, OutboxEvent
 from miniapp_api.models.queue import DEAD, DONE, IGNORED, PENDING, PROCESSING
-from miniapp_api.queue import claim, complete, defer, fail, next_sequence, replay, still_held, wakeup
-from miniapp_api.services.customers.crm_profiles import link_crm_customer
+from miniapp_api.queue import claim, complete, defer, fail, next_customer_sequences, replay, still_held, wakeup
+from miniapp_api.services.customers.consents import consents_in_force
+from miniapp_api.services.customers.crm_profiles import link_crm_customers
 from miniapp_api.services.customers.snapshots import customer_snapshot
 from miniapp_api.services.transactions import run_in_transaction
 
@@ -216,11 +219,7 @@ def _link_page(session: Session, sync_id: int, owner: str, connector: Connector,
 
     def write() -> bool:
         sync = _held(session, sync_id, owner)
-        outcomes: dict[str, int] = {}
-        for remote in page.customers:
-            how = link_crm_customer(session, connector.name, remote)
-            outcomes[how] = outcomes.get(how, 0) + 1
-        _count(sync, LINK, done=len(page.customers), **outcomes)
+        _count(sync, LINK, done=len(page.customers), **link_crm_customers(session, connector.name, page.customers))
         if page.total is not None:
             _set(sync, LINK, total=page.total)
         sync.link_cursor = page.next_cursor
@@ -242,28 +241,42 @@ def _push_page(session: Session, sync_id: int, owner: str, connector: Connector,
         live = sa.and_(Customer.merged_into_id.is_(None), Customer.erased_at.is_(None))
         if "total" not in ((sync.tally or {}).get(PUSH) or {}):
             _set(sync, PUSH, total=session.scalar(sa.select(sa.func.count()).where(live)), queued=0)
-        customers = session.scalars(sa.select(Customer).where(live, Customer.id > sync.push_after_id)
-                                    .options(selectinload(Customer.identities))
-                                    .order_by(Customer.id).limit(room)).all()
-        if not customers:
+        page = session.execute(sa.select(Customer.id, _has_current(connector.id)).where(
+            live, Customer.id > sync.push_after_id).order_by(Customer.id).limit(room)).all()
+        if not page:
             if waiting:
                 return Step(until=clock.now() + PUSH_WAIT)  # the last ones are on their way
             return Step(more=_next_phase(sync))
+        sync.push_after_id = page[-1].id
+        ids = [row.id for row in page if not row.current]
+        _count(sync, PUSH, current=len(page) - len(ids))
+        if not ids:
+            return Step()
+        customers = session.scalars(sa.select(Customer).where(Customer.id.in_(ids))
+                                    .options(selectinload(Customer.identities)).order_by(Customer.id)).all()
         now = clock.now()
+        versions, consents = next_customer_sequences(session, ids), consents_in_force(session, ids)
         events = [OutboxEvent(event_type=PUSH_EVENT, aggregate_type="customer", aggregate_id=customer.ref,
-                              sequence=next_sequence(session, "customer", customer.ref),
-                              payload=customer_snapshot(session, customer), created_at=now, available_at=now,
-                              status=DONE, finished_at=now)  # for this connector alone: no fan-out
+                              sequence=versions[customer.id],
+                              payload=customer_snapshot(session, customer, consents[customer.id]), created_at=now,
+                              available_at=now, status=DONE, finished_at=now)  # for this connector alone: no fan-out
                   for customer in customers]
         session.add_all(events)
         session.flush()
         queue_deliveries(session, [{**delivery_row(connector.id, event, now), "initial_sync_id": sync_id}
                                    for event in events])
         _count(sync, PUSH, queued=len(events))
-        sync.push_after_id = customers[-1].id
         return Step()
 
     return run_in_transaction(session, write)
+
+
+def _has_current(connector_id: int):
+    """Whether the connector got (or is about to get) the customer's current snapshot already: linking publishes
+    a linked profile, and its delivery carries the newest version, so the push need not send it again."""
+    return sa.exists().where(Delivery.connector_id == connector_id, Delivery.aggregate_id == Customer.ref,
+                             Delivery.event_type == PUSH_EVENT, Delivery.sequence >= Customer.version,
+                             Delivery.status.in_((PENDING, PROCESSING, DONE))).label("current")
 
 
 def _orders_page(session: Session, sync_id: int, owner: str, connector: Connector, client: ConnectorClient) -> Step:
@@ -295,7 +308,8 @@ def progress(session: Session, sync: InitialSync, connector_name: str) -> dict:
     for index, name in enumerate(phases):
         counts = dict((sync.tally or {}).get(name) or {})
         if name == PUSH:
-            counts["done"], counts["failed"] = settled.get(DONE, 0) + settled.get(IGNORED, 0), settled.get(DEAD, 0)
+            counts["done"] = settled.get(DONE, 0) + settled.get(IGNORED, 0) + counts.get("current", 0)
+            counts["failed"] = settled.get(DEAD, 0)
         done, total = counts.get("done", 0) + counts.get("failed", 0), counts.get("total")
         state = ("done" if index < reached else "waiting" if index > reached
                  else "running" if sync.status in (PENDING, PROCESSING) else "stopped")

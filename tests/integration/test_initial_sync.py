@@ -109,22 +109,20 @@ def test_a_worker_killed_half_way_is_resumed_by_another_without_duplicates(app, 
     # Worker 1 links a page, then dies in the middle of the second (its transaction never commits).
     with app.app_context():
         initial_sync.run_due(app, db.session, "worker-1", max_pages=1)
-    real_link, calls = initial_sync.link_crm_customer, []
+    real_link = initial_sync.link_crm_customers
 
-    def dying(session, name, remote):
-        calls.append(remote.crm_id)
-        if len(calls) == 40:
-            raise SystemExit("worker-1 killed")
-        return real_link(session, name, remote)
+    def dying(session, name, remotes):
+        real_link(session, name, remotes[:40])
+        raise SystemExit("worker-1 killed")  # 40 of the page linked, none of it committed
 
-    monkeypatch.setattr(initial_sync, "link_crm_customer", dying)
+    monkeypatch.setattr(initial_sync, "link_crm_customers", dying)
     with app.app_context():
         claimed = initial_sync.claim(db.session, InitialSync, owner="worker-1", limit=1)
         try:
             initial_sync.work(app, db.session, claimed[0], "worker-1")
         except SystemExit:
             db.session.rollback()
-    monkeypatch.setattr(initial_sync, "link_crm_customer", real_link)
+    monkeypatch.setattr(initial_sync, "link_crm_customers", real_link)
     with app.app_context():
         assert db.session.get(InitialSync, claimed[0]).status == PROCESSING  # still leased to the dead worker
         assert initial_sync.run_due(app, db.session, "worker-2") == 0, "taken over before the lease lapsed"

@@ -35,6 +35,16 @@ def current_consents(session: Session, customer_id: int) -> dict[str, ConsentRec
     return {row.purpose: row for row in rows}
 
 
+def consents_in_force(session: Session, customer_ids: list[int]) -> dict[int, dict[str, ConsentRecord]]:
+    """`current_consents` of many customers (stored records only) in one query: customer id → purpose → record."""
+    rows = session.scalars(sa.select(ConsentRecord).where(ConsentRecord.customer_id.in_(customer_ids))
+                           .order_by(ConsentRecord.recorded_at, ConsentRecord.id)).all()
+    found: dict[int, dict[str, ConsentRecord]] = {customer_id: {} for customer_id in customer_ids}
+    for row in rows:
+        found[row.customer_id][row.purpose] = row
+    return found
+
+
 def has_marketing_consent(session: Session, customer_id: int) -> bool:
     """Whether marketing messages may be sent now: the latest marketing record grants it."""
     record = current_consents(session, customer_id).get(MARKETING)

@@ -16,7 +16,7 @@ from ... import clock
 from ...models import Customer, CustomerIdentity
 from ...models.customer import BY_CRM, CRM, PHONE
 from .phones import InvalidPhone, normalize_phone
-from .profiles import Claim, Resolution, find_customer, live, locked_profiles, publish_upsert, resolve_profile
+from .profiles import Claim, Resolution, live, locked_profiles, publish_upsert, resolve_profile
 from .provenance import apply_facts
 
 MAX_IDENTITY = 64  # customer_identity.value
@@ -57,47 +57,58 @@ class RemoteCustomer:
     ref: str | None = None        # our ref, when the record is one we pushed and the CRM kept it
 
 
-# How `link_crm_customer` placed a CRM record (the initial sync counts each).
+# How `link_crm_customers` placed each CRM record (the initial sync counts them).
 BY_CRM_ID, BY_REF, BY_VERIFIED_PHONE, CREATED, SKIPPED = "by_crm_id", "by_ref", "by_phone", "created", "skipped"
 
 
-def link_crm_customer(session: Session, connector_name: str, remote: RemoteCustomer) -> str:
-    """Give a CRM's existing customer its profile, under the identity rules; returns how (one of the above).
+def link_crm_customers(session: Session, connector_name: str, remotes: list[RemoteCustomer]) -> dict[str, int]:
+    """Give a page of a CRM's existing customers their profiles, under the identity rules; counts how.
 
-    1. A profile that holds this CRM id already keeps it (the CRM's phone and fields offered as the CRM's).
+    1. A profile that holds the CRM id already keeps it (the CRM's phone and fields offered as the CRM's).
     2. The record carries our ref (we pushed it and the CRM kept it): that profile.
     3. Exactly one profile holds the record's phone *verified* (Zalo decoded it for that person), as an order
        links: the CRM id joins it. A phone someone only typed links nothing.
     4. Otherwise a new profile of the CRM's, its phone an unverified claim: where that phone is someone's, staff
        get a "possible same person" to review, and nobody gains anything.
-    A profile linked to another customer of this same CRM is not given a second one (case 4 instead).
+    A profile linked to another customer of this same CRM is not given a second one (case 4 instead). Which ids
+    are held and who holds each phone verified is read for the whole page at once (nothing in a page can make a
+    phone verified, and a holder's own lock decides whether it takes a second id).
     """
-    identity = crm_identity(connector_name, remote.crm_id)
-    if identity is None:
-        return SKIPPED
-    phone = crm_phone(remote.phone)
-    facts = {k: v for k, v in (("full_name", remote.full_name), ("email", remote.email)) if v}
-    if find_customer(session, CRM, identity) is not None:
-        crm_profile(session, connector_name, identity, phone=phone, facts=facts)
-        return BY_CRM_ID
-    if remote.ref and _attach_crm_id(session, _live_by_ref(session, remote.ref), connector_name, identity, facts):
-        return BY_REF
-    if phone and _attach_crm_id(session, _verified_holder(session, phone), connector_name, identity, facts):
-        return BY_VERIFIED_PHONE
-    crm_profile(session, connector_name, identity, phone=phone, facts=facts)
-    return CREATED
+    identities = {remote.crm_id: crm_identity(connector_name, remote.crm_id) for remote in remotes}
+    phones = {remote.crm_id: crm_phone(remote.phone) for remote in remotes}
+    held = set(session.scalars(sa.select(CustomerIdentity.value).where(
+        CustomerIdentity.kind == CRM, CustomerIdentity.value.in_([i for i in identities.values() if i]))))
+    holders: dict[str, list[int]] = {}
+    for phone, customer_id in session.execute(sa.select(CustomerIdentity.value, CustomerIdentity.customer_id).where(
+            CustomerIdentity.kind == PHONE, CustomerIdentity.verified.is_(True),
+            CustomerIdentity.value.in_([p for p in phones.values() if p]))):
+        holders.setdefault(phone, []).append(customer_id)
+    counts: dict[str, int] = {}
+    for remote in remotes:
+        identity, phone = identities[remote.crm_id], phones[remote.crm_id]
+        facts = {k: v for k, v in (("full_name", remote.full_name), ("email", remote.email)) if v}
+        verified_holder = holders.get(phone, [])
+        if identity is None:
+            how = SKIPPED
+        elif identity in held:
+            crm_profile(session, connector_name, identity, phone=phone, facts=facts)
+            how = BY_CRM_ID
+        elif remote.ref and _attach_crm_id(session, _live_by_ref(session, remote.ref), connector_name, identity,
+                                           facts):
+            how = BY_REF
+        elif len(verified_holder) == 1 and _attach_crm_id(session, verified_holder[0], connector_name, identity,
+                                                          facts):
+            how = BY_VERIFIED_PHONE
+        else:
+            crm_profile(session, connector_name, identity, phone=phone, facts=facts)
+            how = CREATED
+        counts[how] = counts.get(how, 0) + 1
+    return counts
 
 
 def _live_by_ref(session: Session, ref: str) -> int | None:
     customer = session.scalar(sa.select(Customer).where(Customer.ref == ref))
     return live(customer).id if customer is not None else None
-
-
-def _verified_holder(session: Session, phone: str) -> int | None:
-    holders = session.scalars(sa.select(CustomerIdentity.customer_id).where(
-        CustomerIdentity.kind == PHONE, CustomerIdentity.value == phone,
-        CustomerIdentity.verified.is_(True))).all()
-    return holders[0] if len(holders) == 1 else None
 
 
 def _attach_crm_id(session: Session, customer_id: int | None, connector_name: str, identity: str,
