@@ -3,7 +3,8 @@
 Phases, always in this order (a shop may ask for any of them):
 - `link`: the CRM's existing customers, a page at a time, each given its profile under the identity rules
   (`link_crm_customers`: by the CRM id, by our ref, by a phone some profile holds verified, else a new profile of
-  the CRM's); a CRM's phone links a record, it never gives a Zalo user anything (docs/profiles.md).
+  the CRM's); a CRM's phone links a record, it never gives a Zalo user anything (docs/profiles.md). A profile
+  made from a record alone is not sent back to that CRM (an echo); every other connector gets it as usual.
 - `push`: every live profile queued for this connector alone, as a `customer.upserted` snapshot at a new version
   (so per-customer ordering and coalescing hold), with at most `WINDOW` of them waiting at a time: the connector's
   own rate limit, retries and the remote's limits pace it, and live changes are never stuck behind a backlog. A
@@ -24,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
+from collections import Counter
 
 import sqlalchemy as sa
 from flask import Flask
@@ -54,6 +56,7 @@ PAUSED_WAIT = dt.timedelta(seconds=60)
 SLICE_SECONDS = 15.0   # work done per claim before giving the row back (the lease is renewed meanwhile)
 CHANNEL = "crm-initial-sync"
 PUSH_EVENT = "customer.upserted"
+ECHO = "echo: the profile was made from this CRM's own record"
 
 
 class CannotStart(ValueError):
@@ -219,13 +222,28 @@ def _link_page(session: Session, sync_id: int, owner: str, connector: Connector,
 
     def write() -> bool:
         sync = _held(session, sync_id, owner)
-        _count(sync, LINK, done=len(page.customers), **link_crm_customers(session, connector.name, page.customers))
+        linked = link_crm_customers(session, connector.name, page.customers)
+        _count(sync, LINK, done=len(page.customers), **Counter(link.how for link in linked))
+        _not_echoed(session, connector.id, [link.ref for link in linked if link.echo])
         if page.total is not None:
             _set(sync, LINK, total=page.total)
         sync.link_cursor = page.next_cursor
         return True if page.next_cursor is not None else _next_phase(sync)
 
     return Step(more=run_in_transaction(session, write))
+
+
+def _not_echoed(session: Session, connector_id: int, refs: list[str]) -> None:
+    """A profile made from a CRM record alone publishes what that CRM holds: its delivery to that CRM is settled
+    as an echo here, in the same transaction, so the fan-out finds it and sends nothing back (the push phase
+    counts it as current)."""
+    if not refs:
+        return
+    now = clock.now()
+    events = session.scalars(sa.select(OutboxEvent).where(
+        OutboxEvent.aggregate_id.in_(refs), OutboxEvent.event_type == PUSH_EVENT, OutboxEvent.status == PENDING))
+    queue_deliveries(session, [{**delivery_row(connector_id, event, now), "status": IGNORED, "last_error": ECHO,
+                                "finished_at": now} for event in events])
 
 
 def _push_page(session: Session, sync_id: int, owner: str, connector: Connector, client: ConnectorClient) -> Step:
@@ -276,7 +294,9 @@ def _has_current(connector_id: int):
     a linked profile, and its delivery carries the newest version, so the push need not send it again."""
     return sa.exists().where(Delivery.connector_id == connector_id, Delivery.aggregate_id == Customer.ref,
                              Delivery.event_type == PUSH_EVENT, Delivery.sequence >= Customer.version,
-                             Delivery.status.in_((PENDING, PROCESSING, DONE))).label("current")
+                             sa.or_(Delivery.status.in_((PENDING, PROCESSING, DONE)),
+                                    sa.and_(Delivery.status == IGNORED, Delivery.last_error == ECHO))
+                             ).label("current")
 
 
 def _orders_page(session: Session, sync_id: int, owner: str, connector: Connector, client: ConnectorClient) -> Step:

@@ -113,3 +113,34 @@ def test_invoices_come_back_as_orders_of_their_customers(app, frozen_kiotviet):
     assert orders[0] == ("HD000001", 1250000, ref)
     assert orders[1][:2] == ("HD000002", 90000)  # a new profile, known by its KiotViet id only
     assert sync(app, "kiot")[0][1][1] == 0  # nothing new the second time
+
+
+def test_initial_sync_links_kiotviets_customers_pushes_onto_them_and_waits_out_the_get_cap(
+        app, frozen_kiotviet, frozen_clock):
+    from crm_sync import initial_sync
+    from tests.initial_sync_helpers import crm_links, drive, start_sync, sync_progress, zalo_user
+
+    kiotviet = frozen_kiotviet
+    add_kiotviet(app, kiotviet, credentials={"get_limit_per_hour": 2}, batch_size=100)
+    with app.app_context():
+        verified = zalo_user("app-1", "+84906000001", name="Lan")
+        newcomer = zalo_user("app-2", "+84906000002", verified=False)
+        db.session.commit()
+    lan = kiotviet.seed({"name": "Lan KV", "contactNumber": "0906000001"})
+    for n in range(249):
+        kiotviet.seed({"name": f"Khách {n}", "contactNumber": f"0907{n:06d}"})
+    start_sync(app, "kiot", ["link", "push"])
+
+    with app.app_context():
+        initial_sync.run_due(app, db.session, "worker-1")
+    waiting = sync_progress(app, "kiot")
+    assert (waiting["status"], waiting["phases"][0]["done"]) == ("running", 200)  # two GETs, the hour's allowance
+    assert "rate limited" in waiting["last_error"]
+    frozen_clock.advance(hours=1)  # the last page and the newcomer's look-up fit in the next hour's two
+    progress = drive(app, frozen_clock, "kiot")
+
+    assert progress["phases"][0]["counts"] == {"by_phone": 1, "created": 249}
+    assert crm_links(app, "kiot")[str(lan["id"])] == verified
+    assert kiotviet.customers[lan["id"]]["name"] == "Lan"  # the profile's own name, pushed onto KiotViet's record
+    assert kiotviet.created == [newcomer], "a linked customer was created again at KiotViet"
+    assert len(kiotviet.customers) == 251 and kiotviet.violations == []

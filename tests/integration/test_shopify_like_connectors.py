@@ -92,3 +92,26 @@ def test_orders_come_back_linked_by_the_tag_or_the_platforms_customer_id(app, pl
                                     .order_by(Order.external_id)).all()
     assert orders[0] == ("#1001", "paid", 1250000, ref)
     assert orders[1][:3] == ("#1002", "cancelled", 90000)
+
+
+def test_initial_sync_lists_the_platforms_customers_links_them_and_pushes_onto_them(app, platform, frozen_clock):
+    from tests.initial_sync_helpers import crm_links, drive, start_sync, zalo_user
+
+    _, state = platform
+    add(app, platform, batch_size=100)
+    with app.app_context():
+        verified = zalo_user("app-1", "+84908000001", name="Lan")
+        newcomer = zalo_user("app-2")
+        db.session.commit()
+    lan = state.seed({"first_name": "Lan", "last_name": "Nguyễn", "phone": "0908000001", "tags": "vip"})
+    for n in range(299):  # two pages of the listing's 250
+        state.seed({"first_name": f"Khách {n}", "phone": f"0909{n:06d}"})
+    start_sync(app, "shop", ["link", "push"])
+    progress = drive(app, frozen_clock, "shop")
+
+    assert progress["phases"][0]["counts"] == {"by_phone": 1, "created": 299}
+    assert progress["phases"][0]["total"] == 300
+    assert crm_links(app, "shop")[str(lan["id"])] == verified
+    assert state.customers[lan["id"]]["tags"] == "vip"  # an update leaves the shop's tags alone
+    assert state.created == [f"zalo:{newcomer}"], "a linked customer was created again"
+    assert len(state.customers) == 301 and state.overflows == 0

@@ -61,8 +61,18 @@ class RemoteCustomer:
 BY_CRM_ID, BY_REF, BY_VERIFIED_PHONE, CREATED, SKIPPED = "by_crm_id", "by_ref", "by_phone", "created", "skipped"
 
 
-def link_crm_customers(session: Session, connector_name: str, remotes: list[RemoteCustomer]) -> dict[str, int]:
-    """Give a page of a CRM's existing customers their profiles, under the identity rules; counts how.
+@dataclasses.dataclass(frozen=True)
+class Linked:
+    """Where one CRM record went: `how` (above), the profile's ref, and whether that profile is the record itself
+    (made from it alone, so what it publishes now is what the CRM holds already: an echo not to send back)."""
+
+    how: str
+    ref: str | None = None
+    echo: bool = False
+
+
+def link_crm_customers(session: Session, connector_name: str, remotes: list[RemoteCustomer]) -> list[Linked]:
+    """Give a page of a CRM's existing customers their profiles, under the identity rules; says where each went.
 
     1. A profile that holds the CRM id already keeps it (the CRM's phone and fields offered as the CRM's).
     2. The record carries our ref (we pushed it and the CRM kept it): that profile.
@@ -83,27 +93,26 @@ def link_crm_customers(session: Session, connector_name: str, remotes: list[Remo
             CustomerIdentity.kind == PHONE, CustomerIdentity.verified.is_(True),
             CustomerIdentity.value.in_([p for p in phones.values() if p]))):
         holders.setdefault(phone, []).append(customer_id)
-    counts: dict[str, int] = {}
+    linked = []
     for remote in remotes:
         identity, phone = identities[remote.crm_id], phones[remote.crm_id]
         facts = {k: v for k, v in (("full_name", remote.full_name), ("email", remote.email)) if v}
         verified_holder = holders.get(phone, [])
         if identity is None:
-            how = SKIPPED
+            linked.append(Linked(SKIPPED))
         elif identity in held:
-            crm_profile(session, connector_name, identity, phone=phone, facts=facts)
-            how = BY_CRM_ID
-        elif remote.ref and _attach_crm_id(session, _live_by_ref(session, remote.ref), connector_name, identity,
-                                           facts):
-            how = BY_REF
-        elif len(verified_holder) == 1 and _attach_crm_id(session, verified_holder[0], connector_name, identity,
-                                                          facts):
-            how = BY_VERIFIED_PHONE
+            linked.append(Linked(BY_CRM_ID, crm_profile(session, connector_name, identity, phone=phone,
+                                                        facts=facts).customer.ref))
+        elif remote.ref and (ref := _attach_crm_id(session, _live_by_ref(session, remote.ref), connector_name,
+                                                   identity, facts)):
+            linked.append(Linked(BY_REF, ref))
+        elif len(verified_holder) == 1 and (ref := _attach_crm_id(session, verified_holder[0], connector_name,
+                                                                  identity, facts)):
+            linked.append(Linked(BY_VERIFIED_PHONE, ref))
         else:
-            crm_profile(session, connector_name, identity, phone=phone, facts=facts)
-            how = CREATED
-        counts[how] = counts.get(how, 0) + 1
-    return counts
+            made = crm_profile(session, connector_name, identity, phone=phone, facts=facts)
+            linked.append(Linked(CREATED, made.customer.ref, echo=made.created and not made.merged_refs))
+    return linked
 
 
 def _live_by_ref(session: Session, ref: str) -> int | None:
@@ -112,21 +121,22 @@ def _live_by_ref(session: Session, ref: str) -> int | None:
 
 
 def _attach_crm_id(session: Session, customer_id: int | None, connector_name: str, identity: str,
-                   facts: dict) -> bool:
-    """Add the CRM id to that profile (locked first), unless it is gone or holds another id of this CRM."""
+                   facts: dict) -> str | None:
+    """Add the CRM id to that profile (locked first) and return its ref, unless it is gone or holds another id of
+    this CRM."""
     if customer_id is None:
-        return False
+        return None
     customer = session.scalar(
         sa.select(Customer).where(Customer.id == customer_id).options(selectinload(Customer.identities))
         .with_for_update(of=Customer).execution_options(populate_existing=True))
     prefix = f"{connector_name}:"
     if (customer is None or customer.merged_into_id is not None or customer.erased_at is not None
             or any(i.kind == CRM and i.value.startswith(prefix) for i in customer.identities)):
-        return False
+        return None
     locked_profiles(session).add(customer.id)
     customer.identities.append(CustomerIdentity(kind=CRM, value=identity, verified=True,
                                                 source=f"crm:{connector_name}", created_at=clock.now()))
     apply_facts(customer, facts, BY_CRM, fill_only=True)  # what the profile holds is as new as the CRM's
     customer.updated_at = clock.now()
     publish_upsert(session, customer)
-    return True
+    return customer.ref
