@@ -12,6 +12,7 @@ import { messages } from "../lib/i18n.js";
 import { atLeast } from "../lib/session.js";
 import { Alert, Badge, Empty, Field, Loading, PageHeader, toast, useApi } from "../lib/ui.js";
 import { AutoOff, Recover, RotateSecret } from "./sync_endpoint.js";
+import { InitialSync } from "./sync_initial.js";
 
 const t = messages({
   vi: { title: "Đồng bộ CRM", healthy: "Hoạt động tốt", paused: "Tạm dừng", failing: "Đang lỗi", disabled: "Đã tắt",
@@ -122,6 +123,7 @@ function Connector({ connector, onChanged }) {
       <button type="button" onClick=${() => act(connector.enabled ? "disable" : "enable")}>${connector.enabled ? t("disable") : t("enable")}</button>
       <button type="button" aria-expanded=${editing} onClick=${() => setEditing(!editing)}>${t("edit")}</button></div>`}
     ${editing && html`<${ConnectorForm} connector=${connector} onSaved=${() => { setEditing(false); onChanged(); }} />`}
+    <${InitialSync} connector=${connector} />
     <${RotateSecret} connector=${connector} />
     <${Recover} connector=${connector} onChanged=${onChanged} />
   </article>`;
