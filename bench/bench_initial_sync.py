@@ -11,6 +11,8 @@ so the ratio says how close to the remote's own ceiling we get:
   GET (find-before-create) and a POST, so a first push is capped at 5,000/3,600 = 1.39 new records/s sustained.
 - Haravan (bucket 80, 4 calls/s) and Sapo (40, 2/s): a listing call per 250 customers; a new customer is a search
   and a create, so 2 and 1 new records/s sustained (the bucket's burst first).
+- Nhanh.vn: 150 calls in 30 s (assumed, docs/connectors/nhanh.md); 50 customers a listing page and 50 an add
+  call, so 250 records/s either way.
 
     python bench/bench_initial_sync.py     # SQLite, and PostgreSQL when BENCH_DATABASE_URL / harness finds one
 """
@@ -35,6 +37,7 @@ KINDS = {
     "kiotviet": (1_000, 5_000, 100 * 5000 / 3600, 5000 / 3600),
     "haravan": (60, 2_000, 250 * 4.0, 4.0 / 2),
     "sapo": (60, 2_000, 250 * 2.0, 2.0 / 2),
+    "nhanh": (1_000, 2_000, 50 * 150 / 30, 50 * 150 / 30),
 }
 
 
@@ -49,6 +52,10 @@ def _emulator(kind: str):
         state = KiotVietState("bench-id", "bench-secret", "benchshop")
         return create_kiotviet_app(state), state, {"client_id": "bench-id", "client_secret": "bench-secret",
                                                     "retailer": "benchshop"}
+    if kind == "nhanh":
+        from sandbox.nhanh import NhanhState, create_nhanh_app
+        state = NhanhState("4401", "9921", "bench-token")
+        return create_nhanh_app(state), state, {"app_id": "4401", "business_id": "9921", "access_token": "bench-token"}
     from sandbox.shopify_like import ShopifyLikeState, create_shopify_like_app
     bucket, leak = (80, 4.0) if kind == "haravan" else (40, 2.0)
     state = ShopifyLikeState("bench-token", bucket=bucket, leak=leak)
@@ -79,6 +86,8 @@ def _seed(kind: str, state, profiles: int, crm: int) -> None:
             state.add_native({"name": f"Khách {j}", "phone": local})
         elif kind == "kiotviet":
             state.seed({"name": f"Khách {j}", "contactNumber": local})
+        elif kind == "nhanh":
+            state.seed({"name": f"Khách {j}", "mobile": local})
         else:
             state.seed({"first_name": f"Khách {j}", "phone": local})
 
@@ -103,7 +112,7 @@ def measure_one(kind: str, database_url: str) -> dict:
         if kind == "kiotviet":
             credentials["token_url"] = f"{server.url}/connect/token"
         connector, _ = save_connector(db.session, SECRET, "crm", kind, base_url=server.url, credentials=credentials,
-                                      rate_limit_per_second=0, batch_size=100)
+                                      rate_limit_per_second=None if kind == "nhanh" else 0, batch_size=100)
         db.session.commit()
         _seed(kind, state, profiles, crm)
         connector = db.session.get(type(connector), connector.id)

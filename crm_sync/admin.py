@@ -50,6 +50,8 @@ def save_connector(session: Session, secret_key: str, name: str, kind: str | Non
         setattr(connector, key, value if key != "retry_schedule" else value or None)
     if created and not settings.get("events"):
         connector.events = list(client_class.default_events)
+    if created and "rate_limit_per_second" not in settings and client_class.documented_rate_limit is not None:
+        connector.rate_limit_per_second = client_class.documented_rate_limit
     _check(connector, client_class)
     stored = decrypt_credentials(secret_key, connector.credentials_encrypted)
     merged = {**stored, **(credentials or {})}

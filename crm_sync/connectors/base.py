@@ -140,6 +140,8 @@ class ConnectorClient:
     max_batch: ClassVar[int] = 1
     can_pull_orders: ClassVar[bool] = False
     can_pull_customers: ClassVar[bool] = False
+    # A new connector's rate limit (requests/s) when none is given: what the vendor documents, with headroom.
+    documented_rate_limit: ClassVar[float | None] = None
     # The credential holding the Standard Webhooks secret this remote signs its pushes with.
     inbound_secret_credential: ClassVar[str | None] = None
     # Turn the connector off after its pushes failed, with no success, for CRM_DISABLE_FAILING_AFTER_HOURS

@@ -43,7 +43,7 @@ const t = messages({
 const TONE = { healthy: "ok", paused: "warn", failing: "danger", disabled: "neutral" };
 // The connector kinds this server has (crm_sync/connectors) and the credentials each needs.
 const CREDENTIALS = { shopone: ["api_key"], webhook: ["secret"], kiotviet: ["retailer", "client_id", "client_secret"],
-  haravan: ["access_token"], sapo: ["access_token"] };
+  haravan: ["access_token"], sapo: ["access_token"], nhanh: ["app_id", "business_id", "access_token"] };
 
 function ConnectorForm({ connector, onSaved }) {
   const [form, setForm] = useState({ name: connector?.name || "", kind: connector?.kind || "shopone",
