@@ -6,13 +6,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from crm_sync import initial_sync
+from crm_sync.admin import save_connector
 from miniapp_api.extensions import db
 from miniapp_api.models import Customer, InitialSync, Order, ProfileConflict
 from miniapp_api.models.queue import PROCESSING
 from miniapp_api.services.customers.snapshots import own_snapshot
 
 from initial_sync_helpers import crm_links, drive, start_sync, sync_progress, zalo_user
-from sync_helpers import add_shopone
+from sync_helpers import add_shopone, sync
 
 
 def _profile(ref: str) -> Customer:
@@ -194,3 +195,22 @@ def test_operators_run_it_from_the_cli_and_see_it_in_crm_status(app, runner, sho
     with app.app_context():
         assert initial_sync.run_due(app, db.session, "worker-1") == 0
     assert runner.invoke(args=["crm", "initial-sync", "resume", "shopone"]).exit_code == 1  # not failed
+
+
+def test_a_profile_made_from_a_crm_record_is_not_echoed_to_that_crm_but_reaches_every_other_connector(
+        app, shopone, webhook_receiver, frozen_clock):
+    add_shopone(app, shopone)
+    with app.app_context():
+        save_connector(db.session, app.config["SECRET_KEY"], "hooks", "webhook", base_url=webhook_receiver.url,
+                       credentials={"secret": webhook_receiver.secret}, rate_limit_per_second=0)
+        db.session.commit()
+    native = shopone.add_native({"name": "Chỉ ở CRM", "phone": "0906100001"})
+    start_sync(app, "shopone", ["link"])
+    drive(app, frozen_clock, "shopone")
+    sync(app, "hooks")
+
+    ref = crm_links(app, "shopone")[native["id"]]
+    assert [entry for entry in shopone.applied if entry["ref"] == ref] == [], "the CRM got its own record back"
+    received = [body["data"] for body in webhook_receiver.accepted.values() if body["type"] == "customer.upserted"]
+    assert [(d["ref"], d["full_name"], d["crm_ids"]) for d in received] == [
+        (ref, "Chỉ ở CRM", {"shopone": native["id"]})]
