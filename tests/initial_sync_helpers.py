@@ -7,7 +7,7 @@ from crm_sync import initial_sync
 from crm_sync.clients import client_for
 from crm_sync.engine import sync_connector
 from miniapp_api.extensions import db
-from miniapp_api.models import Connector, Customer, CustomerIdentity
+from miniapp_api.models import Connector, Customer, CustomerIdentity, InitialSync
 from miniapp_api.models.customer import CRM, PHONE, ZALO_APP
 from miniapp_api.models.queue import PENDING, PROCESSING
 from miniapp_api.services.customers.profiles import Claim, resolve_profile
@@ -58,3 +58,23 @@ def crm_links(app, name: str) -> dict[str, str]:
         rows = db.session.execute(sa.select(CustomerIdentity.value, Customer.ref).join(Customer).where(
             CustomerIdentity.kind == CRM, CustomerIdentity.value.startswith(f"{name}:"))).all()
         return {value.partition(":")[2]: ref for value, ref in rows}
+
+
+def killed_mid_page(app, monkeypatch, *, linked: int, owner: str = "worker-1") -> int:
+    """A worker claims the sync and dies `linked` records into a link page (nothing of that page commits, its lease
+    stays until it lapses); returns the sync's id."""
+    real_link = initial_sync.link_crm_customers
+
+    def dying(session, name, remotes):
+        real_link(session, name, remotes[:linked])
+        raise SystemExit(f"{owner} killed")
+
+    monkeypatch.setattr(initial_sync, "link_crm_customers", dying)
+    with app.app_context():
+        sync_id = initial_sync.claim(db.session, InitialSync, owner=owner, limit=1)[0]
+        try:
+            initial_sync.work(app, db.session, sync_id, owner)
+        except SystemExit:
+            db.session.rollback()
+    monkeypatch.setattr(initial_sync, "link_crm_customers", real_link)
+    return sync_id

@@ -12,7 +12,7 @@ from miniapp_api.models import Customer, InitialSync, Order, ProfileConflict
 from miniapp_api.models.queue import PROCESSING
 from miniapp_api.services.customers.snapshots import own_snapshot
 
-from initial_sync_helpers import crm_links, drive, start_sync, sync_progress, zalo_user
+from initial_sync_helpers import crm_links, drive, killed_mid_page, start_sync, sync_progress, zalo_user
 from sync_helpers import add_shopone, sync
 
 
@@ -111,22 +111,9 @@ def test_a_worker_killed_half_way_is_resumed_by_another_without_duplicates(app, 
     # Worker 1 links a page, then dies in the middle of the second (its transaction never commits).
     with app.app_context():
         initial_sync.run_due(app, db.session, "worker-1", max_pages=1)
-    real_link = initial_sync.link_crm_customers
-
-    def dying(session, name, remotes):
-        real_link(session, name, remotes[:40])
-        raise SystemExit("worker-1 killed")  # 40 of the page linked, none of it committed
-
-    monkeypatch.setattr(initial_sync, "link_crm_customers", dying)
+    sync_id = killed_mid_page(app, monkeypatch, linked=40)
     with app.app_context():
-        claimed = initial_sync.claim(db.session, InitialSync, owner="worker-1", limit=1)
-        try:
-            initial_sync.work(app, db.session, claimed[0], "worker-1")
-        except SystemExit:
-            db.session.rollback()
-    monkeypatch.setattr(initial_sync, "link_crm_customers", real_link)
-    with app.app_context():
-        assert db.session.get(InitialSync, claimed[0]).status == PROCESSING  # still leased to the dead worker
+        assert db.session.get(InitialSync, sync_id).status == PROCESSING  # still leased to the dead worker
         assert initial_sync.run_due(app, db.session, "worker-2") == 0, "taken over before the lease lapsed"
     assert len(crm_links(app, "shopone")) == 100
 

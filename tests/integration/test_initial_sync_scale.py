@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from crm_sync import initial_sync
 from miniapp_api import clock
 from miniapp_api.extensions import db
-from miniapp_api.models import Customer, CustomerIdentity, InitialSync, ProfileConflict
+from miniapp_api.models import Customer, CustomerIdentity, ProfileConflict
 from miniapp_api.models.customer import CRM, PHONE, ZALO_APP
 
-from initial_sync_helpers import crm_links, drive, start_sync, sync_progress
+from initial_sync_helpers import crm_links, drive, killed_mid_page, start_sync, sync_progress
 from sync_helpers import add_shopone
 
 PROFILES = CRM_CUSTOMERS = 10_000
@@ -53,20 +53,7 @@ def test_ten_thousand_by_ten_thousand_with_a_worker_killed_half_way(app, shopone
     # Worker 1 links half, then is killed in the middle of a page.
     with app.app_context():
         initial_sync.run_due(app, db.session, "worker-1", max_pages=50, slice_seconds=600)
-    real_link = initial_sync.link_crm_customers
-
-    def killed_half_way_through_a_page(session, name, remotes):
-        real_link(session, name, remotes[:30])
-        raise SystemExit("worker-1 killed")  # 30 of the page linked, none of it committed
-
-    monkeypatch.setattr(initial_sync, "link_crm_customers", killed_half_way_through_a_page)
-    with app.app_context():
-        sync_id = initial_sync.claim(db.session, InitialSync, owner="worker-1", limit=1)[0]
-        try:
-            initial_sync.work(app, db.session, sync_id, "worker-1")
-        except SystemExit:
-            db.session.rollback()
-    monkeypatch.setattr(initial_sync, "link_crm_customers", real_link)
+    killed_mid_page(app, monkeypatch, linked=30)
 
     frozen_clock.advance(seconds=50)
     halfway = sync_progress(app, "shopone")
