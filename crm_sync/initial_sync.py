@@ -161,7 +161,7 @@ def work(app: Flask, session: Session, sync_id: int, owner: str, *, slice_second
             session.rollback()
             _give_back(session, sync_id, owner, clock.now() + dt.timedelta(seconds=exc.wait), str(exc))
             return
-        except (RemoteRefused, NotSupported) as exc:
+        except (RemoteRefused, NotSupported, KeyError, ValueError, TypeError) as exc:  # refused, or unreadable
             session.rollback()
             attempts = session.get(InitialSync, sync_id).attempts
             fail(session, InitialSync, sync_id, owner, f"{connector.name}: {exc}", attempts=attempts,

@@ -9,7 +9,7 @@ from miniapp_api import queue
 from miniapp_api.queue.heartbeat import Heartbeat
 from miniapp_api import clock
 from miniapp_api.extensions import db
-from miniapp_api.models import Delivery, OaOutbound, OutboxEvent, WebhookEvent, ZnsMessage
+from miniapp_api.models import Delivery, InitialSync, OaOutbound, OutboxEvent, WebhookEvent, ZnsMessage
 from miniapp_api.models.queue import PROCESSING
 
 
@@ -36,7 +36,7 @@ def _holders(app):
 
 
 def test_every_queue_is_covered_by_the_heartbeat(app):
-    assert set(queue.queue_models()) == {Delivery, OaOutbound, OutboxEvent, WebhookEvent, ZnsMessage}
+    assert set(queue.queue_models()) == {Delivery, InitialSync, OaOutbound, OutboxEvent, WebhookEvent, ZnsMessage}
 
 
 def test_a_live_workers_long_batch_is_not_taken_over(app, frozen_clock):

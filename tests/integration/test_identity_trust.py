@@ -149,7 +149,7 @@ def _confirm_order(app, shopone, **order) -> None:
 def _status_outcomes(app) -> list[str]:
     with app.app_context():
         return [p["customer_notified"] for p in db.session.scalars(sa.select(OutboxEvent.payload).where(
-            OutboxEvent.event_type == "order.status_changed"))]
+            OutboxEvent.event_type == "order.status_changed").order_by(OutboxEvent.id))]
 
 
 def test_order_for_a_typed_phone_is_not_linked_and_not_announced_to_the_typist(app, client, oa, shopone):
