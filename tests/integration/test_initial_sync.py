@@ -201,3 +201,25 @@ def test_a_profile_made_from_a_crm_record_is_not_echoed_to_that_crm_but_reaches_
     received = [body["data"] for body in webhook_receiver.accepted.values() if body["type"] == "customer.upserted"]
     assert [(d["ref"], d["full_name"], d["crm_ids"]) for d in received] == [
         (ref, "Chỉ ở CRM", {"shopone": native["id"]})]
+
+
+def test_a_worker_whose_lease_lapsed_writes_nothing_and_another_cancelled_one_stops(app, shopone, frozen_clock):
+    add_shopone(app, shopone)
+    for n in range(250):
+        shopone.add_native({"name": f"Khách {n}", "phone": f"09061{n:05d}"})
+    sync_id = start_sync(app, "shopone", ["link"])
+    with app.app_context():
+        assert initial_sync.claim(db.session, InitialSync, owner="slow", limit=1) == [sync_id]
+    frozen_clock.advance(seconds=30)  # "slow" stalled past its lease: "fast" takes the sync over
+    with app.app_context():
+        initial_sync.run_due(app, db.session, "fast", max_pages=1)
+        initial_sync.work(app, db.session, sync_id, "slow")  # wakes up, fetches a page, may not write it
+    assert sync_progress(app, "shopone")["phases"][0]["done"] == 100
+
+    with app.app_context():
+        assert initial_sync.claim(db.session, InitialSync, owner="fast", limit=1) == [sync_id]
+        initial_sync.cancel(db.session, db.session.get(InitialSync, sync_id), "owner")
+        db.session.commit()
+        initial_sync.work(app, db.session, sync_id, "fast")  # its next page finds the sync cancelled
+    progress = sync_progress(app, "shopone")
+    assert (progress["status"], progress["phases"][0]["done"]) == ("cancelled", 100)
