@@ -291,12 +291,16 @@ def _push_page(session: Session, sync_id: int, owner: str, connector: Connector,
 
 def _has_current(connector_id: int):
     """Whether the connector got (or is about to get) the customer's current snapshot already: linking publishes
-    a linked profile, and its delivery carries the newest version, so the push need not send it again."""
-    return sa.exists().where(Delivery.connector_id == connector_id, Delivery.aggregate_id == Customer.ref,
-                             Delivery.event_type == PUSH_EVENT, Delivery.sequence >= Customer.version,
-                             sa.or_(Delivery.status.in_((PENDING, PROCESSING, DONE)),
-                                    sa.and_(Delivery.status == IGNORED, Delivery.last_error == ECHO))
-                             ).label("current")
+    a linked profile, and its delivery (or the event, not fanned out yet) carries the newest version, so the push
+    need not send it again."""
+    delivered = sa.exists().where(Delivery.connector_id == connector_id, Delivery.aggregate_id == Customer.ref,
+                                  Delivery.event_type == PUSH_EVENT, Delivery.sequence >= Customer.version,
+                                  sa.or_(Delivery.status.in_((PENDING, PROCESSING, DONE)),
+                                         sa.and_(Delivery.status == IGNORED, Delivery.last_error == ECHO)))
+    on_its_way = sa.exists().where(OutboxEvent.aggregate_id == Customer.ref, OutboxEvent.event_type == PUSH_EVENT,
+                                   OutboxEvent.sequence >= Customer.version,
+                                   OutboxEvent.status.in_((PENDING, PROCESSING)))
+    return sa.or_(delivered, on_its_way).label("current")
 
 
 def _orders_page(session: Session, sync_id: int, owner: str, connector: Connector, client: ConnectorClient) -> Step:
