@@ -58,7 +58,11 @@ class PostgresListener(Listener):
 
         args, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
         connection = psycopg.connect(*args, **kwargs, autocommit=True)
-        connection.execute(f"LISTEN {wakeup.PG_CHANNEL}")
+        try:
+            connection.execute(f"LISTEN {wakeup.PG_CHANNEL}")
+        except BaseException:
+            connection.close()  # not yet in the caller's `with`: closed here, not left to the garbage collector
+            raise
         return connection
 
     def _run(self) -> None:
