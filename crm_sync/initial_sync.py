@@ -82,6 +82,8 @@ def start(session: Session, connector: Connector, client: ConnectorClient, phase
     if refused := [phase for phase in wanted if not able[phase]]:
         raise CannotStart(f"{connector.kind} connector {connector.name} cannot {', '.join(refused)} "
                           "(push needs the customer.upserted event)")
+    # The connector's row locked first: two owners pressing "start" at once queue one sync, not two.
+    session.execute(sa.select(Connector.id).where(Connector.id == connector.id).with_for_update())
     if current(session, connector.id, running_only=True) is not None:
         raise CannotStart(f"an initial sync of {connector.name} is running already", conflict=True)
     now = clock.now()
