@@ -1,16 +1,17 @@
 """Wake-ups: "work arrived on channel X", sent by whoever queues work, so the worker need not wait for its poll.
 
 A sender calls `notify(session, channel)` in the transaction that writes the
-rows (or `begin(engine)` + `notify(connection, channel)` outside the ORM):
+rows, or `announce(channel)` after a write of its own has committed. Nothing
+is sent unless that transaction commits, and then only after it has
+committed; one channel notified twice in a transaction is announced once:
 
-- PostgreSQL: `pg_notify('miniapp_wakeup', channel)` in that transaction.
-  PostgreSQL delivers it when the transaction commits, to every worker
-  LISTENing on any host, and drops it if the transaction rolls back; one
-  channel notified twice in a transaction is delivered once.
-- SQLite (web and worker on one host): after the commit, one datagram to
-  each worker's Unix socket in the wake-up directory (WORKER_WAKEUP_DIR,
-  default `<database>-wakeup/` beside the file). Non-blocking: a worker whose
-  socket buffer is full has wake-ups pending already.
+- PostgreSQL: `pg_notify('miniapp_wakeup', channel)`, delivered to every
+  worker LISTENing on any host, sent by this process's announcer thread
+  (`announcer`, which says why not from inside the writer's transaction).
+- SQLite (web and worker on one host): one datagram to each worker's Unix
+  socket in the wake-up directory (WORKER_WAKEUP_DIR, default
+  `<database>-wakeup/` beside the file). Non-blocking: a worker whose socket
+  buffer is full has wake-ups pending already.
 
 A wake-up is only a hint. Each worker still polls (WORKER_POLL_SECONDS), so a
 lost wake-up costs latency, never work; sending never raises into the caller
@@ -22,17 +23,18 @@ The channels of the application's queues are below; a plugin names its own
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import os
 import socket
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, scoped_session
+
+from .announcer import announcer
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ OA_INBOX = "oa-inbox"          # the OA webhook accepted an event
 OA_OUTBOUND = "oa-outbound"    # an OA API call (a message to a customer, a profile look-up) was queued
 OUTBOX = "outbox"              # a domain event was written to the outbox
 EXTENSION = "wakeup"
-_PENDING = "wakeup_pending"    # channels to announce once the transaction commits (Session/Connection .info)
+_PENDING = "wakeup_pending"    # channels to announce once the transaction commits (Session.info)
 SOCKET_PATH_MAX = 100          # AF_UNIX paths hold 108 bytes on Linux, 104 on macOS
 
 
@@ -50,6 +52,7 @@ class Settings:
     enabled: bool
     postgres: bool
     directory: str | None  # SQLite: where the workers' sockets are
+    conninfo: str | None = None  # PostgreSQL: the database the announcer notifies on
 
 
 def socket_directory(database_url: str, configured: str | None = None) -> str | None:
@@ -63,12 +66,22 @@ def socket_directory(database_url: str, configured: str | None = None) -> str | 
     return f"{stem}-wakeup"
 
 
+def _conninfo(url: str) -> str:
+    """libpq's connection string for the SQLAlchemy URL `url`, as the engine's dialect reads it."""
+    from psycopg.conninfo import make_conninfo
+
+    parsed = make_url(url)
+    _args, kwargs = parsed.get_dialect()().create_connect_args(parsed)
+    return make_conninfo(**kwargs)
+
+
 def init_app(app: Flask) -> None:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     postgres = make_url(url).get_backend_name() == "postgresql"
     app.extensions[EXTENSION] = Settings(
         enabled=bool(app.config["WORKER_WAKEUP"]), postgres=postgres,
-        directory=None if postgres else socket_directory(url, app.config.get("WORKER_WAKEUP_DIR")))
+        directory=None if postgres else socket_directory(url, app.config.get("WORKER_WAKEUP_DIR")),
+        conninfo=_conninfo(url) if postgres else None)
 
 
 def settings(app: Flask | None = None) -> Settings | None:
@@ -79,49 +92,26 @@ def settings(app: Flask | None = None) -> Settings | None:
     return app.extensions.get(EXTENSION)
 
 
-def notify(target: Session | scoped_session | sa.Connection, channel: str) -> None:
-    """Announce work on `channel` when `target`'s transaction commits (nothing if it rolls back).
-
-    A `Connection` must come from `begin` (outside the ORM there is no
-    after-commit hook to send SQLite's wake-up from).
-    """
+def notify(session: Session | scoped_session, channel: str) -> None:
+    """Announce work on `channel` once `session`'s transaction has committed (nothing if it rolls back)."""
     current = settings()
     if current is None or not current.enabled:
         return
-    if isinstance(target, scoped_session):
-        target = target()  # `db.session`
-    if isinstance(target, Session):
-        pending = target.info.setdefault(_PENDING, set())
-        if channel in pending:
-            return
-        pending.add(channel)
-        if current.postgres:
-            with target.no_autoflush:  # the caller's pending objects flush when it decides
-                target.execute(sa.select(sa.func.pg_notify(PG_CHANNEL, channel)))
-        return
-    if current.postgres:
-        target.execute(sa.select(sa.func.pg_notify(PG_CHANNEL, channel)))
-    else:
-        target.info[_PENDING].add(channel)
+    if isinstance(session, scoped_session):
+        session = session()  # `db.session`
+    session.info.setdefault(_PENDING, set()).add(channel)
 
 
-@contextlib.contextmanager
-def begin(engine: sa.Engine) -> Iterator[sa.Connection]:
-    """`engine.begin()` whose `notify` calls are delivered once it has committed."""
-    with engine.begin() as connection:
-        pending = connection.info[_PENDING] = set()  # .info outlives the checkout: removed below
-        try:
-            yield connection
-        finally:
-            connection.info.pop(_PENDING, None)
-    _send_local(settings(), pending)
+def announce(channel: str) -> None:
+    """Announce work on `channel` that has committed already (a write outside any transaction of ours)."""
+    _send(settings(), {channel})
 
 
 @sa.event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
-        _send_local(settings(), pending)
+        _send(settings(), pending)
 
 
 @sa.event.listens_for(Session, "after_rollback")
@@ -129,9 +119,18 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-def _send_local(current: Settings | None, channels: Iterable[str]) -> None:
+def _send(current: Settings | None, channels: set[str]) -> None:
+    if current is None or not current.enabled or not channels:
+        return
+    if current.postgres:
+        announcer(current.conninfo, PG_CHANNEL).announce(channels)
+    else:
+        _send_local(current, channels)
+
+
+def _send_local(current: Settings, channels: Iterable[str]) -> None:
     """One datagram naming `channels` to every worker socket in the directory; every error is swallowed."""
-    if current is None or not current.enabled or current.postgres or not current.directory or not channels:
+    if not current.directory:
         return
     payload = "\n".join(sorted(channels)).encode()
     try:

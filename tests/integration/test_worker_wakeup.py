@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from miniapp_api.extensions import db
 from miniapp_api.models import Customer, OaContact, OaOutbound
 from miniapp_api.queue import wakeup
+from miniapp_api.queue.announcer import APPLICATION_NAME, Announcer
 from miniapp_api.queue.listener import listener_for
 from miniapp_api.services.oa.outbound import queue_text_message
 from miniapp_api.worker import build_scheduler
@@ -221,7 +222,7 @@ def test_a_wakeup_is_sent_only_when_its_transaction_commits(app, listening):
 
 def test_sending_a_wakeup_never_blocks_or_raises(app, database_url):
     if database_url.startswith("postgresql"):
-        pytest.skip("the local socket is SQLite's wake-up; PostgreSQL's is a statement of the transaction")
+        pytest.skip("the local socket is SQLite's wake-up; PostgreSQL's announcer has tests of its own below")
     directory = app.extensions[wakeup.EXTENSION].directory
     os.makedirs(directory, exist_ok=True)
     deaf = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # a worker that never reads: its buffer fills up
@@ -237,3 +238,62 @@ def test_sending_a_wakeup_never_blocks_or_raises(app, database_url):
         assert deaf.recv(4096, socket.MSG_DONTWAIT) == b"test-0"
     finally:
         deaf.close()
+
+
+def _postgres_only(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's announcer (miniapp_api/queue/announcer.py); SQLite's wake-up is a datagram")
+
+
+def test_a_wakeup_is_no_statement_of_the_writers_transaction(app, database_url, listening):
+    """PostgreSQL serialises the commits of transactions that notify; the announcer notifies after the commit,
+    in a transaction of its own, so writers commit side by side (docs/performance.md)."""
+    _postgres_only(database_url)
+    recorder = _Recorder()
+    listening(recorder)
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        with app.app_context():
+            wakeup.notify(db.session, "in-no-statement")
+            db.session.execute(sa.text("SELECT 1"))
+            db.session.commit()
+            db.session.remove()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert not any("pg_notify" in statement for statement in statements)
+    wait_until(lambda: recorder.saw("in-no-statement"))
+
+
+def test_the_announcer_reconnects_after_its_connection_is_lost(app, database_url, listening):
+    _postgres_only(database_url)
+    recorder = _Recorder()
+    listening(recorder)
+    _announce(app, "before-the-loss")
+    wait_until(lambda: recorder.saw("before-the-loss"))
+    with app.app_context():
+        terminated = db.session.execute(sa.text(  # what a database restart does to the announcer's session
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = :name AND datname = current_database()"),
+            {"name": APPLICATION_NAME}).scalars().all()
+        db.session.commit()
+        db.session.remove()
+    assert terminated == [True]
+    # The first send after the loss fails (a hint: the poll covers it); the next one reconnects.
+    wait_until(lambda: _announce(app, "after-the-loss") or recorder.saw("after-the-loss"))
+
+
+def test_announcing_to_an_unreachable_database_never_raises_or_waits(caplog):
+    unreachable = Announcer("host=127.0.0.1 port=1 dbname=nowhere connect_timeout=1", wakeup.PG_CHANNEL)
+    for n in range(100):
+        unreachable.announce([f"lost-{n}"])  # returns at once: the thread does the sending
+    unreachable.close(timeout=10)
+    assert not unreachable._pending
+    warnings = [r for r in caplog.records if r.name == "miniapp_api.queue.announcer"]
+    assert [r.levelname for r in warnings] == ["WARNING"]  # once per outage, not once per wake-up
+    assert "nowhere" not in caplog.text

@@ -111,8 +111,12 @@ def _accept_one(table: sa.Table, names: tuple[str, ...]) -> sa.TextClause:
 def store_event(engine: sa.Engine, raw_body: bytes, payload: dict) -> bool:
     """Accept the event into the ingest store unless it is waiting there already; True when it is new.
 
-    One statement in its own transaction on the ingest store: the webhook's only write (and, when
-    it is new, the worker's wake-up).
+    One statement, committed on its own: the webhook's only write (and, when
+    it is new, the worker's wake-up, sent once it has committed). On
+    PostgreSQL it runs in autocommit: a single INSERT is atomic by itself,
+    and BEGIN and COMMIT would be two more round trips for every event Zalo
+    sends. SQLite keeps its explicit transaction, which is what queues it for
+    the file's writer in this process (`extensions._sqlite_writers`).
     `raw_body` is kept as Zalo signed it: valid JSON is UTF-8 text with no raw
     NUL, so both databases store it. The columns derived from the payload
     (and, in `process_one`, everything the event writes) use `storable_copy`.
@@ -121,10 +125,16 @@ def store_event(engine: sa.Engine, raw_body: bytes, payload: dict) -> bool:
     row = dict(dedupe_key=dedupe_key(payload), event_name=str(payload.get("event_name") or "")[:64],
                user_id=(str(event_user_id(payload) or "") or None), raw_body=raw_body.decode("utf-8"),
                received_at=clock.now())
-    with wakeup.begin(engine) as connection:
-        new = connection.execute(_accept_one(WebhookIngest.__table__, tuple(row)), row).scalar() is not None
-        if new:
-            wakeup.notify(connection, wakeup.OA_INBOX)  # the worker moves and applies it now, not at its poll
+    statement = _accept_one(WebhookIngest.__table__, tuple(row))
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            new = connection.execute(statement, row).scalar() is not None
+    else:
+        with engine.begin() as connection:
+            new = connection.execute(statement, row).scalar() is not None
+    if new:
+        wakeup.announce(wakeup.OA_INBOX)  # the worker moves and applies it now, not at its poll
     return new
 
 
