@@ -10,6 +10,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
+from . import pool_ping  # noqa: F401  (PostgreSQL's pool checks rested connections: its listeners)
 from .errors import ProblemApi
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import shutil
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
+from miniapp_api import pool_ping
 from miniapp_api.extensions import db
 from miniapp_api.models import FormSubmission
 from miniapp_api.storage import storage_fault
@@ -157,3 +159,26 @@ def test_postgresql_faults_are_told_from_bugs_by_sqlstate(sqlstate, reason):
     error = DriverError()
     error.sqlstate = sqlstate
     assert storage_fault(error) == reason
+
+
+def test_connections_that_died_while_resting_in_the_pool_are_replaced_unseen(app, client, zalo, database_url,
+                                                                            monkeypatch):
+    """A database restart (here: every session of the app ended by the server) while the app is quiet: the
+    next requests get fresh connections, not errors. A connection that rested over IDLE_PING_SECONDS is pinged
+    at checkout (miniapp_api/pool_ping.py); the clock it reads is moved instead of waiting."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to lose the connection to")
+    session = open_session(client, zalo, zalo_user(zalo))
+    for n in range(3):  # several pooled connections in use, then resting
+        assert client.post(SUBMIT, json={"values": contact_values(note=f"{n}")},
+                           headers=bearer(session)).status_code == 201
+    with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as admin:
+        ended = admin.execute("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()[0]
+    assert ended >= 1
+    rested = pool_ping.monotonic() + pool_ping.IDLE_PING_SECONDS + 1
+    monkeypatch.setattr(pool_ping, "monotonic", lambda: rested)
+    assert client.get("/readyz").status_code == 200
+    again = client.post(SUBMIT, json={"values": contact_values(note="after")}, headers=bearer(session))
+    assert again.status_code == 201, again.get_json()
+    assert _submissions(app) == 4
