@@ -173,9 +173,29 @@ def before_tree() -> str | None:
         detail = getattr(error, "stderr", "") or str(error)
         NOTES.append(f"before: not measured (cannot check out {BEFORE_REF!r}: {detail.strip()[:200]})")
         return None
+    missing = _requirements_only_in(BEFORE_DIR)
+    if missing:
+        try:
+            subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True,
+                           capture_output=True, text=True)
+        except subprocess.CalledProcessError as error:
+            NOTES.append(f"before: not measured (cannot install {' '.join(missing)}: {error.stderr.strip()[:200]})")
+            return None
+        NOTES.append(f"before: installed what only it requires: {' '.join(missing)}")
     NOTES.append(f"before: {BEFORE_REF} ({commit[:10]}) checked out at var/bench/before; "
                  f"after: the current tree ({_git('rev-parse', '--short', 'HEAD')} + any uncommitted changes)")
     return BEFORE_DIR
+
+
+def _requirements_only_in(tree: str) -> list[str]:
+    """The pinned requirements of `tree` naming a package the current tree does not require (a library it dropped
+    since): installed beside the current ones, which they cannot change, so the before tree can start."""
+    def pins(root: str) -> dict[str, str]:
+        with open(os.path.join(root, "requirements.txt")) as lines:
+            found = (line.split("#")[0].strip() for line in lines)
+            return {line.split("==")[0].split("[")[0].lower().replace("_", "-"): line for line in found if line}
+    current = pins(ROOT)
+    return [line for name, line in pins(tree).items() if name not in current]
 
 
 def trees() -> list[tuple[str, str]]:
