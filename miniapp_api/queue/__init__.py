@@ -59,22 +59,28 @@ def enqueue_event(session: Session, event_type: str, aggregate_type: str, aggreg
     return event
 
 
-def next_sequence(session: Session, aggregate_type: str, aggregate_id: str, count: int = 1) -> int:
+def next_sequence(session: Session, aggregate_type: str, aggregate_id: str, count: int = 1, *,
+                  flush: bool = True) -> int:
     """The aggregate's next event number, in commit order; 0 for aggregates without a version.
 
     Incrementing `customer.version` locks the customer's row until the caller
     commits, so two transactions writing events about one customer number them
     in the order they commit (PostgreSQL); SQLite has one writer at a time.
     `count` numbers that many events at once: the last number is returned, the
-    others are the `count - 1` before it.
+    others are the `count - 1` before it. `flush=False` leaves the session's
+    pending changes for a later flush: for a caller whose customer row is
+    already in the database (only its version is written here), so that the
+    rest of its transaction is written by one flush.
     """
     if aggregate_type != "customer":
         return 0
-    session.flush()
-    version = session.execute(
-        sa.update(Customer).where(Customer.ref == aggregate_id)
-        .values(version=Customer.version + count, updated_at=Customer.updated_at)  # not an edit of the profile
-        .returning(Customer.version).execution_options(synchronize_session=False)).scalar()
+    if flush:
+        session.flush()
+    with session.no_autoflush:
+        version = session.execute(
+            sa.update(Customer).where(Customer.ref == aggregate_id)
+            .values(version=Customer.version + count, updated_at=Customer.updated_at)  # not an edit of the profile
+            .returning(Customer.version).execution_options(synchronize_session=False)).scalar()
     return version or 0
 
 

@@ -42,8 +42,8 @@ def submit_form(session: Session, zalo_app_uid: str, form: Form | FormSpec, answ
                 lang: str | None = None) -> tuple[FormSubmission, Resolution]:
     """Validate, store the submission as submitted, upsert the profile, record consent, queue events.
 
-    Everything but the events is written by one flush, which also takes the events' numbers; the
-    resolution carries the profile's snapshot (as published, when it was).
+    Everything is written by one flush, after the events' numbers are taken; the resolution carries the
+    profile's snapshot (as published, when it was).
     """
     clean = validate_submission(form, answers, lang)
     claims = [Claim(ZALO_APP, zalo_app_uid, True, "zalo_graph")]
@@ -64,7 +64,9 @@ def submit_form(session: Session, zalo_app_uid: str, form: Form | FormSpec, answ
                        text=consent["text"], version=consent["version"], form_slug=form.slug,
                        submission=submission)
     publish = resolution.changed or bool(clean.consents)
-    version = next_sequence(session, "customer", customer.ref, count=2 if publish else 1)
+    # The profile's row exists (a new one was inserted by `resolve_profile`): its version is taken without
+    # writing the rest yet, so the submission, consent, profile and events go in one flush.
+    version = next_sequence(session, "customer", customer.ref, count=2 if publish else 1, flush=False)
     resolution.snapshot = (publish_upsert(session, customer, sequence=version - 1) if publish
                            else customer_snapshot(session, customer))
     enqueue_event(session, "form.submitted", "customer", customer.ref, submission_event(customer, submission, form),
