@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from miniapp_api.extensions import db
 from miniapp_api.models import Customer, OaContact, OaOutbound
 from miniapp_api.queue import wakeup
-from miniapp_api.queue.announcer import APPLICATION_NAME, Announcer
+from miniapp_api.queue.announcer import APPLICATION_NAME, Announcer, announcer as announcer_for
 from miniapp_api.queue.listener import listener_for
 from miniapp_api.services.oa.outbound import queue_text_message
 from miniapp_api.worker import build_scheduler
@@ -297,3 +297,35 @@ def test_announcing_to_an_unreachable_database_never_raises_or_waits(caplog):
     warnings = [r for r in caplog.records if r.name == "miniapp_api.queue.announcer"]
     assert [r.levelname for r in warnings] == ["WARNING"]  # once per outage, not once per wake-up
     assert "nowhere" not in caplog.text
+
+
+# Python 3.12+ warns on fork() in a process with threads (this one has the listener's and the announcer's); the
+# child here only announces and leaves with os._exit.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_process_announces_on_a_connection_of_its_own(app, database_url, listening):
+    """gunicorn forks its workers: a child must not use (or close) the connection its parent announces on."""
+    _postgres_only(database_url)
+    recorder = _Recorder()
+    listening(recorder)
+    _announce(app, "parent-before-fork")
+    wait_until(lambda: recorder.saw("parent-before-fork"))
+    with app.app_context():
+        conninfo = app.extensions[wakeup.EXTENSION].conninfo
+    parents = announcer_for(conninfo, wakeup.PG_CHANNEL)
+    pid = os.fork()
+    if pid == 0:  # the child: announce, flush, leave without running the parent's exit handlers
+        status = 1
+        try:
+            child = announcer_for(conninfo, wakeup.PG_CHANNEL)
+            if child is not parents:
+                child.announce(["from-the-child"])
+                child.close(timeout=10)
+                status = 0
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    wait_until(lambda: recorder.saw("from-the-child"))
+    _announce(app, "parent-after-fork")  # the parent's own connection was left alone
+    wait_until(lambda: recorder.saw("parent-after-fork"))
+    assert parents._connection is not None and not parents._connection.closed
