@@ -245,6 +245,15 @@ def _postgres_only(database_url):
         pytest.skip("PostgreSQL's announcer (miniapp_api/queue/announcer.py); SQLite's wake-up is a datagram")
 
 
+def _heard(app, listening, channel) -> _Recorder:
+    """A recorder of `app`'s wake-ups, once it has heard one on `channel`."""
+    recorder = _Recorder()
+    listening(recorder)
+    _announce(app, channel)
+    wait_until(lambda: recorder.saw(channel))
+    return recorder
+
+
 def test_a_wakeup_is_no_statement_of_the_writers_transaction(app, database_url, listening):
     """PostgreSQL serialises the commits of transactions that notify; the announcer notifies after the commit,
     in a transaction of its own, so writers commit side by side (docs/performance.md)."""
@@ -272,10 +281,7 @@ def test_a_wakeup_is_no_statement_of_the_writers_transaction(app, database_url, 
 
 def test_the_announcer_reconnects_after_its_connection_is_lost(app, database_url, listening):
     _postgres_only(database_url)
-    recorder = _Recorder()
-    listening(recorder)
-    _announce(app, "before-the-loss")
-    wait_until(lambda: recorder.saw("before-the-loss"))
+    recorder = _heard(app, listening, "before-the-loss")
     with app.app_context():
         terminated = db.session.execute(sa.text(  # what a database restart does to the announcer's session
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -305,10 +311,7 @@ def test_announcing_to_an_unreachable_database_never_raises_or_waits(caplog):
 def test_a_forked_process_announces_on_a_connection_of_its_own(app, database_url, listening):
     """gunicorn forks its workers: a child must not use (or close) the connection its parent announces on."""
     _postgres_only(database_url)
-    recorder = _Recorder()
-    listening(recorder)
-    _announce(app, "parent-before-fork")
-    wait_until(lambda: recorder.saw("parent-before-fork"))
+    recorder = _heard(app, listening, "parent-before-fork")
     with app.app_context():
         conninfo = app.extensions[wakeup.EXTENSION].conninfo
     parents = announcer_for(conninfo, wakeup.PG_CHANNEL)
